@@ -1,0 +1,46 @@
+import { TopologyError } from '../errors/topology-error.js';
+import { toMillis, type Duration } from '../types.js';
+
+/**
+ * In what order a node may process records concurrently:
+ * - `key` (default): records with the same key one after another, different keys in parallel;
+ * - `partition`: one record at a time per input partition (Kafka Streams' order);
+ * - `unordered`: any record in parallel with any other.
+ * Offsets are committed in partition order whatever the choice.
+ */
+export type Ordering = 'key' | 'partition' | 'unordered';
+
+export interface NodeOptions {
+  /** Records in flight in the whole node; the node stops pulling at this count. Default 32. */
+  readonly maxInFlight?: number;
+  /** Records in flight per input partition; the partition is paused at this count. Default maxInFlight. */
+  readonly maxInFlightPerPartition?: number;
+  readonly ordering?: Ordering;
+  /** How long a record may take through the node before it is dead-lettered as TIMEOUT. Default none. */
+  readonly recordTimeout?: Duration;
+}
+
+export interface ResolvedNodeOptions {
+  readonly maxInFlight: number;
+  readonly maxInFlightPerPartition: number;
+  readonly ordering: Ordering;
+  readonly recordTimeoutMs: number | undefined;
+}
+
+export function resolveNodeOptions(node: string, opts: NodeOptions = {}): ResolvedNodeOptions {
+  const maxInFlight = opts.maxInFlight ?? 32;
+  const perPartition = opts.maxInFlightPerPartition ?? maxInFlight;
+  for (const [name, v] of [['maxInFlight', maxInFlight], ['maxInFlightPerPartition', perPartition]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new TopologyError(`node "${node}": ${name} must be a positive integer, got ${v}`, { node });
+  }
+  const ordering = opts.ordering ?? 'key';
+  if (!['key', 'partition', 'unordered'].includes(ordering)) {
+    throw new TopologyError(`node "${node}": ordering must be key, partition or unordered, got "${ordering}"`, { node });
+  }
+  return {
+    maxInFlight,
+    maxInFlightPerPartition: Math.min(perPartition, maxInFlight),
+    ordering,
+    recordTimeoutMs: opts.recordTimeout === undefined ? undefined : toMillis(opts.recordTimeout, `node "${node}" recordTimeout`),
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * Counts records in flight in a node and per partition. The node pulls only while `free > 0`,
+ * and pauses a partition when it reaches its own limit: demand flows back to the broker instead
+ * of records piling up in memory.
+ */
+export class InFlightLimiter {
+  private inFlight = 0;
+  private readonly perKey = new Map<string, number>();
+  private waiters: Array<() => void> = [];
+
+  constructor(
+    readonly limit: number,
+    readonly perPartitionLimit: number,
+  ) {}
+
+  get count(): number {
+    return this.inFlight;
+  }
+
+  get free(): number {
+    return Math.max(0, this.limit - this.inFlight);
+  }
+
+  countFor(partitionKey: string): number {
+    return this.perKey.get(partitionKey) ?? 0;
+  }
+
+  /** Takes a slot; returns true when the partition reached its limit and should be paused. */
+  acquire(partitionKey: string): boolean {
+    this.inFlight++;
+    const n = (this.perKey.get(partitionKey) ?? 0) + 1;
+    this.perKey.set(partitionKey, n);
+    return n >= this.perPartitionLimit;
+  }
+
+  /** Frees a slot; returns true when the partition dropped below its limit and may resume. */
+  release(partitionKey: string): boolean {
+    this.inFlight--;
+    const n = (this.perKey.get(partitionKey) ?? 1) - 1;
+    if (n === 0) this.perKey.delete(partitionKey);
+    else this.perKey.set(partitionKey, n);
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+    return n === this.perPartitionLimit - 1;
+  }
+
+  /** Resolves once a slot is free (at once if one is). */
+  whenFree(): Promise<void> {
+    if (this.free > 0) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Resolves once nothing is in flight for the given partitions (all when omitted). */
+  async whenDrained(partitionKeys?: readonly string[]): Promise<void> {
+    const busy = () => (partitionKeys ? partitionKeys.some((k) => (this.perKey.get(k) ?? 0) > 0) : this.inFlight > 0);
+    while (busy()) await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+}

@@ -1,0 +1,633 @@
+import type { NodeDefinition, Topology } from '../dsl/topology.js';
+import type { SourceEnvelope, SourceReader } from '../dsl/source.js';
+import type { AnyTopic } from '../dsl/topic.js';
+import { changelogTopicName } from '../dsl/describe.js';
+import { topic as declareTopic } from '../dsl/topic.js';
+import { errorCode, errorMessage, isVisionFlowError, VisionFlowError } from '../errors/vision-flow-error.js';
+import type { InstrumentationEmitter } from '../instrumentation/emitter.js';
+import { HeaderNames, type Headers } from '../records/headers.js';
+import { StreamRecord, isStreamRecord } from '../records/record.js';
+import { retry, type RetryOptions } from '../retry/retry.js';
+import { failureAction } from './failure-policy.js';
+import { readProblems } from '../serde/avro/compatibility.js';
+import { SchemaIncompatibleError } from '../serde/avro/schema-incompatible-error.js';
+import type { SchemaRegistry } from '../serde/avro/schema-registry.js';
+import { TopicSerde } from '../serde/topic-serde.js';
+import type { StoreBuilder } from '../state/state-store.js';
+import type {
+  IncomingMessage,
+  TopicPartition,
+  TopicPartitionOffset,
+  TopicSpec,
+  Transport,
+  TransportConsumer,
+  TransportProducer,
+} from '../transport/transport.js';
+import type { JsonValue } from '../types.js';
+import { deadLetterTopic, toDeadLetter, type DeadLetter, type FailedInput } from './dead-letter.js';
+import { InFlightLimiter } from './in-flight-limiter.js';
+import { OffsetTracker } from './offset-tracker.js';
+import { OrderedDispatcher } from './ordered-dispatcher.js';
+import { compileStages, failedOperator, runOperatorStage, type Stage } from './pipeline.js';
+import { settleAll } from './settle.js';
+import { Task, type TaskHost } from './task.js';
+
+export interface NodeRunnerOptions {
+  readonly topology: Topology;
+  readonly node: NodeDefinition;
+  readonly transport: Transport;
+  readonly registry: SchemaRegistry;
+  readonly emitter: InstrumentationEmitter;
+  readonly params?: Readonly<{ [name: string]: JsonValue | undefined }>;
+  readonly log?: (message: string) => void;
+  /** How often completed offsets are committed; default 1000 ms. */
+  readonly commitIntervalMs?: number;
+  readonly pollTimeoutMs?: number;
+  readonly maxPollRecords?: number;
+  /** How long a graceful stop waits for in-flight records before giving up on them; default 30 s. */
+  readonly shutdownTimeoutMs?: number;
+  /** How long a revoked partition's in-flight records may finish before they are abandoned; default 10 s. */
+  readonly revokeTimeoutMs?: number;
+  /** Retries of a record that failed with a retriable error; default 5 attempts, 200 ms to 5 s apart. */
+  readonly recordRetry?: RetryOptions;
+}
+
+export type NodeState = 'created' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
+
+export interface NodeStats {
+  readonly node: string;
+  readonly state: NodeState;
+  readonly inFlight: number;
+  readonly processed: number;
+  readonly deadLettered: number;
+  readonly produced: number;
+  readonly sourceExhausted: boolean;
+  /** Records a bounded source will give in all, when it knows. */
+  readonly sourceTotal: number | undefined;
+}
+
+interface Cause {
+  readonly origin: string | undefined;
+  readonly traceId: string | undefined;
+}
+
+const tpKey = (topic: string, partition: number) => `${topic}:${partition}`;
+
+/**
+ * Runs one node: pulls records only while it has free in-flight slots, runs each through the
+ * node's operators, writes the outputs, and commits an input offset only when the outputs of that
+ * record and of every earlier record of its partition are acknowledged (at-least-once). Records
+ * that fail go to the node's dead-letter topic and the stream goes on.
+ */
+export class NodeRunner implements TaskHost {
+  readonly topology: string;
+  readonly node: string;
+  readonly emitter: InstrumentationEmitter;
+  private readonly def: NodeDefinition;
+  private readonly stages: Stage[];
+  private readonly limiter: InFlightLimiter;
+  private readonly dispatcher: OrderedDispatcher;
+  private readonly log: (message: string) => void;
+  private readonly commitIntervalMs: number;
+  private readonly pollTimeoutMs: number;
+  private readonly maxPollRecords: number;
+  private readonly shutdownTimeoutMs: number;
+  private readonly revokeTimeoutMs: number;
+  private readonly recordRetry: RetryOptions;
+
+  private state: NodeState = 'created';
+  private producer: TransportProducer | undefined;
+  private consumer: TransportConsumer | undefined;
+  private reader: SourceReader<unknown, unknown> | undefined;
+  private readonly abort = new AbortController();
+  private readonly trackers = new Map<string, OffsetTracker>();
+  private readonly committed = new Map<string, number>();
+  private readonly paused = new Set<string>();
+  private readonly revoking = new Set<number>();
+  private readonly tasks = new Map<number, Task>();
+  private readonly inputSerdes = new Map<string, TopicSerde<unknown, unknown>>();
+  private outputSerde: TopicSerde<unknown, unknown> | undefined;
+  private dlqSerde: TopicSerde<string | null, DeadLetter> | undefined;
+  private readonly changelogSerdes = new Map<string, TopicSerde<unknown, unknown>>();
+  private commitTimer: NodeJS.Timeout | undefined;
+  private commitChain: Promise<void> = Promise.resolve();
+  private loop: Promise<void> = Promise.resolve();
+  private fatal: unknown;
+  private counts = { processed: 0, deadLettered: 0, produced: 0 };
+  private exhausted = false;
+  private readonly finished: Promise<void>;
+  private finish!: (error?: unknown) => void;
+
+  constructor(private readonly opts: NodeRunnerOptions) {
+    this.def = opts.node;
+    this.topology = opts.topology.name;
+    this.node = opts.node.name;
+    this.emitter = opts.emitter;
+    this.stages = compileStages(this.def.plan.operators);
+    this.limiter = new InFlightLimiter(this.def.options.maxInFlight, this.def.options.maxInFlightPerPartition);
+    this.dispatcher = new OrderedDispatcher(this.def.options.ordering);
+    this.log = opts.log ?? ((m) => process.stderr.write(`${m}\n`));
+    this.commitIntervalMs = opts.commitIntervalMs ?? 1000;
+    this.pollTimeoutMs = opts.pollTimeoutMs ?? 100;
+    this.maxPollRecords = opts.maxPollRecords ?? 500;
+    this.shutdownTimeoutMs = opts.shutdownTimeoutMs ?? 30_000;
+    this.revokeTimeoutMs = opts.revokeTimeoutMs ?? 10_000;
+    this.recordRetry = opts.recordRetry ?? { maxAttempts: 5, initialDelayMs: 200, maxDelayMs: 5000, maxElapsedMs: 60_000 };
+    this.finished = new Promise<void>((resolve, reject) => {
+      this.finish = (error) => (error === undefined ? resolve() : reject(error));
+    });
+    this.finished.catch(() => undefined);
+  }
+
+  /** Resolves when the node has stopped (a bounded source drained, or `stop()`); rejects if it failed. */
+  get done(): Promise<void> {
+    return this.finished;
+  }
+
+  stats(): NodeStats {
+    return { node: this.node, state: this.state, inFlight: this.limiter.count, ...this.counts, sourceExhausted: this.exhausted, sourceTotal: this.reader?.total };
+  }
+
+  /** True when nothing is in flight and no punctuation output is pending. */
+  isIdle(): boolean {
+    return this.limiter.count === 0 && [...this.tasks.values()].every((t) => t.pendingBackground === 0);
+  }
+
+  get isSourceNode(): boolean {
+    return this.def.plan.input.kind === 'source';
+  }
+
+  inputTopics(): AnyTopic[] {
+    return this.def.plan.input.kind === 'topics' ? [...this.def.plan.input.topics] : [];
+  }
+
+  /** Topics this node reads or writes, with its dead-letter and changelog topics. */
+  topicSpecs(): TopicSpec[] {
+    const specs: TopicSpec[] = [];
+    const add = (t: AnyTopic) => specs.push({ name: t.name, partitions: t.partitions, compacted: t.compacted, retentionMs: t.retentionMs, maxMessageBytes: t.maxMessageBytes });
+    this.inputTopics().forEach(add);
+    if (this.def.plan.output) add(this.def.plan.output);
+    add(deadLetterTopic(this.def.deadLetterTopic));
+    for (const store of this.def.stores) if (store.logged) add(this.changelogTopic(store));
+    return specs;
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'created') throw new Error(`node ${this.node} was already started`);
+    this.state = 'starting';
+    const { transport } = this.opts;
+    await transport.admin().createTopics(this.topicSpecs());
+    await this.prepareSerdes();
+    this.producer = await transport.producer({ clientId: this.def.groupId });
+    if (this.def.plan.input.kind === 'source') {
+      const task = this.taskFor(0);
+      await task.ready;
+      this.reader = await this.def.plan.input.source.open({
+        topology: this.topology,
+        node: this.node,
+        params: this.opts.params ?? {},
+        signal: this.abort.signal,
+        log: this.log,
+      });
+      this.state = 'running';
+      this.loop = this.sourceLoop();
+    } else {
+      this.consumer = await transport.consumer({ groupId: this.def.groupId, clientId: this.def.groupId });
+      await this.consumer.subscribe(
+        this.inputTopics().map((t) => t.name),
+        { onAssigned: (tps) => this.onAssigned(tps), onRevoked: (tps) => this.onRevoked(tps) },
+      );
+      this.state = 'running';
+      this.loop = this.pollLoop();
+      this.commitTimer = setInterval(() => void this.commit().catch((e: unknown) => this.log(`${this.node}: commit failed, will retry: ${errorMessage(e)}`)), this.commitIntervalMs);
+      this.commitTimer.unref();
+    }
+    this.loop.catch((e: unknown) => this.fail(e));
+    this.emitter.emit('node.started', { node: this.node, transport: transport.kind, input: this.def.plan.input.kind === 'source' ? this.def.plan.input.source.kind : this.inputTopics().map((t) => t.name).join(',') });
+  }
+
+  /** Graceful stop: stop pulling, let in-flight records finish (within the deadline), commit, close. */
+  async stop(reason = 'requested'): Promise<void> {
+    if (this.state === 'stopped' || this.state === 'failed') return this.finished.catch(() => undefined);
+    if (this.state === 'stopping') return this.finished.catch(() => undefined);
+    this.state = 'stopping';
+    this.abort.abort();
+    await this.reader?.close().catch(() => undefined);
+    await this.loop.catch(() => undefined);
+    const drained = await withDeadline(this.limiter.whenDrained(), this.shutdownTimeoutMs);
+    if (!drained) this.log(`${this.node}: ${this.limiter.count} records still in flight after ${this.shutdownTimeoutMs} ms; their offsets stay uncommitted and will be redelivered`);
+    await Promise.all([...this.tasks.values()].map((t) => withDeadline(t.idle(), this.shutdownTimeoutMs)));
+    await this.close(reason);
+  }
+
+  /** The bounded input ended upstream: stateful processors emit what is final now. */
+  async endOfInput(): Promise<void> {
+    await settleAll([...this.tasks.values()].map((t) => t.endOfInput()));
+  }
+
+  /** Commits every offset that is complete now (the periodic commit does this too). */
+  commitNow(): Promise<void> {
+    return this.commit();
+  }
+
+  // ---------------------------------------------------------------- pulling
+
+  private async pollLoop(): Promise<void> {
+    const consumer = this.consumer!;
+    let backoff = 0;
+    while (this.state === 'running') {
+      await this.limiter.whenFree();
+      if (this.state !== 'running') break;
+      let messages: IncomingMessage[];
+      try {
+        messages = await consumer.poll(Math.min(this.limiter.free, this.maxPollRecords), this.pollTimeoutMs);
+        backoff = 0;
+      } catch (e) {
+        if (isVisionFlowError(e) && !e.retriable) throw e;
+        backoff = Math.min(5000, backoff * 2 || 100);
+        this.log(`${this.node}: poll failed, retrying in ${backoff} ms: ${errorMessage(e)}`);
+        await delay(backoff);
+        continue;
+      }
+      for (const m of messages) this.admit(m);
+    }
+  }
+
+  private admit(m: IncomingMessage): void {
+    if (this.revoking.has(m.partition)) return; // the partition is leaving; its new owner re-reads it from the commit
+    const key = tpKey(m.topic, m.partition);
+    let tracker = this.trackers.get(key);
+    if (!tracker) this.trackers.set(key, (tracker = new OffsetTracker()));
+    tracker.begin(m.offset);
+    if (this.limiter.acquire(key) && !this.paused.has(key)) {
+      this.paused.add(key);
+      this.consumer?.pause([{ topic: m.topic, partition: m.partition }]);
+      this.emitter.emit('node.backpressure', { node: this.node, inFlight: this.limiter.count, paused: [{ topic: m.topic, partition: m.partition }] });
+    }
+    const task = this.taskFor(m.partition);
+    const lane = { key: m.key ? m.key.toString('latin1') : `#${m.offset}`, partition: key };
+    void this.dispatcher
+      .dispatch(lane, () => this.processMessage(m, task))
+      .catch((e: unknown) => this.fail(e))
+      .finally(() => {
+        // A partition revoked meanwhile lost its tracker: this completion must not move any commit.
+        this.trackers.get(key) === tracker && tracker.complete(m.offset);
+        if (this.limiter.release(key) && this.paused.delete(key)) this.consumer?.resume([{ topic: m.topic, partition: m.partition }]);
+      });
+  }
+
+  private async processMessage(m: IncomingMessage, task: Task): Promise<void> {
+    const started = Date.now();
+    const serde = this.inputSerdes.get(m.topic)!;
+    const failed: FailedInput = { topic: m.topic, partition: m.partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers, keyText: null };
+    let rec: StreamRecord<unknown, unknown>;
+    try {
+      rec = await serde.fromMessage(m);
+    } catch (e) {
+      if (isVisionFlowError(e) && e.retriable) throw e; // registry unreachable: not the record's fault
+      await this.deadLetter(e, 'deserialize', failed);
+      return;
+    }
+    const keyText = keyToText(rec.key);
+    const cause: Cause = { origin: `${m.topic}/${m.partition}/${m.offset}`, traceId: m.headers[HeaderNames.traceId] ?? keyText };
+    await task.ready;
+    const outcome = await this.runRecord(rec, task, cause);
+    if (outcome.ok) {
+      this.counts.processed++;
+      this.emitter.emit('node.record_processed', { node: this.node, topic: m.topic, partition: m.partition, offset: m.offset, key: keyText, durationMs: Date.now() - started });
+    } else {
+      await this.deadLetter(outcome.error, outcome.operator, { ...failed, keyText: keyText ?? null }, outcome.attempts);
+    }
+  }
+
+  private async sourceLoop(): Promise<void> {
+    const reader = this.reader!;
+    const task = this.taskFor(0);
+    let records = 0;
+    while (this.state === 'running') {
+      await this.limiter.whenFree();
+      if (this.state !== 'running') break;
+      const envelope = await reader.next();
+      if (!envelope) {
+        this.exhausted = true;
+        break;
+      }
+      records++;
+      this.limiter.acquire('source');
+      const lane = { key: keyToText(envelope.record.key) ?? `#${records}`, partition: 'source' };
+      void this.dispatcher
+        .dispatch(lane, () => this.processSourceRecord(envelope, task))
+        .catch((e: unknown) => this.fail(e))
+        .finally(() => this.limiter.release('source'));
+    }
+    if (this.exhausted && this.state === 'running') {
+      await this.limiter.whenDrained();
+      await task.idle();
+      this.emitter.emit('source.exhausted', { node: this.node, records });
+      await this.close('source exhausted');
+    }
+  }
+
+  private async processSourceRecord(envelope: SourceEnvelope<unknown, unknown>, task: Task): Promise<void> {
+    const started = Date.now();
+    const rec = envelope.record;
+    const keyText = keyToText(rec.key);
+    const traceId = rec.headers[HeaderNames.traceId] ?? keyText ?? `${this.node}-${started}-${Math.random().toString(36).slice(2, 10)}`;
+    const outcome = envelope.error
+      ? { ok: false as const, error: envelope.error as unknown, operator: 'source', attempts: 1 }
+      : await this.runRecord(rec, task, { origin: undefined, traceId });
+    if (outcome.ok) {
+      this.counts.processed++;
+      this.emitter.emit('node.record_processed', { node: this.node, topic: undefined, partition: undefined, offset: undefined, key: keyText, durationMs: Date.now() - started });
+      envelope.settle?.({ ok: true });
+    } else {
+      await this.deadLetter(outcome.error, outcome.operator, { key: null, value: null, headers: rec.headers, keyText: keyText ?? null }, outcome.attempts);
+      envelope.settle?.({ ok: false, error: asVisionFlowError(outcome.error) });
+    }
+  }
+
+  // ---------------------------------------------------------------- the pipeline
+
+  /**
+   * Runs a record through the whole pipeline under the failure policy: retriable errors are
+   * retried, errors that say the node cannot work are thrown (the node fails), anything else is
+   * returned for the dead-letter topic.
+   */
+  private async runRecord(rec: StreamRecord<unknown, unknown>, task: Task, cause: Cause): Promise<{ ok: true } | { ok: false; error: unknown; operator: string; attempts: number }> {
+    let attempts = 0;
+    let last: unknown;
+    try {
+      await retry(this.recordRetry, ({ attempt, error }) => this.log(`${this.node}: record ${keyToText(rec.key) ?? ''} failed (attempt ${attempt}), retrying: ${errorMessage(error)}`))(async (bail) => {
+        attempts++;
+        try {
+          await this.runFrom(rec, 0, task, cause);
+        } catch (e) {
+          last = e;
+          if (failureAction(e) !== 'retry') bail(e);
+          throw e;
+        }
+      });
+      return { ok: true };
+    } catch (e) {
+      if (failureAction(e) === 'fail') throw e;
+      const operator = failedOperator(e) ?? failedOperator(last) ?? 'pipeline';
+      return { ok: false, error: e, operator, attempts };
+    }
+  }
+
+  /** TaskHost: continues a record at stage `from`; resolves once all it caused is durable. */
+  runFrom(rec: unknown, from: number, task: Task, cause?: Cause): Promise<void> {
+    const stage = this.stages[from];
+    if (!stage) return this.output(rec, cause);
+    if (stage.kind === 'processor') return task.process(from, rec);
+    const outputs: Promise<void>[] = [];
+    return runOperatorStage(stage, rec, (out) => {
+      const p = this.runFrom(out, from + 1, task, cause);
+      p.catch(() => undefined);
+      outputs.push(p);
+    }).then(
+      () => settleAll(outputs),
+      async (e: unknown) => {
+        await settleAll(outputs).catch(() => undefined);
+        throw e;
+      },
+    );
+  }
+
+  private async output(rec: unknown, cause: Cause | undefined): Promise<void> {
+    if (!this.outputSerde) return; // a sink node: the operators delivered it
+    if (!(isStreamRecord(rec))) {
+      throw new VisionFlowError(`node "${this.node}" emitted ${describeValue(rec)} instead of a record; map to records with r.withValue(...)`, { code: 'NOT_A_RECORD', retriable: false });
+    }
+    const headers: Headers = {
+      ...rec.headers,
+      ...(cause?.origin ? { [HeaderNames.origin]: cause.origin } : {}),
+      ...(cause?.traceId ? { [HeaderNames.traceId]: cause.traceId } : {}),
+    };
+    const message = this.outputSerde.toMessage(rec.withHeaders(headers));
+    const report = await this.producer!.send(message);
+    this.counts.produced++;
+    this.emitter.emit('node.output_produced', { node: this.node, topic: report.topic, partition: report.partition, offset: report.offset, key: keyToText(rec.key) });
+  }
+
+  private async deadLetter(error: unknown, operator: string, input: FailedInput, attempts = 1): Promise<void> {
+    const { value, headers } = toDeadLetter(this.node, operator, error, input, attempts);
+    const message = this.dlqSerde!.toMessage(new StreamRecord({ key: input.keyText, value, headers }));
+    // If even the dead letter cannot be written the record must not be committed: fail the node.
+    await retry({ maxAttempts: 5 })(() => this.producer!.send(message));
+    this.counts.deadLettered++;
+    this.emitter.emit('node.record_dead_lettered', { node: this.node, code: errorCode(error), message: errorMessage(error), operator, topic: input.topic, partition: input.partition, offset: input.offset, key: input.keyText ?? undefined });
+  }
+
+  punctuationFailed(error: unknown, rec: unknown, stage: string): void {
+    const keyText = isStreamRecord(rec) ? keyToText(rec.key) : undefined;
+    let value: Buffer | null = null;
+    try {
+      if (isStreamRecord(rec) && this.outputSerde) value = this.outputSerde.toMessage(rec).value;
+    } catch {
+      value = null;
+    }
+    void this.deadLetter(error, stage, { key: null, value, headers: isStreamRecord(rec) ? rec.headers : {}, keyText: keyText ?? null }).catch((e: unknown) => this.fail(e));
+  }
+
+  // ---------------------------------------------------------------- state
+
+  private taskFor(partition: number): Task {
+    let task = this.tasks.get(partition);
+    if (!task) this.tasks.set(partition, (task = new Task(this, partition, this.stages)));
+    return task;
+  }
+
+  /** The running task of a partition, for query views. */
+  task(partition: number): Task | undefined {
+    return this.tasks.get(partition);
+  }
+
+  taskPartitions(): number[] {
+    return [...this.tasks.keys()];
+  }
+
+  private changelogTopic(store: StoreBuilder): AnyTopic {
+    const partitions = this.def.plan.input.kind === 'topics' ? Math.max(...this.def.plan.input.topics.map((t) => t.partitions)) : 1;
+    return declareTopic(changelogTopicName(this.topology, this.node, store.name), { key: store.changelogKey, value: store.changelogValue, partitions, compacted: true, maxMessageBytes: 32 << 20 });
+  }
+
+  async logChange(store: StoreBuilder, partition: number, key: unknown, value: unknown | null, timestamp: number): Promise<void> {
+    const serde = this.changelogSerdes.get(store.name)!;
+    const message = serde.toMessage(new StreamRecord({ key, value, timestamp }));
+    await this.producer!.send({ ...message, partition });
+  }
+
+  async restore(store: StoreBuilder, partition: number, apply: (key: unknown, value: unknown | null) => void): Promise<number> {
+    const serde = this.changelogSerdes.get(store.name)!;
+    const topicName = serde.topic.name;
+    const end = (await this.opts.transport.admin().endOffsets(topicName)).find((o) => o.partition === partition)?.offset ?? 0;
+    if (end === 0) return 0;
+    if (!this.opts.transport.reader) throw new Error(`transport ${this.opts.transport.kind} cannot read changelogs (no reader)`);
+    const reader = await this.opts.transport.reader({ clientId: `${this.def.groupId}.restore` });
+    let count = 0;
+    try {
+      await reader.assign([{ topic: topicName, partition, offset: 0 }]);
+      let position = 0;
+      while (position < end) {
+        const batch = await reader.poll(1000, 500);
+        for (const m of batch) {
+          const rec = await serde.fromMessage(m);
+          apply(rec.key, m.value === null ? null : rec.value);
+          position = m.offset + 1;
+          count++;
+        }
+      }
+    } finally {
+      await reader.close();
+    }
+    return count;
+  }
+
+  // ---------------------------------------------------------------- rebalancing and commits
+
+  private async onAssigned(partitions: readonly TopicPartition[]): Promise<void> {
+    for (const tp of partitions) this.revoking.delete(tp.partition);
+    if (this.stages.some((s) => s.kind === 'processor')) {
+      await settleAll([...new Set(partitions.map((p) => p.partition))].map((p) => this.taskFor(p).ready));
+    }
+    this.emitter.emit('node.partitions_assigned', { node: this.node, partitions: partitions.map((p) => ({ topic: p.topic, partition: p.partition })) });
+  }
+
+  private async onRevoked(partitions: readonly TopicPartition[]): Promise<void> {
+    const keys = partitions.map((p) => tpKey(p.topic, p.partition));
+    const numbers = new Set(partitions.map((p) => p.partition));
+    for (const n of numbers) this.revoking.add(n);
+    const finished = await withDeadline(this.limiter.whenDrained(keys), this.revokeTimeoutMs);
+    const unfinished = keys.reduce((sum, k) => sum + this.limiter.countFor(k), 0);
+    await this.commit(keys).catch((e: unknown) => this.log(`${this.node}: commit on revoke failed: ${errorMessage(e)}`));
+    for (const k of keys) {
+      this.trackers.delete(k);
+      this.committed.delete(k);
+      this.paused.delete(k);
+    }
+    // A task belongs to a partition number; close it once no input topic of that number stays owned.
+    const revoked = new Set(keys);
+    const stillOwned = new Set((this.consumer?.assignment() ?? []).filter((tp) => !revoked.has(tpKey(tp.topic, tp.partition))).map((tp) => tp.partition));
+    for (const n of numbers) {
+      if (stillOwned.has(n)) continue;
+      this.tasks.get(n)?.close();
+      this.tasks.delete(n);
+    }
+    if (!finished) this.log(`${this.node}: ${unfinished} records of revoked partitions did not finish in ${this.revokeTimeoutMs} ms; their offsets were not committed`);
+    this.emitter.emit('node.partitions_revoked', { node: this.node, partitions: partitions.map((p) => ({ topic: p.topic, partition: p.partition })), unfinished });
+  }
+
+  /** Commits, per partition, the highest offset below which every record is complete. Serialised. */
+  private commit(only?: readonly string[]): Promise<void> {
+    const run = async () => {
+      if (!this.consumer) return;
+      const offsets: TopicPartitionOffset[] = [];
+      for (const [key, tracker] of this.trackers) {
+        if (only && !only.includes(key)) continue;
+        const offset = tracker.committable();
+        if (offset === undefined || offset <= (this.committed.get(key) ?? -1)) continue;
+        const i = key.lastIndexOf(':');
+        offsets.push({ topic: key.slice(0, i), partition: Number(key.slice(i + 1)), offset });
+      }
+      if (offsets.length === 0) return;
+      await this.consumer.commit(offsets);
+      for (const o of offsets) this.committed.set(tpKey(o.topic, o.partition), o.offset);
+      this.emitter.emit('node.committed', { node: this.node, offsets });
+    };
+    const next = this.commitChain.then(run, run);
+    this.commitChain = next.catch(() => undefined);
+    return next;
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  private async prepareSerdes(): Promise<void> {
+    const { registry } = this.opts;
+    for (const t of this.inputTopics()) {
+      const serde = new TopicSerde(t, registry);
+      for (const side of [serde.key, serde.value]) {
+        const latest = (await registry.versions(side.subject)).at(-1);
+        const problems = latest ? readProblems(side.json, latest.schema) : [];
+        if (problems.length > 0) throw new SchemaIncompatibleError(side.subject, problems, 'reader');
+      }
+      this.inputSerdes.set(t.name, serde);
+    }
+    if (this.def.plan.output) {
+      this.outputSerde = new TopicSerde(this.def.plan.output, registry);
+      await this.outputSerde.register();
+    }
+    this.dlqSerde = new TopicSerde(deadLetterTopic(this.def.deadLetterTopic), registry);
+    await this.dlqSerde.register();
+    for (const store of this.def.stores) {
+      if (!store.logged) continue;
+      const serde = new TopicSerde(this.changelogTopic(store), registry);
+      await serde.register();
+      this.changelogSerdes.set(store.name, serde);
+    }
+  }
+
+  private async close(reason: string): Promise<void> {
+    if (this.state === 'stopped' || this.state === 'failed') return;
+    this.state = 'stopping';
+    if (this.commitTimer) clearInterval(this.commitTimer);
+    await this.commit().catch((e: unknown) => this.log(`${this.node}: final commit failed: ${errorMessage(e)}`));
+    for (const t of this.tasks.values()) t.close();
+    this.tasks.clear();
+    await this.consumer?.close().catch(() => undefined);
+    await this.producer?.flush(10_000).catch(() => undefined);
+    await this.producer?.close().catch(() => undefined);
+    await this.reader?.close().catch(() => undefined);
+    this.state = 'stopped';
+    this.emitter.emit('node.stopped', { node: this.node, reason });
+    this.finish();
+  }
+
+  /** A failure the node cannot go past without losing data: stop at once, commit nothing more. */
+  private fail(error: unknown): void {
+    if (this.state === 'failed' || this.state === 'stopped') return;
+    this.fatal = error;
+    this.state = 'failed';
+    this.abort.abort();
+    if (this.commitTimer) clearInterval(this.commitTimer);
+    this.emitter.emit('node.failed', { node: this.node, code: errorCode(error), message: errorMessage(error) });
+    void (async () => {
+      for (const t of this.tasks.values()) t.close();
+      await this.consumer?.close().catch(() => undefined);
+      await this.producer?.close().catch(() => undefined);
+      await this.reader?.close().catch(() => undefined);
+      this.finish(this.fatal);
+    })();
+  }
+}
+
+function keyToText(key: unknown): string | undefined {
+  if (key === null || key === undefined) return undefined;
+  if (typeof key === 'string') return key;
+  if (typeof key === 'number' || typeof key === 'bigint' || typeof key === 'boolean') return String(key);
+  return JSON.stringify(key);
+}
+
+function describeValue(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  return typeof v === 'object' ? `a plain ${v.constructor?.name ?? 'object'}` : `a ${typeof v}`;
+}
+
+function asVisionFlowError(e: unknown): VisionFlowError {
+  return isVisionFlowError(e) ? e : new VisionFlowError(errorMessage(e), { code: errorCode(e), retriable: false, cause: e });
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Resolves true if `p` settled within `ms`, false otherwise (p keeps running). */
+async function withDeadline(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([p.then(() => true, () => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,73 @@
+import { catchError, of, pipe, throwError, type OperatorFunction, type UnaryFunction, type Observable } from 'rxjs';
+import { operatorName } from '../dsl/named.js';
+import { processorSupplierOf } from '../processor/stateful.js';
+import type { ProcessorSupplier } from '../processor/processor.js';
+
+type AnyOperator = OperatorFunction<unknown, unknown>;
+
+/** A run of plain RxJS operators, applied to each record as its own little stream. */
+export interface OperatorStage {
+  readonly kind: 'operators';
+  readonly names: readonly string[];
+  readonly apply: UnaryFunction<Observable<unknown>, Observable<unknown>>;
+}
+
+/** A stateful processor: one instance per task, with its stores. */
+export interface ProcessorStage {
+  readonly kind: 'processor';
+  readonly name: string;
+  readonly supplier: ProcessorSupplier<unknown, unknown>;
+}
+
+export type Stage = OperatorStage | ProcessorStage;
+
+const origin = new WeakMap<object, string>();
+
+/** The name of the operator an error came from, if it passed through a tagged operator. */
+export function failedOperator(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null ? origin.get(error) : undefined;
+}
+
+export function tagFailedOperator(error: unknown, name: string): unknown {
+  const e = typeof error === 'object' && error !== null ? error : new Error(String(error));
+  if (!origin.has(e)) origin.set(e, name);
+  return e;
+}
+
+/**
+ * Splits a node's operators at its stateful processors. Each plain operator is wrapped so an
+ * error remembers which operator raised it first (for dead-letter headers).
+ */
+export function compileStages(operators: readonly OperatorFunction<never, unknown>[]): Stage[] {
+  const stages: Stage[] = [];
+  let run: Array<{ op: AnyOperator; name: string }> = [];
+  const flush = () => {
+    if (run.length === 0) return;
+    const wrapped = run.map(({ op, name }) => (source: Observable<unknown>) => op(source).pipe(catchError((e: unknown) => throwError(() => tagFailedOperator(e, name)))));
+    stages.push({ kind: 'operators', names: run.map((r) => r.name), apply: (pipe as (...f: AnyOperator[]) => AnyOperator)(...wrapped) });
+    run = [];
+  };
+  operators.forEach((op, i) => {
+    const name = operatorName(op, i);
+    const supplier = processorSupplierOf(op);
+    if (supplier) {
+      flush();
+      stages.push({ kind: 'processor', name, supplier });
+    } else {
+      run.push({ op: op as AnyOperator, name });
+    }
+  });
+  flush();
+  return stages;
+}
+
+/** Runs one record through an operator stage; calls `emit` for each output, resolves on completion. */
+export function runOperatorStage(stage: OperatorStage, rec: unknown, emit: (out: unknown) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    try {
+      stage.apply(of(rec)).subscribe({ next: emit, error: reject, complete: resolve });
+    } catch (e) {
+      reject(tagFailedOperator(e, stage.names[0] ?? 'pipe'));
+    }
+  });
+}

@@ -1,0 +1,168 @@
+import type { InstrumentationEmitter } from '../instrumentation/emitter.js';
+import type { Processor, ProcessorContext } from '../processor/processor.js';
+import { PunctuationSchedule } from '../processor/punctuation-schedule.js';
+import { storeOrThrow } from '../processor/stateful.js';
+import type { StateStore, StoreBuilder } from '../state/state-store.js';
+import type { ProcessorStage, Stage } from './pipeline.js';
+import { settleAll } from './settle.js';
+
+/** What a task needs from its node runner. */
+export interface TaskHost {
+  readonly topology: string;
+  readonly node: string;
+  readonly emitter: InstrumentationEmitter;
+  /** Continues a record at stage `from`; resolves once everything it caused is durable. */
+  runFrom(rec: unknown, from: number, task: Task): Promise<void>;
+  /** Writes one changelog record of a store of this task; resolves when acknowledged. */
+  logChange(store: StoreBuilder, partition: number, key: unknown, value: unknown | null, timestamp: number): Promise<void>;
+  /** Replays a store's changelog partition into `apply`; returns how many records it read. */
+  restore(store: StoreBuilder, partition: number, apply: (key: unknown, value: unknown | null) => void): Promise<number>;
+  /** An output forwarded by a punctuator failed downstream; there is no input to blame. */
+  punctuationFailed(error: unknown, rec: unknown, stage: string): void;
+}
+
+/** Work caused by the input being processed: outputs forwarded and changelog writes. */
+interface Scope {
+  readonly pending: Promise<void>[];
+}
+
+/**
+ * A task is one input partition of a node (Kafka Streams' StreamTask): it owns one instance of
+ * each stateful processor with its stores, restored from the changelog partition of the same
+ * number, and the clocks that drive punctuation.
+ */
+export class Task {
+  private readonly processors = new Map<number, Processor<unknown, unknown>>();
+  private readonly stores = new Map<string, StateStore>();
+  private readonly clock = new PunctuationSchedule();
+  private scope: Scope | undefined;
+  private readonly background = new Set<Promise<void>>();
+  readonly ready: Promise<void>;
+
+  constructor(
+    private readonly host: TaskHost,
+    readonly partition: number,
+    private readonly stages: readonly Stage[],
+  ) {
+    this.ready = this.init();
+    this.ready.catch(() => undefined);
+  }
+
+  get hasState(): boolean {
+    return this.stages.some((s) => s.kind === 'processor');
+  }
+
+  store(name: string): StateStore | undefined {
+    return this.stores.get(name);
+  }
+
+  private async init(): Promise<void> {
+    for (const [index, stage] of this.stages.entries()) {
+      if (stage.kind !== 'processor') continue;
+      const own = new Map<string, StateStore>();
+      for (const builder of stage.supplier.stores) {
+        const store = builder.build();
+        store.init({
+          topology: this.host.topology,
+          node: this.host.node,
+          partition: this.partition,
+          changelogTopic: '',
+          log: (key, value, ts) => this.track(this.host.logChange(builder, this.partition, key, value, ts)),
+        });
+        if (builder.logged) {
+          const started = Date.now();
+          const records = await this.host.restore(builder, this.partition, (k, v) => store.restore(k, v));
+          this.host.emitter.emit('store.restored', { node: this.host.node, store: builder.name, partition: this.partition, records, durationMs: Date.now() - started });
+        }
+        own.set(builder.name, store);
+        this.stores.set(builder.name, store);
+      }
+      const processor = stage.supplier.get();
+      processor.init(this.contextFor(index, stage, own));
+      this.processors.set(index, processor);
+    }
+  }
+
+  private contextFor(index: number, stage: ProcessorStage, stores: ReadonlyMap<string, StateStore>): ProcessorContext<unknown> {
+    return {
+      topology: this.host.topology,
+      node: this.host.node,
+      partition: this.partition,
+      forward: (rec) => {
+        const p = this.host.runFrom(rec, index + 1, this);
+        if (this.scope) {
+          this.scope.pending.push(p);
+          p.catch(() => undefined);
+        } else {
+          this.track(p.catch((e: unknown) => this.host.punctuationFailed(e, rec, stage.name)));
+        }
+        return p;
+      },
+      getStateStore: <S extends StateStore>(name: string) => storeOrThrow(stores, name, stage.name) as S,
+      schedule: (ms, type, cb) => this.clock.schedule(ms, type, (t) => this.punctuate(stage.name, () => cb(t))),
+      streamTime: () => this.clock.streamTime(),
+      wallClockTime: () => this.clock.wallClockTime(),
+      recordDropped: (reason) => this.host.emitter.emit('node.record_dropped', { node: this.host.node, reason }),
+    };
+  }
+
+  /** Runs the record through the processor at `index`, synchronously; resolves when what it caused is durable. */
+  async process(index: number, rec: unknown): Promise<void> {
+    await this.ready;
+    const processor = this.processors.get(index);
+    if (!processor) throw new Error(`no processor at stage ${index}`);
+    const scope: Scope = { pending: [] };
+    this.scope = scope;
+    try {
+      processor.process(rec);
+    } finally {
+      this.scope = undefined;
+    }
+    const ts = (rec as { timestamp?: number }).timestamp;
+    if (typeof ts === 'number') this.clock.advance(ts);
+    await settleAll(scope.pending);
+  }
+
+  /** A bounded input ended: processors emit what is final now; resolves when that is durable. */
+  async endOfInput(): Promise<void> {
+    await this.ready;
+    for (const p of this.processors.values()) p.endOfInput?.();
+    await this.idle();
+  }
+
+  /** Resolves when no punctuation output or background changelog write is pending. */
+  async idle(): Promise<void> {
+    while (this.background.size > 0) await settleAll([...this.background]).catch(() => undefined);
+  }
+
+  get pendingBackground(): number {
+    return this.background.size;
+  }
+
+  close(): void {
+    this.clock.close();
+    for (const p of this.processors.values()) p.close();
+    for (const s of this.stores.values()) s.close();
+    this.processors.clear();
+    this.stores.clear();
+  }
+
+  private punctuate(name: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.host.punctuationFailed(e, undefined, name);
+    }
+  }
+
+  private track(p: Promise<void>): void {
+    if (this.scope) {
+      this.scope.pending.push(p);
+      p.catch(() => undefined);
+      return;
+    }
+    const guarded = p.catch(() => undefined);
+    this.background.add(guarded);
+    void guarded.then(() => this.background.delete(guarded));
+  }
+}

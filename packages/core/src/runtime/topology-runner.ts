@@ -1,0 +1,145 @@
+import type { Topology } from '../dsl/topology.js';
+import { ConfigError } from '../errors/config-error.js';
+import { errorMessage } from '../errors/vision-flow-error.js';
+import { InstrumentationEmitter } from '../instrumentation/emitter.js';
+import type { SchemaRegistry } from '../serde/avro/schema-registry.js';
+import type { Transport } from '../transport/transport.js';
+import type { JsonValue } from '../types.js';
+import { setRuntimeParams } from './runtime-params.js';
+import { NodeRunner, type NodeRunnerOptions, type NodeStats } from './node-runner.js';
+
+export interface TopologyRunnerOptions {
+  readonly transport: Transport;
+  readonly registry: SchemaRegistry;
+  /** Run only these nodes (one process per node); default all. */
+  readonly nodes?: readonly string[];
+  readonly params?: Readonly<{ [name: string]: JsonValue | undefined }>;
+  readonly emitter?: InstrumentationEmitter;
+  readonly log?: (message: string) => void;
+  readonly node?: Partial<Pick<NodeRunnerOptions, 'commitIntervalMs' | 'pollTimeoutMs' | 'maxPollRecords' | 'shutdownTimeoutMs' | 'revokeTimeoutMs'>>;
+  /** How often `runUntilDrained` checks for quiescence; default 200 ms. */
+  readonly drainCheckMs?: number;
+}
+
+/**
+ * Runs some or all nodes of a topology in this process. Nodes still talk only through the
+ * transport's topics, exactly as when each runs in a process of its own.
+ */
+export class TopologyRunner {
+  readonly emitter: InstrumentationEmitter;
+  readonly runners: readonly NodeRunner[];
+  private readonly log: (message: string) => void;
+  private started = false;
+
+  constructor(
+    readonly topology: Topology,
+    private readonly opts: TopologyRunnerOptions,
+  ) {
+    this.emitter = opts.emitter ?? new InstrumentationEmitter();
+    this.log = opts.log ?? ((m) => process.stderr.write(`${m}\n`));
+    const names = opts.nodes && opts.nodes.length > 0 ? opts.nodes : topology.nodes.map((n) => n.name);
+    for (const name of names) {
+      if (!topology.nodes.some((n) => n.name === name)) {
+        throw new ConfigError(`topology "${topology.name}" has no node "${name}"; its nodes are: ${topology.nodes.map((n) => n.name).join(', ')}`, { node: name });
+      }
+    }
+    this.runners = names.map(
+      (name) =>
+        new NodeRunner({
+          topology,
+          node: topology.node$(name),
+          transport: opts.transport,
+          registry: opts.registry,
+          emitter: this.emitter,
+          params: opts.params ?? {},
+          log: this.log,
+          ...opts.node,
+        }),
+    );
+  }
+
+  /** Creates every topic first (so start order does not matter), then starts each node. */
+  async start(): Promise<void> {
+    if (this.started) throw new Error('topology runner already started');
+    this.started = true;
+    setRuntimeParams(this.opts.params ?? {});
+    const specs = new Map(this.runners.flatMap((r) => r.topicSpecs()).map((s) => [s.name, s]));
+    await this.opts.transport.admin().createTopics([...specs.values()]);
+    for (const r of this.runners) await r.start();
+  }
+
+  /** Rejects as soon as any node fails; resolves when every node has stopped. */
+  get done(): Promise<void> {
+    return Promise.all(this.runners.map((r) => r.done)).then(() => undefined);
+  }
+
+  stats(): NodeStats[] {
+    return this.runners.map((r) => r.stats());
+  }
+
+  /** Whether every source of the running nodes is bounded, so the run can end by itself. */
+  get bounded(): boolean {
+    const sources = this.runners.filter((r) => r.isSourceNode);
+    return sources.length > 0 && sources.every((r) => {
+      const input = this.topology.node$(r.node).plan.input;
+      return input.kind === 'source' && input.source.bounded;
+    });
+  }
+
+  /**
+   * For bounded runs: waits until the sources are exhausted and every node has consumed all its
+   * input with nothing in flight, tells stateful nodes the input ended (final windows and partial
+   * joins are emitted), waits for quiet again, then stops every node.
+   */
+  async runUntilDrained(): Promise<void> {
+    const failure = this.done.then(() => undefined);
+    await Promise.race([this.quiescent(), failure]);
+    for (const r of this.runners) if (!r.isSourceNode) await r.endOfInput();
+    await Promise.race([this.quiescent(), failure]);
+    await this.stop('input drained');
+    await this.done;
+  }
+
+  /** Stops every node gracefully (drain, commit, close), downstream nodes last. */
+  async stop(reason = 'requested'): Promise<void> {
+    for (const r of this.runners) await r.stop(reason).catch((e: unknown) => this.log(`${r.node}: stop failed: ${errorMessage(e)}`));
+  }
+
+  private async quiescent(): Promise<void> {
+    const every = this.opts.drainCheckMs ?? 200;
+    let quietChecks = 0;
+    // Two quiet checks in a row: a record in transit between nodes shows up as lag in one of them.
+    while (quietChecks < 2) {
+      await new Promise((resolve) => setTimeout(resolve, every));
+      // A failed node rejects `done`; stop checking so nothing keeps the process alive.
+      if (this.runners.some((r) => r.stats().state === 'failed')) return;
+      quietChecks = (await this.isQuiet()) ? quietChecks + 1 : 0;
+    }
+  }
+
+  private async isQuiet(): Promise<boolean> {
+    for (const r of this.runners) {
+      const s = r.stats();
+      if (s.state === 'failed') return false;
+      if (r.isSourceNode) {
+        if (!(s.sourceExhausted && s.state === 'stopped')) return false;
+        continue;
+      }
+      if (!r.isIdle()) return false;
+      await r.commitNow();
+      if ((await this.lag(r)) > 0) return false;
+    }
+    return true;
+  }
+
+  /** Records on the node's input topics that its group has not committed past. */
+  async lag(r: NodeRunner): Promise<number> {
+    const admin = this.opts.transport.admin();
+    let lag = 0;
+    for (const t of r.inputTopics()) {
+      const [ends, committed] = await Promise.all([admin.endOffsets(t.name), admin.committedOffsets(this.topology.node$(r.node).groupId, t.name)]);
+      for (const end of ends) lag += end.offset - (committed.find((c) => c.partition === end.partition)?.offset ?? 0);
+    }
+    return lag;
+  }
+}

@@ -1,0 +1,112 @@
+import avsc from 'avsc';
+import { isVisionFlowError } from '../../errors/vision-flow-error.js';
+import { SerdeError } from '../serde-error.js';
+import type { SchemaRegistry } from './schema-registry.js';
+import { toAvroJson, type AvroSchema, type AvroJson } from './schema.js';
+
+const MAGIC = 0;
+const HEADER_BYTES = 5;
+
+/**
+ * Avro in the Confluent wire format: a zero magic byte, the writer schema's 4-byte registry id,
+ * then the Avro binary body. Decoding resolves the writer schema (fetched by id, cached) into
+ * this serde's reader schema, so older and newer producers interoperate.
+ */
+export class AvroSerde<T> {
+  readonly json: AvroJson;
+  private readonly type: avsc.Type;
+  private schemaId: number | undefined;
+  private readonly resolvers = new Map<number, Promise<avsc.Resolver | undefined>>();
+
+  constructor(
+    private readonly registry: SchemaRegistry,
+    readonly subject: string,
+    schema: AvroSchema<T>,
+  ) {
+    this.json = toAvroJson(schema);
+    this.type = avsc.Type.forSchema(this.json as avsc.Schema);
+  }
+
+  /** Registers the schema under the subject (refused when incompatible) and remembers its id. */
+  async register(): Promise<number> {
+    this.schemaId = await this.registry.register(this.subject, this.json);
+    this.resolvers.set(this.schemaId, Promise.resolve(undefined));
+    return this.schemaId;
+  }
+
+  get id(): number | undefined {
+    return this.schemaId;
+  }
+
+  encode(value: T): Buffer {
+    if (this.schemaId === undefined) throw new Error(`AvroSerde(${this.subject}): register() must run before encode()`);
+    let body: Buffer;
+    try {
+      body = this.type.toBuffer(value);
+    } catch (e) {
+      throw new SerdeError('AVRO_ENCODE_FAILED', `value does not match the schema of ${this.subject}: ${this.invalidPaths(value)}`, { subject: this.subject }, e);
+    }
+    const out = Buffer.allocUnsafe(HEADER_BYTES + body.length);
+    out.writeUInt8(MAGIC, 0);
+    out.writeUInt32BE(this.schemaId, 1);
+    body.copy(out, HEADER_BYTES);
+    return out;
+  }
+
+  async decode(bytes: Buffer): Promise<T> {
+    if (bytes.length < HEADER_BYTES || bytes.readUInt8(0) !== MAGIC) {
+      throw new SerdeError('NOT_CONFLUENT_AVRO', `${bytes.length} bytes on ${this.subject} are not Confluent Avro (they must start with a zero magic byte and a 4-byte schema id); was this written by a producer without the registry serializer?`, { subject: this.subject });
+    }
+    const id = bytes.readUInt32BE(1);
+    const resolver = await this.resolverFor(id);
+    try {
+      return this.type.fromBuffer(bytes.subarray(HEADER_BYTES), resolver, false) as T;
+    } catch (e) {
+      throw new SerdeError('AVRO_DECODE_FAILED', `cannot decode ${bytes.length} bytes on ${this.subject} with writer schema id ${id}: ${(e as Error).message}`, { subject: this.subject, schemaId: id }, e);
+    }
+  }
+
+  private resolverFor(id: number): Promise<avsc.Resolver | undefined> {
+    let hit = this.resolvers.get(id);
+    if (!hit) {
+      hit = this.buildResolver(id);
+      this.resolvers.set(id, hit);
+      // A failed lookup (registry down) must not stay cached.
+      hit.catch(() => this.resolvers.delete(id));
+    }
+    return hit;
+  }
+
+  private async buildResolver(id: number): Promise<avsc.Resolver | undefined> {
+    let writer: AvroJson;
+    try {
+      writer = await this.registry.schemaById(id);
+    } catch (e) {
+      if (isVisionFlowError(e) && e.retriable) throw e;
+      throw new SerdeError('UNKNOWN_SCHEMA_ID', `record on ${this.subject} names writer schema id ${id}, which registry ${this.registry.address} does not know`, { subject: this.subject, schemaId: id }, e);
+    }
+    if (JSON.stringify(writer) === JSON.stringify(this.json)) return undefined;
+    try {
+      return this.type.createResolver(avsc.Type.forSchema(writer as avsc.Schema));
+    } catch (e) {
+      throw new SerdeError('SCHEMA_MISMATCH', `record on ${this.subject} was written with schema id ${id}, which this reader's schema cannot read: ${(e as Error).message}`, { subject: this.subject, schemaId: id }, e);
+    }
+  }
+
+  private invalidPaths(value: unknown): string {
+    const paths: string[] = [];
+    this.type.isValid(value, { errorHook: (path: string[], got: unknown, type: avsc.Type) => paths.push(`${path.join('.') || '(root)'} should be ${typeLabel(type)} but is ${preview(got)}`) });
+    return paths.join('; ') || 'unknown mismatch';
+  }
+}
+
+function typeLabel(type: avsc.Type): string {
+  return type.typeName === 'record' || type.typeName === 'enum' ? (type.name ?? type.typeName) : type.typeName;
+}
+
+function preview(v: unknown): string {
+  if (v === undefined) return 'missing';
+  if (Buffer.isBuffer(v)) return `${v.length} bytes`;
+  const s = JSON.stringify(v);
+  return s === undefined ? String(v) : s.length > 40 ? `${s.slice(0, 40)}…` : s;
+}

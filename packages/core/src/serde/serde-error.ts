@@ -1,0 +1,12 @@
+import { PoisonRecordError } from '../errors/poison-record-error.js';
+import type { ErrorContext } from '../errors/vision-flow-error.js';
+
+/**
+ * Bytes that cannot be turned into a record (or a record that cannot be encoded). Codes:
+ * `NOT_CONFLUENT_AVRO`, `UNKNOWN_SCHEMA_ID`, `SCHEMA_MISMATCH`, `AVRO_DECODE_FAILED`, `AVRO_ENCODE_FAILED`.
+ */
+export class SerdeError extends PoisonRecordError {
+  constructor(code: string, message: string, context: ErrorContext = {}, cause?: unknown) {
+    super(code, message, context, cause);
+  }
+}

@@ -1,0 +1,43 @@
+import type { Topic } from '../dsl/topic.js';
+import { StreamRecord } from '../records/record.js';
+import type { IncomingMessage, OutgoingMessage } from '../transport/transport.js';
+import { AvroSerde } from './avro/avro-serde.js';
+import type { SchemaRegistry } from './avro/schema-registry.js';
+
+/**
+ * Key and value serdes of one topic under the TopicNameStrategy subjects `<topic>-key` and
+ * `<topic>-value`. A null key or value stays null on the wire (a null value is a tombstone).
+ */
+export class TopicSerde<K, V> {
+  readonly key: AvroSerde<K>;
+  readonly value: AvroSerde<V>;
+
+  constructor(
+    readonly topic: Topic<K, V>,
+    registry: SchemaRegistry,
+  ) {
+    this.key = new AvroSerde(registry, `${topic.name}-key`, topic.key);
+    this.value = new AvroSerde(registry, `${topic.name}-value`, topic.value);
+  }
+
+  async register(): Promise<void> {
+    await this.key.register();
+    await this.value.register();
+  }
+
+  toMessage(rec: StreamRecord<K, V>): OutgoingMessage {
+    return {
+      topic: this.topic.name,
+      key: rec.key === null || rec.key === undefined ? null : this.key.encode(rec.key),
+      value: rec.value === null || rec.value === undefined ? null : this.value.encode(rec.value),
+      headers: rec.headers,
+      timestamp: rec.timestamp,
+    };
+  }
+
+  async fromMessage(msg: IncomingMessage): Promise<StreamRecord<K, V>> {
+    const key = msg.key === null ? (null as K) : await this.key.decode(msg.key);
+    const value = msg.value === null ? (null as V) : await this.value.decode(msg.value);
+    return new StreamRecord({ key, value, timestamp: msg.timestamp, headers: msg.headers, source: { topic: msg.topic, partition: msg.partition, offset: msg.offset } });
+  }
+}

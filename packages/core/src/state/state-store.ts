@@ -1,0 +1,43 @@
+import type { AvroSchema } from '../serde/avro/schema.js';
+
+/**
+ * What a store needs from the runtime when it opens. Change-logging stores send every write to
+ * `log`; the runtime tracks those writes so an input offset is committed only once they are durable.
+ */
+export interface StoreContext {
+  readonly topology: string;
+  readonly node: string;
+  /** The task (input partition) this store instance belongs to; its changelog partition. */
+  readonly partition: number;
+  /** Name of the compacted changelog topic, `<topology>.<node>.<store>.changelog`. */
+  readonly changelogTopic: string;
+  /** Encodes and writes one changelog record; null value = delete. */
+  log(key: unknown, value: unknown | null, timestamp: number): void;
+}
+
+/** The lifecycle every store shares (Kafka Streams' StateStore). */
+export interface StateStore {
+  readonly name: string;
+  /** Whether the store survives a restart by itself (false: it is rebuilt from its changelog). */
+  readonly persistent: boolean;
+  readonly isOpen: boolean;
+  init(ctx: StoreContext): void;
+  /** Applies one changelog record during restore, without logging it again. */
+  restore(key: unknown, value: unknown | null): void;
+  flush(): Promise<void>;
+  close(): void;
+}
+
+/** How to build a store and describe it: the runtime creates one instance per task. */
+export interface StoreBuilder<S extends StateStore = StateStore> {
+  readonly name: string;
+  readonly kind: 'key-value' | 'window';
+  /** Keep a changelog topic and restore from it on start (default true). */
+  readonly logged: boolean;
+  /** Schemas of the changelog's key and value (window stores log `{ key, start }` keys). */
+  readonly changelogKey: AvroSchema<unknown>;
+  readonly changelogValue: AvroSchema<unknown>;
+  /** Window stores: how long windows are kept after their end, in ms. */
+  readonly retentionMs?: number;
+  build(): S;
+}

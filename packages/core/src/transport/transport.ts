@@ -1,0 +1,151 @@
+import type { Headers } from '../records/headers.js';
+
+/**
+ * The broker seen by the runtime. Two implementations pass one conformance suite
+ * (test/conformance/transport.conformance.ts): `memory`, the embedded default, and `kafka`.
+ * Everything here speaks bytes; serdes live above it.
+ */
+export interface Transport {
+  readonly kind: 'memory' | 'kafka';
+  /** Human-readable address for errors and logs, e.g. `127.0.0.1:9092` or `memory`. */
+  readonly address: string;
+  admin(): TransportAdmin;
+  producer(opts?: ProducerOptions): Promise<TransportProducer>;
+  consumer(opts: ConsumerOptions): Promise<TransportConsumer>;
+  /**
+   * A consumer outside any group that reads the partitions it is told, from the offsets it is told:
+   * for restoring stores from changelogs and for `vision-flow tail`. Commits nothing.
+   */
+  reader?(opts?: { clientId?: string }): Promise<TransportReader>;
+  /** Closes every producer, consumer and admin this transport made. */
+  close(): Promise<void>;
+}
+
+export interface TopicPartition {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+/** `offset` is the next offset to read, as Kafka commits it. */
+export interface TopicPartitionOffset extends TopicPartition {
+  readonly offset: number;
+}
+
+export interface TopicSpec {
+  readonly name: string;
+  readonly partitions: number;
+  /** Log compaction (`cleanup.policy=compact`), as for changelog topics. */
+  readonly compacted?: boolean;
+  readonly retentionMs?: number;
+  /** Largest record the topic takes; image topics need several MB. */
+  readonly maxMessageBytes?: number;
+}
+
+export interface OutgoingMessage {
+  readonly topic: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers?: Headers;
+  /** Event time in epoch ms (Kafka CreateTime); defaults to now. */
+  readonly timestamp?: number;
+  /** Explicit partition; otherwise murmur2(key) like the Java client, or round robin for a null key. */
+  readonly partition?: number;
+}
+
+export interface IncomingMessage {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: Headers;
+  readonly timestamp: number;
+}
+
+export interface DeliveryReport extends TopicPartitionOffset {}
+
+export interface ProducerOptions {
+  readonly clientId?: string;
+}
+
+export interface TransportProducer {
+  /**
+   * Resolves once the broker acknowledged the write with acks=all (idempotent producer); rejects
+   * with a VisionFlowError when it will never be written (retries are the client's, inside):
+   * `UNKNOWN_TOPIC` (topics are never auto-created), `MESSAGE_TOO_LARGE` (over the topic's
+   * maxMessageBytes; not retriable), `UNKNOWN_PARTITION`. Never settles inside the call.
+   */
+  send(msg: OutgoingMessage): Promise<DeliveryReport>;
+  /** Waits until every message sent so far is acknowledged or failed. */
+  flush(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ConsumerOptions {
+  readonly groupId: string;
+  readonly clientId?: string;
+  /** Where a partition without a committed offset starts: `earliest` (default) or `latest`. */
+  readonly autoOffsetReset?: 'earliest' | 'latest';
+  /** How long the group waits for a silent member before moving its partitions; ms. */
+  readonly sessionTimeoutMs?: number;
+}
+
+/**
+ * Called around cooperative rebalances. `onRevoked` runs before the partitions move: the runtime
+ * finishes or drops their in-flight work and commits what is complete, then resolves.
+ */
+export interface RebalanceListener {
+  onAssigned?(partitions: readonly TopicPartition[]): void | Promise<void>;
+  onRevoked?(partitions: readonly TopicPartition[]): void | Promise<void>;
+}
+
+/**
+ * A pull-based group member: records arrive only when the runtime asks with `poll`, so a full node
+ * simply stops asking and consumer lag, not memory, grows.
+ */
+export interface TransportConsumer {
+  subscribe(topics: readonly string[], listener?: RebalanceListener): Promise<void>;
+  /**
+   * Up to `max` messages from assigned, unpaused partitions, in offset order per partition; waits
+   * up to `timeoutMs` for the first one and returns [] if none came.
+   */
+  poll(max: number, timeoutMs: number): Promise<IncomingMessage[]>;
+  /** Stops fetching these owned partitions until `resume`; already-polled messages stay valid. */
+  pause(partitions: readonly TopicPartition[]): void;
+  resume(partitions: readonly TopicPartition[]): void;
+  assignment(): TopicPartition[];
+  /**
+   * Commits, per partition, the next offset to read. Synchronous with the group coordinator.
+   * All or nothing: rejects with `NOT_ASSIGNED` if the member does not own one of the partitions
+   * (never assigned, or revoked; inside `onRevoked` the revoked ones are still owned).
+   */
+  commit(offsets: readonly TopicPartitionOffset[]): Promise<void>;
+  /** Leaves the group (its partitions move to the other members) and releases resources. */
+  close(): Promise<void>;
+}
+
+/** A group-less consumer: `assign` replaces the partitions it reads and where it starts. */
+export interface TransportReader {
+  assign(partitions: readonly TopicPartitionOffset[]): Promise<void>;
+  /** Up to `max` messages from the assigned partitions; [] after `timeoutMs` if none came. */
+  poll(max: number, timeoutMs: number): Promise<IncomingMessage[]>;
+  close(): Promise<void>;
+}
+
+export interface TopicDescription {
+  readonly name: string;
+  readonly partitions: number;
+  readonly compacted: boolean;
+}
+
+export interface TransportAdmin {
+  /** Creates missing topics; existing ones are left alone (their partition count is not changed). */
+  createTopics(specs: readonly TopicSpec[]): Promise<void>;
+  deleteTopics(names: readonly string[]): Promise<void>;
+  listTopics(): Promise<string[]>;
+  describeTopic(name: string): Promise<TopicDescription | undefined>;
+  /** The high watermark (offset after the last record) of each partition. */
+  endOffsets(topic: string): Promise<TopicPartitionOffset[]>;
+  /** The group's committed offsets for the topic's partitions; partitions never committed are absent. */
+  committedOffsets(groupId: string, topic: string): Promise<TopicPartitionOffset[]>;
+}
