@@ -1,0 +1,83 @@
+// @vision-flow/core: the whole public surface. Anything not exported here is internal.
+
+// --- Records
+export { StreamRecord, record, isStreamRecord, describeSource, type Rec, type RecordSource, type StreamRecordInit } from './records/record.js';
+export { HeaderNames, EMPTY_HEADERS, mergeHeaders, type Headers } from './records/headers.js';
+
+// --- Cross-cutting types
+export { toMillis, parseRate, type Duration, type Rate, type JsonValue } from './types.js';
+
+// --- Errors
+export * from './errors/index.js';
+
+// --- Retry
+export { retry, isRetriable, backoffDelay, type RetryOptions, type RetryListener, type Bail } from './retry/retry.js';
+export { DEFAULT_RETRY, TEST_RETRY } from './retry/defaults.js';
+
+// --- Avro schemas
+export { avro, toAvroJson, isAvroSchema, type AvroSchema, type AvroJson, type AvroJsonObject, type Infer } from './serde/avro/schema.js';
+
+// --- Transport
+export type {
+  Transport, TransportAdmin, TransportProducer, TransportConsumer, TopicPartition, TopicPartitionOffset, TopicSpec, TopicDescription,
+  OutgoingMessage, IncomingMessage, DeliveryReport, ProducerOptions, ConsumerOptions, RebalanceListener, TransportReader,
+} from './transport/transport.js';
+export {
+  MemoryTransport, MemoryBroker, type MemoryTransportOptions, type GroupLag, type PartitionLag, type GroupDescription, type GroupMemberDescription, type GroupState,
+} from './transport/memory/index.js';
+export { KafkaTransport, KAFKA_DEFAULTS, type KafkaTransportOptions } from './transport/kafka/index.js';
+
+// --- DSL
+export { named, operatorName } from './dsl/named.js';
+export { topic, assertTopicName, DEFAULT_PARTITIONS, DEFAULT_MAX_MESSAGE_BYTES, type Topic, type TopicOptions, type AnyTopic } from './dsl/topic.js';
+export { topology, isTopology, Topology, type NodeDefinition } from './dsl/topology.js';
+export { NodeBuilder, NodeStream, NodeEnd, type NodePlan, type NodeInput, type RecOfTopic } from './dsl/node-stream.js';
+export { resolveNodeOptions, type NodeOptions, type Ordering, type ResolvedNodeOptions } from './dsl/node-options.js';
+export { param, isParam, resolveParam, describeParam, type Param, type ParamOr } from './dsl/param.js';
+export { changelogTopicName, describeTopology, type TopologyDescription, type NodeDescription, type TopicDescriptionEntry, type TopicRole } from './dsl/describe.js';
+export type { Source, SourceReader, SourceEnvelope, SourceContext, Outcome } from './dsl/source.js';
+
+// --- Processors (stateful operators)
+export type { Processor, ProcessorContext, ProcessorSupplier, PunctuationType, Cancellable } from './processor/processor.js';
+export { stateful, processorSupplierOf, type StatefulOperator } from './processor/stateful.js';
+export { PunctuationSchedule } from './processor/punctuation-schedule.js';
+
+// --- State stores
+export type { StateStore, StoreBuilder, StoreContext } from './state/state-store.js';
+export type { KeyValueStore, ReadOnlyKeyValueStore } from './state/key-value-store.js';
+export type { WindowStore, ReadOnlyWindowStore, WindowedValue } from './state/window-store.js';
+export { keyValueStore, windowStore, type KeyValueStoreOptions, type WindowStoreOptions } from './state/stores.js';
+export { InMemoryKeyValueStore } from './state/in-memory-key-value-store.js';
+export { storeKeyId } from './state/store-key.js';
+export { InMemoryWindowStore, type WindowKey } from './state/in-memory-window-store.js';
+export { ChangeLoggingKeyValueStore } from './state/change-logging-key-value-store.js';
+export { ChangeLoggingWindowStore } from './state/change-logging-window-store.js';
+
+// --- Serde and schema registry
+export { AvroSerde } from './serde/avro/avro-serde.js';
+export { TopicSerde } from './serde/topic-serde.js';
+export { SerdeError } from './serde/serde-error.js';
+export type { SchemaRegistry, RegisteredVersion } from './serde/avro/schema-registry.js';
+export { InMemorySchemaRegistry } from './serde/avro/in-memory-schema-registry.js';
+export { SchemaIncompatibleError } from './serde/avro/schema-incompatible-error.js';
+export { readProblems, compatibilityProblems, type CompatibilityLevel, type Incompatibility } from './serde/avro/compatibility.js';
+
+// --- Runtime
+export { NodeRunner, type NodeRunnerOptions, type NodeState, type NodeStats } from './runtime/node-runner.js';
+export { TopologyRunner, type TopologyRunnerOptions } from './runtime/topology-runner.js';
+export { runtimeParams } from './runtime/runtime-params.js';
+export { DeadLetterSchema, deadLetterTopic, type DeadLetter } from './runtime/dead-letter.js';
+
+// --- Instrumentation
+export { InstrumentationEmitter } from './instrumentation/emitter.js';
+export { events, type EventName, type EventPayloads, type InstrumentationEvent } from './instrumentation/events.js';
+
+// --- Windows
+export type { TimeWindow, FixedWindows } from './windows/window.js';
+export { tumbling, TumblingWindows } from './windows/tumbling.js';
+export { hopping, HoppingWindows } from './windows/hopping.js';
+export { session, SessionWindows } from './windows/session.js';
+export { sliding, SlidingWindows } from './windows/sliding.js';
+export { ConfluentSchemaRegistry, type ConfluentSchemaRegistryOptions } from './serde/avro/confluent-schema-registry.js';
+export { topologySubjects, type TopologySubject } from './runtime/topology-subjects.js';
+export { WriterSchemaDecoder } from './serde/avro/writer-schema-decoder.js';

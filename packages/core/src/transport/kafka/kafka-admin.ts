@@ -1,0 +1,217 @@
+import { TimeoutError } from '../../errors/timeout-error.js';
+import { VisionFlowError } from '../../errors/vision-flow-error.js';
+import type { TopicDescription, TopicPartitionOffset, TopicSpec, TransportAdmin } from '../transport.js';
+import { describeTopicConfigs } from './describe-topic-configs.js';
+import { closedError, hasKafkaCode, invalidArgument, mapKafkaError } from './map-kafka-error.js';
+import { OffsetSpec, RdAdmin, type GlobalConfig, type IAdminClient, type LibrdKafkaError } from './rdkafka.js';
+
+export interface KafkaAdminSettings {
+  readonly address: string;
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly requestTimeoutMs: number;
+  readonly replicationFactor: number;
+}
+
+/** Topics named like this are the broker's own (`__consumer_offsets`, `__transaction_state`...). */
+const isInternalTopic = (name: string): boolean => name.startsWith('__');
+/** Interval while waiting for created/deleted topics to show in metadata; ms. */
+const SETTLE_POLL_MS = 50;
+
+/**
+ * Topic administration over librdkafka's native AdminClient. Creating and deleting wait until the
+ * cluster's metadata shows the change, so a producer or `describeTopic` right after sees it.
+ */
+export class KafkaAdmin implements TransportAdmin {
+  private readonly native: IAdminClient;
+  private closed = false;
+
+  constructor(
+    config: GlobalConfig,
+    private readonly s: KafkaAdminSettings,
+  ) {
+    // The handle connects lazily; event listeners keep librdkafka's connection noise off stderr.
+    this.native = RdAdmin.create(config, { 'event.error': () => undefined, 'event.log': () => undefined });
+  }
+
+  /** One metadata request within `timeoutMs`: the transport's check that the cluster answers at all. */
+  async ping(timeoutMs: number): Promise<void> {
+    await this.call<string[]>('connect', (cb) => this.native.listTopics({ timeout: timeoutMs }, cb), { timeoutMs });
+  }
+
+  async createTopics(specs: readonly TopicSpec[]): Promise<void> {
+    if (this.closed) throw closedError('transport', this.s.address);
+    for (const spec of specs) checkSpec(spec);
+    await Promise.all(
+      specs.map(async (spec) => {
+        const config: Record<string, string> = {};
+        if (spec.compacted) config['cleanup.policy'] = 'compact';
+        if (spec.retentionMs !== undefined) config['retention.ms'] = String(spec.retentionMs);
+        if (spec.maxMessageBytes !== undefined) config['max.message.bytes'] = String(spec.maxMessageBytes);
+        try {
+          await this.call<void>('createTopics', (cb) =>
+            this.native.createTopic(
+              { topic: spec.name, num_partitions: spec.partitions, replication_factor: this.s.replicationFactor, config },
+              this.s.requestTimeoutMs,
+              cb,
+            ), { topic: spec.name });
+        } catch (e) {
+          // Idempotent: an existing topic is left as it is.
+          if (!hasKafkaCode(e instanceof Error ? e.cause : e, 'ERR_TOPIC_ALREADY_EXISTS')) throw e;
+        }
+      }),
+    );
+    await this.settle('createTopics', async () => {
+      const counts = await Promise.all(specs.map((s) => this.partitionsWithLeader(s.name)));
+      return counts.every((n) => n !== undefined && n > 0);
+    });
+  }
+
+  async deleteTopics(names: readonly string[]): Promise<void> {
+    await Promise.all(
+      names.map(async (topic) => {
+        try {
+          await this.call<void>('deleteTopics', (cb) => this.native.deleteTopic(topic, this.s.requestTimeoutMs, cb), { topic });
+        } catch (e) {
+          if (!hasKafkaCode(e instanceof Error ? e.cause : e, 'ERR_UNKNOWN_TOPIC_OR_PART')) throw e;
+        }
+      }),
+    );
+    await this.settle('deleteTopics', async () => {
+      const left = new Set(await this.allTopics());
+      return names.every((n) => !left.has(n));
+    });
+  }
+
+  async listTopics(): Promise<string[]> {
+    return (await this.allTopics()).filter((t) => !isInternalTopic(t)).sort();
+  }
+
+  async describeTopic(name: string): Promise<TopicDescription | undefined> {
+    if (typeof name !== 'string' || name.length === 0) throw invalidArgument('describeTopic: name must be a non-empty string');
+    const partitions = await this.partitionCount(name);
+    if (partitions === undefined) return undefined;
+    const configs = await describeTopicConfigs(this.s.brokers, [name], ['cleanup.policy'], { clientId: this.s.clientId, timeoutMs: this.s.requestTimeoutMs });
+    const policy = configs.get(name)?.get('cleanup.policy') ?? '';
+    return { name, partitions, compacted: policy.split(',').includes('compact') };
+  }
+
+  async endOffsets(topic: string): Promise<TopicPartitionOffset[]> {
+    const partitions = await this.partitionCount(topic);
+    if (partitions === undefined) throw unknownTopic(this.s.address, topic);
+    const specs = range(partitions).map((partition) => ({ topic, partition, offset: OffsetSpec.LATEST }));
+    const result = await this.call<Array<{ topic: string; partition: number; offset: number; error?: LibrdKafkaError }>>(
+      'endOffsets', (cb) => this.native.listOffsets(specs, { timeout: this.s.requestTimeoutMs }, cb), { topic });
+    const failed = result.find((r) => r.error && r.error.code !== 0);
+    if (failed?.error) throw mapKafkaError(failed.error, { address: this.s.address, operation: 'endOffsets', topic, partition: failed.partition });
+    return result.map(({ partition, offset }) => ({ topic, partition, offset })).sort((a, b) => a.partition - b.partition);
+  }
+
+  async committedOffsets(groupId: string, topic: string): Promise<TopicPartitionOffset[]> {
+    const partitions = await this.partitionCount(topic);
+    if (partitions === undefined) return [];
+    const result = await this.call<Array<{ groupId: string; error?: LibrdKafkaError; partitions: Array<{ topic: string; partition: number; offset: number }> }>>(
+      'committedOffsets',
+      (cb) => this.native.listConsumerGroupOffsets(
+        [{ groupId, partitions: range(partitions).map((partition) => ({ topic, partition })) }],
+        { timeout: this.s.requestTimeoutMs },
+        cb,
+      ),
+      { topic, groupId },
+    );
+    const group = result[0];
+    if (group?.error && group.error.code !== 0) throw mapKafkaError(group.error, { address: this.s.address, operation: 'committedOffsets', topic, groupId });
+    return (group?.partitions ?? [])
+      .filter((p) => p.offset >= 0) // -1001: never committed
+      .map(({ partition, offset }) => ({ topic, partition, offset }))
+      .sort((a, b) => a.partition - b.partition);
+  }
+
+  close(): void {
+    this.closed = true;
+    try {
+      this.native.disconnect();
+    } catch {
+      // already disconnected
+    }
+  }
+
+  // --- helpers
+
+  private allTopics(): Promise<string[]> {
+    return this.call<string[]>('listTopics', (cb) => this.native.listTopics({ timeout: this.s.requestTimeoutMs }, cb));
+  }
+
+  /** The topic's partition count, or undefined when it does not exist. */
+  private async partitionCount(topic: string): Promise<number | undefined> {
+    const d = await this.describe(topic);
+    return d?.partitions.length;
+  }
+
+  private async partitionsWithLeader(topic: string): Promise<number | undefined> {
+    const d = await this.describe(topic);
+    return d && d.partitions.every((p) => p.leader !== null) ? d.partitions.length : undefined;
+  }
+
+  private async describe(topic: string): Promise<{ partitions: Array<{ leader: unknown }> } | undefined> {
+    let result: Array<{ name: string; error?: LibrdKafkaError; partitions: Array<{ leader: unknown }> }>;
+    try {
+      result = await this.call('describeTopic', (cb) => this.native.describeTopics([topic], { timeout: this.s.requestTimeoutMs }, cb), { topic });
+    } catch (e) {
+      if (hasKafkaCode(e instanceof Error ? e.cause : e, 'ERR_UNKNOWN_TOPIC_OR_PART')) return undefined;
+      throw e;
+    }
+    const d = result.find((t) => t.name === topic);
+    if (!d || (d.error && d.error.code === 3)) return undefined; // 3: UNKNOWN_TOPIC_OR_PARTITION
+    if (d.error && d.error.code !== 0) throw mapKafkaError(d.error, { address: this.s.address, operation: 'describeTopic', topic });
+    return d;
+  }
+
+  /** Polls `done` until it holds, within the request timeout. */
+  private async settle(operation: string, done: () => Promise<boolean>): Promise<void> {
+    const deadline = Date.now() + this.s.requestTimeoutMs;
+    while (!(await done())) {
+      if (Date.now() > deadline) {
+        throw new TimeoutError(`kafka ${this.s.address}: ${operation}: the cluster metadata did not show the change within ${this.s.requestTimeoutMs} ms`, this.s.requestTimeoutMs, { address: this.s.address, operation });
+      }
+      await new Promise((r) => setTimeout(r, SETTLE_POLL_MS));
+    }
+  }
+
+  /** Runs a callback-style native call and maps its error. */
+  private call<T>(
+    operation: string,
+    fn: (cb: (err: LibrdKafkaError | null | undefined, result: T) => void) => void,
+    ctx: { topic?: string; groupId?: string; timeoutMs?: number } = {},
+  ): Promise<T> {
+    if (this.closed) return Promise.reject(closedError('transport', this.s.address));
+    return new Promise<T>((resolve, reject) => {
+      const fail = (e: unknown) => reject(mapKafkaError(e, { address: this.s.address, operation, timeoutMs: this.s.requestTimeoutMs, ...ctx }));
+      try {
+        fn((err, result) => (err ? fail(err) : resolve(result)));
+      } catch (e) {
+        fail(e);
+      }
+    });
+  }
+}
+
+function checkSpec(spec: TopicSpec): void {
+  const { name, partitions, maxMessageBytes, retentionMs } = spec;
+  if (typeof name !== 'string' || !/^[a-zA-Z0-9._-]{1,249}$/.test(name) || name === '.' || name === '..') {
+    throw invalidArgument(`createTopics: "${name}" is not a legal topic name (1-249 characters of a-z, A-Z, 0-9, '.', '_', '-')`, { topic: name });
+  }
+  if (!Number.isInteger(partitions) || partitions < 1) throw invalidArgument(`createTopics: topic "${name}" needs a positive integer number of partitions, got ${partitions}`, { topic: name });
+  if (maxMessageBytes !== undefined && (!Number.isInteger(maxMessageBytes) || maxMessageBytes < 1)) {
+    throw invalidArgument(`createTopics: topic "${name}" maxMessageBytes must be a positive integer, got ${maxMessageBytes}`, { topic: name });
+  }
+  if (retentionMs !== undefined && !(retentionMs === -1 || retentionMs > 0)) throw invalidArgument(`createTopics: topic "${name}" retentionMs must be positive or -1 (forever), got ${retentionMs}`, { topic: name });
+}
+
+function unknownTopic(address: string, topic: string): VisionFlowError {
+  return new VisionFlowError(`kafka ${address}: topic "${topic}" does not exist`, { code: 'UNKNOWN_TOPIC', retriable: false }, { address, topic });
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}

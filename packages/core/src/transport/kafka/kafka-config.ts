@@ -1,0 +1,137 @@
+import { ConfigError } from '../../errors/config-error.js';
+import type { ConsumerOptions, ProducerOptions } from '../transport.js';
+import type { ConsumerGlobalConfig, ConsumerTopicConfig, GlobalConfig, ProducerGlobalConfig } from './rdkafka.js';
+
+/** A librdkafka property value; see librdkafka's CONFIGURATION.md. */
+export type LibrdkafkaValue = string | number | boolean;
+
+export interface KafkaTransportOptions {
+  /** Bootstrap servers: `host:port`, a comma-separated list, or an array. */
+  readonly brokers: string | readonly string[];
+  /** Prefix of every client's `client.id`, so broker logs and quotas can tell nodes apart. */
+  readonly clientId?: string;
+  /** How long the first contact with the cluster may take before a ConnectionError; ms. */
+  readonly connectTimeoutMs?: number;
+  /** Timeout of each admin request; ms. */
+  readonly requestTimeoutMs?: number;
+  /** Replication factor of created topics; -1 (default) takes the broker's `default.replication.factor`. */
+  readonly replicationFactor?: number;
+  /**
+   * Upper bound of records a consumer holds fetched but not yet polled, in KiB. A paused or slow
+   * node stops fetching once it is reached, so lag grows on the broker, not in memory.
+   */
+  readonly prefetchKBytes?: number;
+  /** Extra librdkafka properties (security, tuning) for every client; they win over ours. */
+  readonly librdkafka?: Readonly<Record<string, LibrdkafkaValue>>;
+}
+
+export const KAFKA_DEFAULTS = {
+  clientId: 'vision-flow',
+  connectTimeoutMs: 5_000,
+  requestTimeoutMs: 15_000,
+  replicationFactor: -1,
+  prefetchKBytes: 16_384,
+} as const;
+
+/** Largest record a producer sends: a ~10 MB image plus key, headers and batch overhead. */
+export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+/** The bootstrap list as librdkafka takes it, checked eagerly so a typo fails at construction. */
+export function bootstrapServers(brokers: string | readonly string[]): string {
+  const list = (typeof brokers === 'string' ? brokers.split(',') : [...brokers]).map((b) => b.trim()).filter((b) => b !== '');
+  if (list.length === 0) throw new ConfigError('kafka: brokers is empty; give host:port, e.g. 127.0.0.1:9092', { option: 'brokers' });
+  for (const b of list) {
+    if (!/^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/.test(b)) {
+      throw new ConfigError(`kafka: broker "${b}" is not host:port`, { option: 'brokers', value: b });
+    }
+  }
+  return list.join(',');
+}
+
+/** Settings shared by producers, consumers and the admin client. */
+export function commonConfig(opts: KafkaTransportOptions, role: string, clientId?: string): GlobalConfig {
+  return {
+    'bootstrap.servers': bootstrapServers(opts.brokers),
+    // Names the node in broker logs, quotas and `kafka-consumer-groups --describe`.
+    'client.id': clientId ?? `${opts.clientId ?? KAFKA_DEFAULTS.clientId}-${role}`,
+    // A dead address fails the first request within the connect timeout instead of librdkafka's 30 s.
+    'socket.connection.setup.timeout.ms': opts.connectTimeoutMs ?? KAFKA_DEFAULTS.connectTimeoutMs,
+    // Small frames (commits, heartbeats, single images) go out at once; matters for the 20 ms ingest target.
+    'socket.nagle.disable': true,
+    // Idle connections closed by the broker are normal; do not log them as errors.
+    'log.connection.close': false,
+    // Warnings and worse only; librdkafka's info lines would flood node logs.
+    log_level: 4,
+  };
+}
+
+/** The idempotent, acks=all producer every node writes with. */
+export function producerConfig(opts: KafkaTransportOptions, p: ProducerOptions = {}): ProducerGlobalConfig {
+  return {
+    ...commonConfig(opts, 'producer', p.clientId),
+    // No duplicates or reordering from the client's own retries; implies acks=all and bounded in-flight.
+    'enable.idempotence': true,
+    // A write counts only once every in-sync replica has it: at-least-once needs durable outputs.
+    acks: 'all',
+    // Java client's key hash, so Kafka, the memory transport and Java/Kafka Streams apps agree on partitions.
+    partitioner: 'murmur2_random',
+    // Images up to ~10 MB travel as single records; the topic's max.message.bytes must allow them too.
+    'message.max.bytes': MAX_MESSAGE_BYTES,
+    // A few ms of batching gives most of the throughput while staying well inside the ingest latency budget.
+    'linger.ms': 5,
+    // Bounds the producer's local buffer; the runtime's in-flight limit keeps it far below this.
+    'queue.buffering.max.kbytes': 262_144,
+    // Topics are declared and created by the topology; a typo must not auto-create a 1-partition topic.
+    'allow.auto.create.topics': false,
+    // How long a send waits for an unknown topic to appear before failing with UNKNOWN_TOPIC (default 30 s).
+    // createTopics returns only once metadata shows the topic, so a short wait is enough.
+    'topic.metadata.propagation.max.ms': 3_000,
+    // One delivery report per message, which resolves that send()'s promise.
+    dr_cb: true,
+    ...opts.librdkafka,
+  } as ProducerGlobalConfig;
+}
+
+/** A pull-based group member with manual, explicit commits and bounded prefetch. */
+export function consumerConfig(opts: KafkaTransportOptions, c: ConsumerOptions): { global: ConsumerGlobalConfig; topic: ConsumerTopicConfig } {
+  if (!c.groupId) throw new ConfigError('kafka consumer: groupId is required', { option: 'groupId' });
+  const prefetchKBytes = opts.prefetchKBytes ?? KAFKA_DEFAULTS.prefetchKBytes;
+  if (!(prefetchKBytes >= 1024)) throw new ConfigError(`kafka: prefetchKBytes must be at least 1024, got ${prefetchKBytes}`, { option: 'prefetchKBytes' });
+  const sessionTimeoutMs = c.sessionTimeoutMs ?? 45_000;
+  const global: ConsumerGlobalConfig = {
+    ...commonConfig(opts, `consumer-${c.groupId}`, c.clientId),
+    'group.id': c.groupId,
+    // The runtime commits only offsets whose outputs are acknowledged; nothing may commit behind its back.
+    'enable.auto.commit': false,
+    // Nor may librdkafka advance the stored offset when poll returns a message.
+    'enable.auto.offset.store': false,
+    // Incremental rebalances: members keep their other partitions (and in-flight work) while one moves.
+    'partition.assignment.strategy': 'cooperative-sticky',
+    'session.timeout.ms': sessionTimeoutMs,
+    // Members learn of a rebalance on their next heartbeat, so each cooperative round costs up to one
+    // interval; 1 s (Java: 3 s) moves partitions quickly for one small request per second.
+    'heartbeat.interval.ms': Math.max(100, Math.min(1_000, Math.floor(sessionTimeoutMs / 3))),
+    // Bounded prefetch: at most this many KiB fetched but not yet polled (may be overshot by one fetch).
+    'queued.max.messages.kbytes': prefetchKBytes,
+    // ...and at most this many records; librdkafka's default of 100000 would hold 100 MB of 1 KB records.
+    'queued.min.messages': 10_000,
+    // One fetch response may carry a few large images but no more than the prefetch bound.
+    'fetch.max.bytes': Math.min(prefetchKBytes * 1024, 52_428_800),
+    // With small queue bounds the default 1 s back-off would stall a node that just caught up.
+    'fetch.queue.backoff.ms': 50,
+    // The broker answers a fetch within 100 ms even when it has little, keeping end-to-end latency low.
+    'fetch.wait.max.ms': 100,
+    // Our rebalance_cb is added by KafkaConsumer; it does the incremental assign/unassign itself.
+    ...opts.librdkafka,
+  } as ConsumerGlobalConfig;
+  const topic: ConsumerTopicConfig = {
+    // Where a partition without a committed offset starts.
+    'auto.offset.reset': c.autoOffsetReset ?? 'earliest',
+  };
+  return { global, topic };
+}
+
+/** The admin client only needs the common settings. */
+export function adminConfig(opts: KafkaTransportOptions): GlobalConfig {
+  return { ...commonConfig(opts, 'admin'), ...opts.librdkafka } as GlobalConfig;
+}

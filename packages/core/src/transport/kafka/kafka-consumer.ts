@@ -1,0 +1,465 @@
+import { TimeoutError } from '../../errors/timeout-error.js';
+import { VisionFlowError } from '../../errors/vision-flow-error.js';
+import type { Headers } from '../../records/headers.js';
+import type { IncomingMessage, RebalanceListener, TopicPartition, TopicPartitionOffset, TransportConsumer } from '../transport.js';
+import { closedError, invalidArgument, mapKafkaError, type KafkaErrorContext } from './map-kafka-error.js';
+import { ERR, RdConsumer, type ConsumerGlobalConfig, type ConsumerTopicConfig, type LibrdKafkaError, type Message, type MessageHeader } from './rdkafka.js';
+
+type Native = InstanceType<typeof RdConsumer> & {
+  // Public on the JS class, missing from its typings: consume(n) then waits `timeout` for the first
+  // message only and takes whatever else is already fetched, which is exactly poll()'s contract.
+  setDefaultIsTimeoutOnlyForFirstMessage(on: boolean): void;
+  incrementalAssign(partitions: TopicPartition[]): void;
+  incrementalUnassign(partitions: TopicPartition[]): void;
+};
+
+/**
+ * Longest single native consume(); poll() loops in slices. Each consume() holds a libuv thread-pool
+ * thread (4 by default) for its whole wait, so short slices let other pool work (DNS, fs, producer
+ * flush, other consumers) run between them.
+ */
+const CONSUME_SLICE_MS = 100;
+/** Pause after a transient consume error so the loop does not spin; ms. */
+const ERROR_BACKOFF_MS = 50;
+/** Records per consume() while subscribe() drives the join; what arrives is kept for the next poll. */
+const JOIN_BATCH = 500;
+/**
+ * consume() size and wait while a commit waits for its result and no poll is running. The result
+ * is a high-priority op, served by the first consume() after it arrives; consume() itself waits its
+ * full timeout for a record even after serving it, hence short slices. One record per call keeps
+ * what the pump sets aside (for the next poll) to a few records per commit.
+ */
+const PUMP_BATCH = 1;
+const PUMP_SLICE_MS = 5;
+/** librdkafka's close() waits for the group to answer LeaveGroup; do not hang close() on a dead broker. */
+const DISCONNECT_TIMEOUT_MS = 15_000;
+
+/** Consume errors that only mean "nothing to read right now": librdkafka recovers by itself. */
+const TRANSIENT = new Set(
+  ['ERR__TRANSPORT', 'ERR__ALL_BROKERS_DOWN', 'ERR__RESOLVE', 'ERR__TIMED_OUT', 'ERR__PARTITION_EOF', 'ERR_UNKNOWN_TOPIC_OR_PART',
+    'ERR__UNKNOWN_PARTITION', 'ERR__MAX_POLL_EXCEEDED', 'ERR__WAIT_COORD', 'ERR_NOT_COORDINATOR', 'ERR_COORDINATOR_NOT_AVAILABLE',
+    'ERR_COORDINATOR_LOAD_IN_PROGRESS', 'ERR_REBALANCE_IN_PROGRESS', 'ERR_UNKNOWN_TOPIC_ID'].map((n) => ERR[n]).filter((c) => c !== undefined),
+);
+
+const tpKey = (tp: TopicPartition): string => `${tp.topic}\u0000${tp.partition}`;
+
+/**
+ * A pull-based group member on librdkafka's native KafkaConsumer.
+ *
+ * - `poll` is native `consume(n)` with "timeout for the first message only"; one native call at a
+ *   time, in slices of at most 100 ms.
+ * - Rebalances (cooperative-sticky) come through `rebalance_cb`. The binding runs it on the JS thread
+ *   after librdkafka's own callback has returned, and librdkafka keeps the group in
+ *   wait-(un)assign-call until we call incrementalAssign/incrementalUnassign. So a revocation awaits
+ *   the listener's `onRevoked` (where the runtime commits) and only then unassigns: the partitions
+ *   do not move before the commit is done. Messages of partitions being revoked are dropped; the
+ *   next owner reads them again from the committed offset.
+ * - `pause`/`resume` are librdkafka's (they stop fetching; queued messages are discarded and fetched
+ *   again on resume). Messages of a partition paused while a consume() was already running are held
+ *   back and handed out first after `resume`, so none is lost or reordered.
+ * - `commit` resolves when the group coordinator confirmed it, without blocking the event loop: an
+ *   async commit whose result (`offset_commit_cb`) librdkafka delivers only from inside consume(),
+ *   so while a commit is pending and no poll is consuming, a pump runs consume() and keeps what it
+ *   reads for the next poll. Not `commitSync`: it blocks the whole process until the coordinator
+ *   answers (45 s with the broker down). Not the binding's `commitCb` (used by the KafkaJS layer):
+ *   it reports success as soon as the commit is queued, before the broker has it.
+ */
+export class KafkaConsumer implements TransportConsumer {
+  private listener: RebalanceListener | undefined;
+  private subscribed = false;
+  private readonly assigned = new Map<string, TopicPartition>();
+  private readonly revoking = new Set<string>();
+  private readonly paused = new Set<string>();
+  private readonly held = new Map<string, IncomingMessage[]>();
+  /** Rebalance handling runs one step at a time; poll waits for it before returning messages. */
+  private rebalancing: Promise<void> = Promise.resolve();
+  /** Listener failures, thrown by the next polls (as the memory transport does). */
+  private readonly listenerErrors: VisionFlowError[] = [];
+  /** Assignment callbacks handled so far: subscribe() waits for the next one. */
+  private assignRounds = 0;
+  private polling: Promise<unknown> = Promise.resolve();
+  /** One native consume() at a time, whoever calls it (poll, subscribe, the commit pump). */
+  private consuming: Promise<unknown> = Promise.resolve();
+  /** Commits go one at a time, so each offset_commit_cb answers the one pending commit. */
+  private commits: Promise<unknown> = Promise.resolve();
+  private pendingCommit: { resolve: () => void; reject: (e: unknown) => void; topic?: string; partition?: number } | undefined;
+  private pumping = false;
+  private closing: Promise<void> | undefined;
+  /** Set once close() has run the final onRevoked: later revocations just unassign. */
+  private leaving = false;
+
+  private constructor(
+    private readonly native: Native,
+    readonly address: string,
+    readonly groupId: string,
+    private readonly joinTimeoutMs: number,
+  ) {}
+
+  /** Creates and connects a group member, or rejects with a ConnectionError within `connectTimeoutMs`. */
+  static async connect(
+    address: string,
+    config: { global: ConsumerGlobalConfig; topic: ConsumerTopicConfig },
+    connectTimeoutMs: number,
+  ): Promise<KafkaConsumer> {
+    const groupId = String(config.global['group.id']);
+    let self: KafkaConsumer | undefined;
+    const native = new RdConsumer(
+      {
+        ...config.global,
+        rebalance_cb: (err: LibrdKafkaError, assignment: TopicPartition[]) => self?.onRebalance(err, assignment),
+        offset_commit_cb: (err: LibrdKafkaError | undefined) => self?.onCommitted(err),
+      },
+      config.topic,
+    ) as Native;
+    native.on('event.error', () => undefined); // surfaced through consume(); a listener keeps it off stderr
+    try {
+      await new Promise<void>((resolve, reject) => native.connect({ timeout: connectTimeoutMs }, (err) => (err ? reject(err) : resolve())));
+    } catch (e) {
+      native.disconnect(() => undefined);
+      throw mapKafkaError(e, { address, operation: 'connect consumer', groupId, timeoutMs: connectTimeoutMs });
+    }
+    native.setDefaultIsTimeoutOnlyForFirstMessage(true);
+    // A join waits at most for every member to rejoin, bounded by the session timeout, plus a margin.
+    self = new KafkaConsumer(native, address, groupId, Number(config.global['session.timeout.ms'] ?? 45_000) + 15_000);
+    return self;
+  }
+
+  /**
+   * Subscribes and resolves once this member has joined the group and received its first assignment
+   * (after `onAssigned`). librdkafka only delivers rebalance callbacks inside consume(), so this drives
+   * consume() until then; records it reads meanwhile are kept for the next `poll`.
+   * With cooperative rebalancing a member that joins a busy group may get its share one round later
+   * (after the others revoked it); those partitions then arrive during `poll`.
+   */
+  async subscribe(topics: readonly string[], listener?: RebalanceListener): Promise<void> {
+    if (this.closing) throw closedError('consumer', this.address);
+    if (!Array.isArray(topics) || topics.length === 0 || topics.some((t) => typeof t !== 'string' || t.length === 0)) {
+      throw invalidArgument('subscribe: topics must be a non-empty array of topic names', { groupId: this.groupId });
+    }
+    this.listener = listener;
+    const round = this.assignRounds;
+    try {
+      this.native.subscribe([...topics]);
+    } catch (e) {
+      throw this.error(e, 'subscribe', { topic: topics.join(',') });
+    }
+    this.subscribed = true;
+    const join = this.polling.then(async () => {
+      const deadline = Date.now() + this.joinTimeoutMs;
+      while (this.assignRounds === round && !this.closing) {
+        if (Date.now() > deadline) {
+          throw new TimeoutError(`kafka ${this.address}: group ${this.groupId} gave no assignment within ${this.joinTimeoutMs} ms`, this.joinTimeoutMs, { address: this.address, groupId: this.groupId });
+        }
+        const raw = await this.consume(JOIN_BATCH, CONSUME_SLICE_MS);
+        await this.rebalancing;
+        this.hold(raw);
+      }
+    });
+    this.polling = join.catch(() => undefined);
+    await join;
+  }
+
+  poll(max: number, timeoutMs: number): Promise<IncomingMessage[]> {
+    if (this.closing) return Promise.reject(closedError('consumer', this.address));
+    if (!Number.isInteger(max) || max < 1) return Promise.reject(invalidArgument(`poll: max must be a positive integer, got ${max}`));
+    if (!(timeoutMs >= 0) || !Number.isFinite(timeoutMs)) return Promise.reject(invalidArgument(`poll: timeoutMs must be a non-negative number, got ${timeoutMs}`));
+    const run = this.polling.then(() => this.pollNow(max, timeoutMs));
+    this.polling = run.catch(() => undefined);
+    return run;
+  }
+
+  pause(partitions: readonly TopicPartition[]): void {
+    const list = partitions.filter((tp) => this.assigned.has(tpKey(tp)) && !this.paused.has(tpKey(tp)));
+    if (list.length === 0) return;
+    try {
+      this.native.pause(list.map(({ topic, partition }) => ({ topic, partition })));
+    } catch (e) {
+      throw this.error(e, 'pause');
+    }
+    for (const tp of list) this.paused.add(tpKey(tp));
+  }
+
+  resume(partitions: readonly TopicPartition[]): void {
+    const list = partitions.filter((tp) => this.paused.has(tpKey(tp)));
+    if (list.length === 0) return;
+    for (const tp of list) this.paused.delete(tpKey(tp));
+    try {
+      this.native.resume(list.filter((tp) => this.assigned.has(tpKey(tp))).map(({ topic, partition }) => ({ topic, partition })));
+    } catch (e) {
+      throw this.error(e, 'resume');
+    }
+  }
+
+  /** Every partition this member owns, including those whose `onAssigned`/`onRevoked` is running. */
+  assignment(): TopicPartition[] {
+    return [...this.assigned.values()].sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
+  }
+
+  /**
+   * Commits only partitions this member owns (else `NOT_ASSIGNED`, as the memory transport does). The
+   * classic Kafka group protocol would accept a commit for a partition that has moved on and so rewind
+   * its new owner; the check keeps a late commit after a rebalance from doing that.
+   */
+  async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    if (this.closing && this.leaving) throw closedError('consumer', this.address);
+    for (const o of offsets) {
+      if (!Number.isSafeInteger(o.offset) || o.offset < 0) throw invalidArgument(`commit: offset for ${o.topic}/${o.partition} must be a non-negative integer, got ${o.offset}`);
+    }
+    const foreign = offsets.find((o) => !this.assigned.has(tpKey(o)));
+    if (foreign) {
+      throw new VisionFlowError(
+        `kafka ${this.address}: cannot commit ${foreign.topic}/${foreign.partition} for group "${this.groupId}": this member does not own the partition (never assigned or already revoked)`,
+        { code: 'NOT_ASSIGNED', retriable: false },
+        { address: this.address, groupId: this.groupId, topic: foreign.topic, partition: foreign.partition },
+      );
+    }
+    if (offsets.length === 0) return;
+    const run = this.commits.then(() => this.commitNow(offsets));
+    this.commits = run.catch(() => undefined);
+    return run;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.polling; // a running poll returns after its current slice once `closing` is set
+      await this.rebalancing;
+      await this.commits;
+      const remaining = [...this.assigned.values()].filter((tp) => !this.revoking.has(tpKey(tp)));
+      // Like the Java client: the listener sees the final revocation while commits still work.
+      if (remaining.length > 0) {
+        try {
+          await this.listener?.onRevoked?.(remaining);
+        } catch {
+          // closing anyway; the next owner re-reads from the last commit
+        }
+      }
+      await this.commits; // those onRevoked made
+      this.leaving = true;
+      try {
+        if (this.subscribed) this.native.unsubscribe();
+      } catch {
+        // not connected any more: nothing to leave
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, DISCONNECT_TIMEOUT_MS);
+        this.native.disconnect(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      this.assigned.clear();
+      this.held.clear();
+    })();
+    return this.closing;
+  }
+
+  // --- polling
+
+  private async pollNow(max: number, timeoutMs: number): Promise<IncomingMessage[]> {
+    await this.rebalancing;
+    this.throwListenerError();
+    if (this.closing) return [];
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      // Records set aside earlier go first; consume() only tops the batch up, without waiting if some are ready.
+      const ready = this.readyCount();
+      if (ready < max && this.subscribed) {
+        const raw = await this.consume(max - ready, ready > 0 ? 0 : Math.min(Math.max(0, deadline - Date.now()), CONSUME_SLICE_MS));
+        await this.rebalancing;
+        this.throwListenerError();
+        this.hold(raw);
+      } else if (ready === 0) {
+        await sleep(Math.min(Math.max(0, deadline - Date.now()), CONSUME_SLICE_MS));
+      }
+      const out = this.takeHeld(max);
+      if (out.length > 0 || Date.now() >= deadline || this.closing) return out;
+    }
+  }
+
+  /** Queues a native consume(); `unless` is checked when its turn comes, to skip one no longer needed. */
+  private consume(max: number, timeoutMs: number, unless?: () => boolean): Promise<Message[]> {
+    const run = this.consuming.then(() => (unless?.() ? [] : this.consumeNow(max, timeoutMs)));
+    this.consuming = run.catch(() => undefined);
+    return run;
+  }
+
+  private consumeNow(max: number, timeoutMs: number): Promise<Message[]> {
+    this.native.setDefaultConsumeTimeout(timeoutMs);
+    return new Promise((resolve, reject) => {
+      this.native.consume(max, (err, messages) => {
+        if (!err) return resolve(messages ?? []);
+        if (err.isFatal || !TRANSIENT.has(err.code)) return reject(this.error(err, 'poll'));
+        setTimeout(() => resolve([]), Math.min(ERROR_BACKOFF_MS, timeoutMs));
+      });
+    });
+  }
+
+  /**
+   * Queues what consume() returned, per partition and in offset order; drops records of partitions
+   * this member no longer owns or is giving up (their next owner reads them from the commit).
+   * Records of paused partitions wait here until `resume`.
+   */
+  private hold(raw: readonly Message[]): void {
+    for (const m of raw) {
+      const k = tpKey(m);
+      if (!this.assigned.has(k) || this.revoking.has(k)) continue;
+      const h = this.held.get(k);
+      if (h) h.push(toIncoming(m));
+      else this.held.set(k, [toIncoming(m)]);
+    }
+  }
+
+  /** Set-aside records of unpaused partitions. */
+  private readyCount(): number {
+    let n = 0;
+    for (const [k, msgs] of this.held) if (!this.paused.has(k)) n += msgs.length;
+    return n;
+  }
+
+  private takeHeld(max: number): IncomingMessage[] {
+    const out: IncomingMessage[] = [];
+    for (const [k, msgs] of this.held) {
+      if (this.paused.has(k)) continue;
+      out.push(...msgs.splice(0, max - out.length));
+      if (msgs.length === 0) this.held.delete(k);
+      if (out.length >= max) break;
+    }
+    return out;
+  }
+
+  // --- committing
+
+  private commitNow(offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    const one = offsets.length === 1 ? { topic: offsets[0]!.topic, partition: offsets[0]!.partition } : {};
+    return new Promise<void>((resolve, reject) => {
+      this.pendingCommit = { resolve, reject, ...one };
+      try {
+        this.native.commit(offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset })));
+      } catch (e) {
+        this.pendingCommit = undefined;
+        return reject(this.error(e, 'commit', one));
+      }
+      this.pump();
+    });
+  }
+
+  private onCommitted(err: LibrdKafkaError | undefined): void {
+    const p = this.pendingCommit;
+    if (!p) return;
+    this.pendingCommit = undefined;
+    if (err && err.code !== 0) p.reject(this.error(err, 'commit', { topic: p.topic, partition: p.partition }));
+    else p.resolve();
+  }
+
+  /** Keeps consume() running while a commit waits for its result; what it reads waits for the next poll. */
+  private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    void (async () => {
+      try {
+        while (this.pendingCommit) this.hold(await this.consume(PUMP_BATCH, PUMP_SLICE_MS, () => !this.pendingCommit));
+      } catch (e) {
+        this.onCommitted(e as LibrdKafkaError);
+      } finally {
+        this.pumping = false;
+      }
+    })();
+  }
+
+  // --- rebalancing
+
+  private onRebalance(err: LibrdKafkaError | undefined, assignment: readonly TopicPartition[]): void {
+    const tps = assignment.map(({ topic, partition }) => ({ topic, partition }));
+    if (err?.code === ERR['ERR__ASSIGN_PARTITIONS']) {
+      try {
+        this.native.incrementalAssign(tps);
+      } catch (e) {
+        this.listenerErrors.push(this.error(e, 'assign'));
+        return;
+      }
+      for (const tp of tps) this.assigned.set(tpKey(tp), tp);
+      // Cooperative rounds often bring no change for this member; the listener hears only of real ones.
+      if (!this.leaving && tps.length > 0) this.step('onAssigned', () => this.listener?.onAssigned?.(tps));
+      this.step('onAssigned', () => void this.assignRounds++);
+    } else if (err?.code === ERR['ERR__REVOKE_PARTITIONS']) {
+      for (const tp of tps) this.revoking.add(tpKey(tp));
+      if (this.leaving || tps.length === 0) return this.release(tps);
+      this.step('onRevoked', async () => {
+        try {
+          await this.listener?.onRevoked?.(tps);
+        } finally {
+          this.release(tps);
+        }
+      });
+    } else {
+      // A failed rebalance: give everything up; librdkafka rejoins the group by itself.
+      const all = [...this.assigned.values()];
+      this.listenerErrors.push(this.error(err, 'rebalance'));
+      this.release(all);
+    }
+  }
+
+  /** Gives partitions back to librdkafka and forgets their local state. */
+  private release(tps: readonly TopicPartition[]): void {
+    try {
+      // Even an empty revocation must be answered: librdkafka waits for the call.
+      this.native.incrementalUnassign(tps.map(({ topic, partition }) => ({ topic, partition })));
+    } catch {
+      // already closed: nothing to give back
+    }
+    for (const tp of tps) {
+      const k = tpKey(tp);
+      this.assigned.delete(k);
+      this.revoking.delete(k);
+      this.paused.delete(k);
+      this.held.delete(k);
+    }
+  }
+
+  /** Runs rebalance work after the previous step; a listener that throws does not stop the rebalance. */
+  private step(callback: 'onAssigned' | 'onRevoked', fn: () => unknown): void {
+    this.rebalancing = this.rebalancing.then(fn).then(
+      () => undefined,
+      (e: unknown) => {
+        this.listenerErrors.push(new VisionFlowError(
+          `the ${callback} rebalance listener of a group "${this.groupId}" member failed: ${e instanceof Error ? e.message : String(e)}`,
+          { code: 'REBALANCE_LISTENER_FAILED', retriable: false, cause: e },
+          { groupId: this.groupId, callback, address: this.address },
+        ));
+      },
+    );
+  }
+
+  private throwListenerError(): void {
+    const e = this.listenerErrors.shift();
+    if (e) throw e;
+  }
+
+  private error(e: unknown, operation: string, extra: Partial<KafkaErrorContext> = {}) {
+    return mapKafkaError(e, { address: this.address, operation, groupId: this.groupId, ...extra });
+  }
+}
+
+function toIncoming(m: Message): IncomingMessage {
+  return {
+    topic: m.topic,
+    partition: m.partition,
+    offset: m.offset,
+    key: m.key === undefined || m.key === null ? null : Buffer.isBuffer(m.key) ? m.key : Buffer.from(m.key),
+    value: m.value ?? null,
+    headers: fromRdHeaders(m.headers),
+    timestamp: m.timestamp ?? Date.now(),
+  };
+}
+
+function fromRdHeaders(headers: MessageHeader[] | undefined): Headers {
+  const out: { [name: string]: string } = {};
+  for (const h of headers ?? []) {
+    for (const [k, v] of Object.entries(h)) out[k] = typeof v === 'string' ? v : v.toString('utf8');
+  }
+  return Object.freeze(out);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

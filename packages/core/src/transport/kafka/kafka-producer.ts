@@ -1,0 +1,198 @@
+import { TimeoutError } from '../../errors/timeout-error.js';
+import type { VisionFlowError } from '../../errors/vision-flow-error.js';
+import type { Headers } from '../../records/headers.js';
+import type { DeliveryReport, OutgoingMessage, TransportProducer } from '../transport.js';
+import { closedError, hasKafkaCode, invalidArgument, mapKafkaError } from './map-kafka-error.js';
+import { RdProducer, type LibrdKafkaError, type MessageHeader, type ProducerGlobalConfig, type RdDeliveryReport } from './rdkafka.js';
+
+type Native = InstanceType<typeof RdProducer>;
+
+/** One send waiting for its delivery report; it travels through librdkafka as the message's opaque. */
+interface Pending {
+  readonly msg: OutgoingMessage;
+  partition: number | null;
+  readonly resolve: (r: DeliveryReport) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+/** How long a topic's partition count is trusted for round-robin of null keys; ms. */
+const PARTITION_COUNT_TTL_MS = 30_000;
+/** Wait before producing again after librdkafka's local queue was full; ms. */
+const QUEUE_FULL_BACKOFF_MS = 5;
+
+/**
+ * The idempotent acks=all producer (see kafka-config.ts). Each `send` resolves from its own
+ * delivery report: the promise's callbacks ride along as librdkafka's per-message opaque, and a
+ * background poll thread (`setPollInBackground`) hands reports to JS as soon as they arrive, so no
+ * poll-interval delay is added to the ingest latency.
+ */
+export class KafkaProducer implements TransportProducer {
+  private readonly inFlight = new Set<Promise<unknown>>();
+  /** Sends that could not enter librdkafka's queue yet (QUEUE_FULL), kept in order. */
+  private readonly backlog: Pending[] = [];
+  private backlogTimer: NodeJS.Timeout | undefined;
+  private readonly partitionCounts = new Map<string, { count: number; at: number }>();
+  private readonly nextPartition = new Map<string, number>();
+  /** Per topic, the metadata lookup that later sends to it wait behind, so they keep their order. */
+  private readonly topicGates = new Map<string, Promise<void>>();
+  private fatal: VisionFlowError | undefined;
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    private readonly native: Native,
+    readonly address: string,
+    private readonly requestTimeoutMs: number,
+  ) {
+    native.on('delivery-report', (err, report) => this.onDeliveryReport(err, report));
+    native.on('event.error', (err) => {
+      if (err.isFatal) this.fatal = mapKafkaError(err, { address, operation: 'produce' });
+    });
+  }
+
+  /** Connects (first metadata request within `connectTimeoutMs`) or rejects with a ConnectionError. */
+  static async connect(address: string, config: ProducerGlobalConfig, connectTimeoutMs: number, requestTimeoutMs: number): Promise<KafkaProducer> {
+    const native = new RdProducer(config);
+    try {
+      await new Promise<void>((resolve, reject) => native.connect({ timeout: connectTimeoutMs }, (err) => (err ? reject(err) : resolve())));
+    } catch (e) {
+      native.disconnect(() => undefined);
+      throw mapKafkaError(e, { address, operation: 'connect producer', timeoutMs: connectTimeoutMs });
+    }
+    native.setPollInBackground(true);
+    return new KafkaProducer(native, address, requestTimeoutMs);
+  }
+
+  send(msg: OutgoingMessage): Promise<DeliveryReport> {
+    if (this.closing) return Promise.reject(closedError('producer', this.address));
+    if (this.fatal) return Promise.reject(this.fatal);
+    const bad = checkMessage(msg);
+    if (bad) return Promise.reject(invalidArgument(`send to ${msg.topic}: ${bad}`, { address: this.address, topic: msg.topic }));
+    const p = new Promise<DeliveryReport>((resolve, reject) => {
+      const pending: Pending = { msg, partition: msg.partition ?? null, resolve, reject };
+      const gate = this.topicGates.get(msg.topic);
+      if (gate) void gate.then(() => this.enqueue(pending));
+      else if (pending.partition === null && msg.key === null && !this.freshCount(msg.topic)) this.gateOnMetadata(pending);
+      else this.enqueue(pending);
+    });
+    this.track(p);
+    return p;
+  }
+
+  async flush(timeoutMs = 30_000): Promise<void> {
+    const all = Promise.allSettled([...this.inFlight]);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new TimeoutError(`kafka ${this.address}: flush: ${this.inFlight.size} sends still unacknowledged after ${timeoutMs} ms`, timeoutMs, { address: this.address })), timeoutMs);
+    });
+    try {
+      await Promise.race([all, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      try {
+        await this.flush(this.requestTimeoutMs * 2);
+      } finally {
+        clearTimeout(this.backlogTimer);
+        for (const p of this.backlog.splice(0)) p.reject(closedError('producer', this.address));
+        await new Promise<void>((resolve) => this.native.disconnect(0, () => resolve()));
+      }
+    })();
+    return this.closing;
+  }
+
+  private track(p: Promise<unknown>): void {
+    this.inFlight.add(p);
+    const forget = () => this.inFlight.delete(p);
+    p.then(forget, forget);
+  }
+
+  private enqueue(p: Pending): void {
+    if (p.partition === null && p.msg.key === null) p.partition = this.roundRobin(p.msg.topic);
+    this.backlog.push(p);
+    if (this.backlog.length === 1) this.drain();
+  }
+
+  /** Hands the backlog to librdkafka in order; on QUEUE_FULL waits a moment and goes on. */
+  private drain(): void {
+    this.backlogTimer = undefined;
+    while (this.backlog.length > 0) {
+      const p = this.backlog[0]!;
+      const { msg } = p;
+      try {
+        this.native.produce(msg.topic, p.partition, nonNullEmpty(msg.value), nonNullEmpty(msg.key ?? null), msg.timestamp ?? null, p, toRdHeaders(msg.headers));
+      } catch (e) {
+        if (hasKafkaCode(e, 'ERR__QUEUE_FULL') && !this.closing) {
+          this.backlogTimer = setTimeout(() => this.drain(), QUEUE_FULL_BACKOFF_MS);
+          return;
+        }
+        p.reject(mapKafkaError(e, { address: this.address, operation: 'send', topic: msg.topic, partition: p.partition ?? undefined }));
+      }
+      this.backlog.shift();
+    }
+  }
+
+  private onDeliveryReport(err: LibrdKafkaError | null | undefined, report: RdDeliveryReport): void {
+    const p = report.opaque as Pending | undefined;
+    if (!p) return;
+    if (err) p.reject(mapKafkaError(err, { address: this.address, operation: 'send', topic: report.topic, partition: report.partition }));
+    else p.resolve({ topic: report.topic, partition: report.partition, offset: report.offset });
+  }
+
+  // --- round robin for null keys (librdkafka's murmur2_random would pick at random)
+
+  private freshCount(topic: string): boolean {
+    const c = this.partitionCounts.get(topic);
+    return c !== undefined && Date.now() - c.at < PARTITION_COUNT_TTL_MS;
+  }
+
+  private roundRobin(topic: string): number | null {
+    const count = this.partitionCounts.get(topic)?.count;
+    if (!count) return null; // unknown topic: librdkafka decides, and reports the error if it does not exist
+    const next = this.nextPartition.get(topic) ?? 0;
+    this.nextPartition.set(topic, (next + 1) % count);
+    return next % count;
+  }
+
+  private gateOnMetadata(first: Pending): void {
+    const topic = first.msg.topic;
+    const gate = new Promise<void>((resolve) => {
+      this.native.getMetadata({ topic, allTopics: false, timeout: this.requestTimeoutMs }, (err, md) => {
+        const partitions = err ? undefined : md?.topics.find((t) => t.name === topic)?.partitions.length;
+        if (partitions) this.partitionCounts.set(topic, { count: partitions, at: Date.now() });
+        resolve();
+      });
+    }).then(() => {
+      this.topicGates.delete(topic);
+      this.enqueue(first);
+    });
+    this.topicGates.set(topic, gate);
+  }
+
+}
+
+/** Why a message cannot be sent, checked before it reaches librdkafka; undefined when it is fine. */
+function checkMessage(msg: OutgoingMessage): string | undefined {
+  if (typeof msg.topic !== 'string' || msg.topic.length === 0) return 'topic must be a non-empty string';
+  if (msg.key !== null && !Buffer.isBuffer(msg.key)) return 'key must be a Buffer or null';
+  if (msg.value !== null && !Buffer.isBuffer(msg.value)) return 'value must be a Buffer or null';
+  if (msg.timestamp !== undefined && !(Number.isFinite(msg.timestamp) && msg.timestamp >= 0)) return `timestamp must be epoch milliseconds, got ${msg.timestamp}`;
+  if (msg.partition !== undefined && !(Number.isInteger(msg.partition) && msg.partition >= 0)) return `partition must be a non-negative integer, got ${msg.partition}`;
+  return undefined;
+}
+
+/** Backs empty buffers with memory: the binding sends a zero-length buffer without a data pointer as null. */
+const EMPTY = Buffer.alloc(1).subarray(0, 0);
+function nonNullEmpty(b: Buffer | null): Buffer | null {
+  return b !== null && b.length === 0 ? EMPTY : b;
+}
+
+function toRdHeaders(headers: Headers | undefined): MessageHeader[] | undefined {
+  if (!headers) return undefined;
+  const out: MessageHeader[] = [];
+  for (const [key, value] of Object.entries(headers)) out.push({ [key]: value });
+  return out.length > 0 ? out : undefined;
+}
