@@ -1,0 +1,14 @@
+// @vision-flow/operators: the whole public surface.
+
+// --- Vision
+export * from './vision/index.js';
+
+// --- Sources
+export { directorySource, type DirectorySourceOptions, type SubmittedImage } from './sources/directory-source.js';
+
+// --- Stream operators
+export { collectByKey, type CollectByKeyOptions, type Collected, type CollectedParts, type CollectReason } from './stream/collect-by-key.js';
+
+// --- Sinks
+export { jsonLinesSink, jsonReplacer, type JsonLinesSinkOptions } from './sinks/json-lines-sink.js';
+export { annotateToFolder, type AnnotateToFolderOptions, type AnnotatableResult } from './sinks/annotate-to-folder.js';

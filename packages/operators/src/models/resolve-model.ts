@@ -1,0 +1,97 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { ConfigError } from '@vision-flow/core';
+import { catalogue, isModelName, modelNames, type ModelName, type ModelSpec } from './catalogue.js';
+
+export interface ResolveModelOptions {
+  /** Directory holding the model files; else env `VF_MODEL_DIR`, else `./models` under the working directory. */
+  readonly modelDir?: string | undefined;
+}
+
+/** A catalogue entry whose file was found and verified. Plain data: it can be posted to a worker. */
+export interface ResolvedModel {
+  readonly spec: ModelSpec;
+  /** Absolute path of the verified model file. */
+  readonly path: string;
+  /** Class names by class id, for models that have a labels file. */
+  readonly labels: readonly string[] | undefined;
+}
+
+/** The directory models are read from, and where that choice came from (for error messages). */
+export function modelDirectory(opts: ResolveModelOptions = {}): { dir: string; from: string } {
+  if (opts.modelDir) return { dir: resolve(opts.modelDir), from: 'the modelDir option' };
+  const env = process.env['VF_MODEL_DIR'];
+  if (env) return { dir: resolve(env), from: 'VF_MODEL_DIR' };
+  return { dir: resolve('models'), from: 'the default ./models under the working directory' };
+}
+
+/** Verified models by absolute file path; only successes are kept, so a fixed file is found on the next call. */
+const verified = new Map<string, Promise<ResolvedModel>>();
+
+/**
+ * Finds a catalogue model in the model directory and checks its SHA-256 (once per process and file).
+ * Throws ConfigError for an unknown name, a missing file or a checksum mismatch.
+ *
+ * @example
+ * const yolox = await resolveModel('yolox-nano', { modelDir: '../shared/models' });
+ */
+export async function resolveModel(name: string, opts: ResolveModelOptions = {}): Promise<ResolvedModel> {
+  const spec = modelSpec(name);
+  const { dir, from } = modelDirectory(opts);
+  const path = resolve(dir, spec.file);
+  let found = verified.get(path);
+  if (!found) {
+    found = verify(spec, dir, from, path);
+    verified.set(path, found);
+    found.catch(() => verified.delete(path));
+  }
+  return found;
+}
+
+/** The catalogue entry for a name; ConfigError listing the known names otherwise. */
+export function modelSpec(name: string): ModelSpec {
+  if (!isModelName(name)) {
+    throw new ConfigError(`unknown model "${name}"; known models: ${modelNames.join(', ')}`, { model: name });
+  }
+  return catalogue[name as ModelName];
+}
+
+async function verify(spec: ModelSpec, dir: string, from: string, path: string): Promise<ResolvedModel> {
+  await checkFile(spec.name, path, spec.sha256, dir, from, spec.upstream);
+  let labels: string[] | undefined;
+  if (spec.labels) {
+    const labelsPath = resolve(dir, spec.labels.file);
+    await checkFile(spec.name, labelsPath, spec.labels.sha256, dir, from, spec.upstream);
+    labels = (await readFile(labelsPath, 'utf8')).split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  }
+  return Object.freeze({ spec, path, labels });
+}
+
+async function checkFile(model: string, path: string, expected: string, dir: string, from: string, upstream: string): Promise<void> {
+  const isFile = await stat(path).then((s) => s.isFile(), () => false);
+  if (!isFile) {
+    throw new ConfigError(
+      `model "${model}": file ${path} not found (model directory ${dir}, from ${from}); set VF_MODEL_DIR or pass modelDir to the directory that holds it (upstream: ${upstream})`,
+      { model, path },
+    );
+  }
+  const actual = await sha256(path);
+  if (actual !== expected) {
+    throw new ConfigError(
+      `model "${model}": ${path} has SHA-256 ${actual}, expected ${expected}; the file is damaged or a different version, download it again from ${upstream}`,
+      { model, path, expected, actual },
+    );
+  }
+}
+
+function sha256(path: string): Promise<string> {
+  return new Promise((done, fail) => {
+    const hash = createHash('sha256');
+    createReadStream(path)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('end', () => done(hash.digest('hex')))
+      .on('error', fail);
+  });
+}

@@ -1,0 +1,80 @@
+import { availableParallelism } from 'node:os';
+import { mergeMap, type OperatorFunction } from 'rxjs';
+import { named, type Rec } from '@vision-flow/core';
+import type { ObjectModelName } from '../models/catalogue.js';
+import type { Box } from './box.js';
+import type { DecodedImage } from './decode-image.js';
+import { detector } from './detector.js';
+import type { InferencePool } from './inference-pool.js';
+import { checkPositiveInt } from './option-checks.js';
+
+export interface ObjectDetection {
+  readonly label: string;
+  readonly classId: number;
+  readonly score: number;
+  readonly box: Box;
+}
+
+export interface ObjectDetections {
+  readonly id: string;
+  readonly source: string | null;
+  /** Original image size (after EXIF orientation): the space the boxes are in. */
+  readonly width: number;
+  readonly height: number;
+  readonly model: string;
+  /** Best first. */
+  readonly objects: readonly ObjectDetection[];
+  /** The input's timings plus `objectsMs` (wait for a worker + inference + post-processing). */
+  readonly timings: Readonly<{ [stage: string]: number }>;
+}
+
+export interface DetectObjectsOptions {
+  readonly model?: ObjectModelName;
+  /** Minimum objectness × class score (default 0.3). */
+  readonly scoreThreshold?: number;
+  /** Same-class boxes overlapping more than this are merged by NMS (default 0.45). */
+  readonly iouThreshold?: number;
+  /** Default 100. */
+  readonly maxDetections?: number;
+  /** Where model files are; else env VF_MODEL_DIR, else ./models. */
+  readonly modelDir?: string;
+  /** Records in flight in this operator when it sees many (default: the pool's capacity). */
+  readonly concurrency?: number;
+  /** Inference pool to use instead of the shared one. */
+  readonly pool?: InferencePool;
+}
+
+/**
+ * Finds objects (80 COCO classes with yolox-nano) in each decoded image, on the shared inference
+ * worker pool. Boxes are in original image pixels, clipped to the image.
+ *
+ * When to use: after decodeImage, in an objects node.
+ *
+ * @example
+ * n.from(images).pipe(decodeImage(), detectObjects({ scoreThreshold: 0.4 })).to(objects)
+ * @see decodeImage
+ * @see annotateImage
+ */
+export function detectObjects<K>(opts: DetectObjectsOptions = {}): OperatorFunction<Rec<K, DecodedImage>, Rec<K, ObjectDetections>> {
+  const d = detector('objects', 'detectObjects', { ...opts, model: opts.model ?? 'yolox-nano' });
+  const concurrency = checkPositiveInt(opts.concurrency ?? opts.pool?.capacity ?? 2 * availableParallelism(), 'concurrency', 'detectObjects');
+  return named('detectObjects', (source) =>
+    source.pipe(
+      mergeMap(async (rec) => {
+        const image = rec.value;
+        const { detections, labels, ms } = await d.detect(image);
+        const objects = detections.map((x) => ({ label: labels?.[x.classId] ?? `class ${x.classId}`, ...x }));
+        const value: ObjectDetections = {
+          id: image.id,
+          source: image.source,
+          width: image.frame.width,
+          height: image.frame.height,
+          model: d.spec.name,
+          objects,
+          timings: { ...image.timings, objectsMs: Math.round(ms * 10) / 10 },
+        };
+        return rec.withValue(value);
+      }, concurrency),
+    ),
+  );
+}

@@ -1,0 +1,63 @@
+import { ConfigError } from '@vision-flow/core';
+import type { ModelSpec } from '../models/catalogue.js';
+import { modelSpec, resolveModel, type ResolvedModel } from '../models/resolve-model.js';
+import { boxFromCorners, type Box } from './box.js';
+import type { DecodedImage } from './decode-image.js';
+import { inferencePool, type InferencePool } from './inference-pool.js';
+import { checkFraction, checkPositiveInt } from './option-checks.js';
+
+export interface DetectorOptions {
+  readonly model: string;
+  readonly scoreThreshold?: number | undefined;
+  readonly iouThreshold?: number | undefined;
+  readonly maxDetections?: number | undefined;
+  readonly modelDir?: string | undefined;
+  readonly pool?: InferencePool | undefined;
+}
+
+export interface Detection {
+  readonly classId: number;
+  readonly score: number;
+  readonly box: Box;
+}
+
+export interface Detector {
+  readonly spec: ModelSpec;
+  /** Detections best first, boxes in original pixels clipped to the image, and the labels if the model has them. */
+  detect(image: DecodedImage): Promise<{ detections: Detection[]; labels: readonly string[] | undefined; ms: number }>;
+}
+
+/**
+ * What detectObjects and detectFaces share: eager option checks, lazy model resolution (once per
+ * process), and a run on the shared inference pool.
+ */
+export function detector(task: ModelSpec['task'], op: string, opts: DetectorOptions): Detector {
+  const spec = modelSpec(opts.model);
+  if (spec.task !== task) throw new ConfigError(`${op}: model "${spec.name}" detects ${spec.task}, not ${task}`, { operator: op, model: spec.name });
+  const params = {
+    scoreThreshold: checkFraction(opts.scoreThreshold ?? spec.defaults.scoreThreshold, 'scoreThreshold', op),
+    iouThreshold: checkFraction(opts.iouThreshold ?? spec.defaults.iouThreshold, 'iouThreshold', op),
+    maxDetections: checkPositiveInt(opts.maxDetections ?? 100, 'maxDetections', op),
+  };
+  let resolved: Promise<ResolvedModel> | undefined;
+  return {
+    spec,
+    async detect(image) {
+      const started = performance.now();
+      if (!resolved) {
+        resolved = resolveModel(spec.name, { modelDir: opts.modelDir });
+        resolved.catch(() => (resolved = undefined)); // a model fixed on disk is picked up by the next record
+      }
+      const model = await resolved;
+      const { frame } = image;
+      const pool = opts.pool ?? inferencePool();
+      const { detections } = await pool.run({ modelPath: model.path, model: { input: spec.input, output: spec.output }, frame, params });
+      const out: Detection[] = [];
+      for (const d of detections) {
+        const box = boxFromCorners(d.x1, d.y1, d.x2, d.y2, frame.width, frame.height);
+        if (box) out.push({ classId: d.classId, score: Math.round(d.score * 1e4) / 1e4, box });
+      }
+      return { detections: out, labels: model.labels, ms: performance.now() - started };
+    },
+  };
+}

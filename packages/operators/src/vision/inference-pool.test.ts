@@ -1,0 +1,124 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { VisionFlowError } from '@vision-flow/core';
+import { catalogue } from '../models/catalogue.js';
+import { InferencePool, type InferenceRequest } from './inference-pool.js';
+
+const MODELS = fileURLToPath(new URL('../../../../../shared/models/', import.meta.url));
+const YOLOX = catalogue['yolox-nano'];
+
+/** A grey 64×48 frame through yolox-nano: real inference, no detections. */
+const request = (modelPath = join(MODELS, YOLOX.file)): InferenceRequest => ({
+  modelPath,
+  model: { input: YOLOX.input, output: YOLOX.output },
+  frame: { width: 64, height: 48, dataWidth: 64, dataHeight: 48, data: new Uint8Array(64 * 48 * 3).fill(128) },
+  params: { scoreThreshold: 0.3, iouThreshold: 0.45, maxDetections: 100 },
+});
+
+async function failure(p: Promise<unknown>): Promise<VisionFlowError> {
+  const e = await p.then(() => undefined, (err: unknown) => err);
+  expect(e).toBeInstanceOf(VisionFlowError);
+  return e as VisionFlowError;
+}
+
+const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+describe('InferencePool', () => {
+  const pools: InferencePool[] = [];
+  const pool = (opts: ConstructorParameters<typeof InferencePool>[0]): InferencePool => {
+    const p = new InferencePool(opts);
+    pools.push(p);
+    return p;
+  };
+  afterEach(async () => {
+    await Promise.all(pools.splice(0).map((p) => p.close()));
+  });
+
+  it('runs frames on workers and reports stage timings', async () => {
+    const p = pool({ size: 2, perWorker: 1 });
+    const results = await Promise.all([p.run(request()), p.run(request())]);
+    expect(p.workers).toBe(2); // the second frame started a second worker instead of queueing
+    for (const r of results) {
+      expect(r.detections).toEqual([]);
+      expect(r.timings.inferMs).toBeGreaterThan(0);
+    }
+  }, 30_000);
+
+  it('keeps at most size × perWorker frames on workers; the other callers wait', async () => {
+    const p = pool({ size: 1, perWorker: 2 });
+    expect(p.capacity).toBe(2);
+    const runs = Array.from({ length: 5 }, () => p.run(request()));
+    await nextTurn();
+    expect([p.inFlight, p.waitingCallers]).toEqual([2, 3]);
+    await Promise.all(runs);
+    expect([p.inFlight, p.waitingCallers, p.workers]).toEqual([0, 0, 1]);
+  }, 30_000);
+
+  it('fails one call with INFERENCE_FAILED when the model cannot be loaded, and goes on', async () => {
+    const p = pool({ size: 1, perWorker: 1 });
+    const e = await failure(p.run(request('/nonexistent/model.onnx')));
+    expect(e.code).toBe('INFERENCE_FAILED');
+    expect(e.message).toContain('/nonexistent/model.onnx');
+    expect((await p.run(request())).detections).toEqual([]);
+  }, 30_000);
+
+  it('fails the frames of a worker that dies with a retriable error and starts a new worker', async () => {
+    const p = pool({ size: 1, perWorker: 1 });
+    await p.run(request());
+    const running = failure(p.run(request()));
+    await nextTurn();
+    // Kill the worker under the running frame, as a native crash would.
+    await (p as unknown as { slots: Array<{ worker: { terminate(): Promise<number> } }> }).slots[0]!.worker.terminate();
+    const e = await running;
+    expect([e.code, e.retriable]).toEqual(['INFERENCE_WORKER_FAILED', true]);
+    expect((await p.run(request())).detections).toEqual([]);
+  }, 30_000);
+
+  it('fails running and waiting calls when closed, and every later call', async () => {
+    const p = pool({ size: 1, perWorker: 1 });
+    const running = failure(p.run(request()));
+    const waiting = failure(p.run(request()));
+    await nextTurn();
+    expect([p.inFlight, p.waitingCallers]).toEqual([1, 1]);
+    await p.close();
+    expect((await running).code).toBe('INFERENCE_POOL_CLOSED');
+    expect((await waiting).code).toBe('INFERENCE_POOL_CLOSED');
+    expect((await failure(p.run(request()))).code).toBe('INFERENCE_POOL_CLOSED');
+  }, 30_000);
+
+  it('refuses a bad size', () => {
+    expect(() => new InferencePool({ size: 0 })).toThrow(/size: expected a positive integer/);
+  });
+
+  it('keeps a process alive while it awaits a result, and never after', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vf-pool-exit-'));
+    try {
+      // A script that awaits inference at top level and never closes the pool. The second call runs on
+      // an idle, started worker: the script must print its result (busy workers are ref()-ed) and then
+      // exit on its own (idle workers are unref()-ed).
+      const script = join(dir, 'main.mts');
+      const poolUrl = new URL('./inference-pool.ts', import.meta.url).href;
+      await writeFile(script, [
+        `import { inferencePool } from ${JSON.stringify(poolUrl)};`,
+        `const req = ${JSON.stringify(request())};`,
+        `const run = () => inferencePool({ size: 1 }).run({ ...req, frame: { ...req.frame, data: new Uint8Array(64 * 48 * 3).fill(128) } });`,
+        `await run();`,
+        `await new Promise((r) => setTimeout(r, 200));`,
+        `console.log('detections', (await run()).detections.length);`,
+      ].join('\n'));
+      const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm')).href;
+      const started = Date.now();
+      const { stdout } = await promisify(execFile)(process.execPath, ['--conditions=source', '--import', tsx, script], { timeout: 60_000 });
+      expect(stdout.trim()).toBe('detections 0');
+      expect(Date.now() - started).toBeLessThan(30_000);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 70_000);
+});
