@@ -1,0 +1,68 @@
+// Declares the vision-flow commands. Handlers live in commands/<name>/ and return results; only
+// this file turns results and errors into output and exit codes.
+import { Command, Option } from 'commander';
+import { isVisionFlowError, type JsonValue } from '@vision-flow/core';
+import { parseSet } from './config/resolve-config.js';
+import { printError } from './output/print-error.js';
+import * as runCommand from './commands/run/index.js';
+import * as graphCommand from './commands/graph/index.js';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+const collectSet = (value: string, previous: { [k: string]: JsonValue } = {}) => parseSet(value, previous);
+
+export function buildProgram(): Command {
+  const program = new Command('vision-flow')
+    .description('Run stream-processing topologies for computer vision on Kafka (or embedded, in one process).')
+    .showHelpAfterError('(run with --help for usage)')
+    .option('--verbose', 'print stack traces of errors');
+
+  const connection = (cmd: Command) =>
+    cmd
+      .addOption(new Option('--transport <kind>', 'memory (embedded, one process) or kafka; default memory, or kafka when brokers are given').env('VF_TRANSPORT'))
+      .option('--brokers <list>', 'Kafka bootstrap servers, e.g. 127.0.0.1:9092 (env VF_BROKERS)')
+      .option('--registry <url>', 'Confluent-compatible schema registry URL, e.g. http://127.0.0.1:8081/apis/ccompat/v7 (env VF_REGISTRY)')
+      .option('--config <file>', 'JSON config file (env VF_CONFIG; default ./vision-flow.config.json if present)');
+
+  connection(
+    program
+      .command('run')
+      .description('run a topology: all nodes here, or only --node ones (one process per node on Kafka)')
+      .argument('<topology>', 'path to a topology module (.ts or .js) that exports default topology(...)'),
+  )
+    .option('--node <name>', 'run only this node; repeat for several', collect)
+    .option('--images <dir>', 'folder of images to submit (sets the "images" parameter)')
+    .option('--annotate <dir>', 'write each image with its boxes drawn into this folder (sets "annotate")')
+    .option('--out <file>', 'write result lines to this file instead of standard output (sets "out")')
+    .option('--set <name=value>', 'set a topology parameter; repeatable', collectSet)
+    .option('--models <dir>', 'model directory (env VF_MODEL_DIR)')
+    .option('--no-progress', 'no progress display on standard error')
+    .action(async (file: string, opts: runCommand.RunOptions) => {
+      const result = await runCommand.run(file, opts);
+      for (const line of result.summary) process.stderr.write(`${line}\n`);
+      process.exitCode = result.exitCode;
+    });
+
+  program
+    .command('graph')
+    .description('print the nodes, topics and edges of a topology (text, Mermaid, DOT, SVG or PNG)')
+    .argument('<topology>', 'path to a topology module')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'mermaid', 'dot', 'svg', 'png', 'json']).default('text'))
+    .option('-o, --output <file>', 'write to a file instead of standard output (needed for png)')
+    .action(async (file: string, opts: graphCommand.GraphOptions) => {
+      const result = await graphCommand.run(file, opts);
+      if (result.text !== undefined) process.stdout.write(result.text.endsWith('\n') ? result.text : `${result.text}\n`);
+    });
+
+  return program;
+}
+
+export async function main(argv: readonly string[] = process.argv): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv]);
+  } catch (e) {
+    printError(e, program.opts<{ verbose?: boolean }>().verbose === true);
+    // Errors a user can fix (bad flags, files, config) exit 2; anything else 1.
+    process.exitCode = isVisionFlowError(e) && !e.retriable ? 2 : 1;
+  }
+}

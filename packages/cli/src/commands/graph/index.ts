@@ -1,0 +1,30 @@
+import { writeFile } from 'node:fs/promises';
+import { ConfigError } from '@vision-flow/core';
+import { loadTopology } from '../../load-topology.js';
+import { renderMermaid, renderText } from '../../output/render-graph.js';
+import type { GraphOptions, GraphResult } from './types.js';
+
+/** `vision-flow graph <topology>`: the topology's nodes, topics and edges. */
+export async function run(file: string, opts: GraphOptions): Promise<GraphResult> {
+  const description = (await loadTopology(file)).describe();
+  let out: string;
+  switch (opts.format) {
+    case 'text':
+      out = renderText(description);
+      break;
+    case 'mermaid':
+      out = renderMermaid(description);
+      break;
+    case 'json':
+      out = JSON.stringify(description, null, 2);
+      break;
+    default:
+      throw new ConfigError(`graph --format ${opts.format} is not supported; use text, mermaid or json`);
+  }
+  if (opts.output) {
+    await writeFile(opts.output, out);
+    return { text: undefined };
+  }
+  return { text: out };
+}
+export type { GraphOptions, GraphResult } from './types.js';

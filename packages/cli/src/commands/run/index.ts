@@ -1,0 +1,74 @@
+import { closeInferencePool } from '@vision-flow/operators';
+import { ConfigError, TopologyRunner, type Topology } from '@vision-flow/core';
+import { resolveConfig } from '../../config/resolve-config.js';
+import { connect } from '../../connect.js';
+import { loadTopology } from '../../load-topology.js';
+import { ProgressDisplay } from '../../output/progress-display.js';
+import { RunMonitor, runCounts } from '../../output/run-monitor.js';
+import type { RunOptions, RunResult } from './types.js';
+
+/**
+ * `vision-flow run <topology>`: runs every node (or `--node` ones) of a topology in this process.
+ * A run whose sources are all bounded ends by itself once everything drained; otherwise it runs
+ * until SIGINT/SIGTERM, which drain in-flight work and commit before exit.
+ */
+export async function run(file: string, opts: RunOptions): Promise<RunResult> {
+  const params = { ...opts.set, ...(opts.images ? { images: opts.images } : {}), ...(opts.annotate ? { annotate: opts.annotate } : {}), ...(opts.out ? { out: opts.out } : {}) };
+  const config = resolveConfig({ transport: opts.transport, brokers: opts.brokers, registry: opts.registry, models: opts.models, config: opts.config, params });
+  if (config.modelDir) process.env.VF_MODEL_DIR = config.modelDir;
+  const topology = await loadTopology(file);
+  const nodes = opts.node ?? [];
+  if (config.transport === 'memory' && nodes.length > 0 && nodes.length < topology.nodes.length) {
+    throw new ConfigError(`--node ${nodes.join(' --node ')} needs the kafka transport (--brokers host:port): with the embedded memory transport all nodes share this one process`);
+  }
+  const { transport, registry, close } = await connect(config);
+  const runner = new TopologyRunner(topology, { transport, registry, nodes, params: config.params });
+  const monitor = new RunMonitor(runner.emitter);
+  const sinkNodes = runner.runners.filter((r) => !r.isSourceNode && !topology.node$(r.node).plan.output).map((r) => r.node);
+  const unit = sourceUnit(topology);
+  const progress = new ProgressDisplay({ stream: process.stderr, unit, sinkNodes, stats: () => runner.stats(), monitor });
+  const stopOnSignal = (signal: NodeJS.Signals) => {
+    process.stderr.write(`\nvision-flow: ${signal}: draining in-flight records and committing (again to force exit)\n`);
+    process.once(signal, () => process.exit(130));
+    void runner.stop(signal);
+  };
+  process.once('SIGINT', stopOnSignal);
+  process.once('SIGTERM', stopOnSignal);
+  try {
+    await runner.start();
+    if (opts.progress !== false) progress.start();
+    if (runner.bounded && runner.runners.length === topology.nodes.length) await runner.runUntilDrained();
+    else await runner.done;
+  } finally {
+    progress.stop();
+    process.removeListener('SIGINT', stopOnSignal);
+    process.removeListener('SIGTERM', stopOnSignal);
+    monitor.close();
+    await runner.stop('exit').catch(() => undefined);
+    await closeInferencePool();
+    await close();
+  }
+  return { exitCode: 0, summary: summarize(runner, monitor, sinkNodes, unit) };
+}
+
+function sourceUnit(topology: Topology): string {
+  const units = new Set(topology.nodes.flatMap((n) => (n.plan.input.kind === 'source' ? [n.plan.input.source.unit ?? 'records'] : [])));
+  return units.size === 1 ? [...units][0]! : 'records';
+}
+
+function summarize(runner: TopologyRunner, monitor: RunMonitor, sinkNodes: readonly string[], unit: string): string[] {
+  const stats = runner.stats();
+  const { ingested, delivered } = runCounts(stats, sinkNodes);
+  const seconds = monitor.elapsedSeconds();
+  const counted = ingested > 0 ? ingested : stats.reduce((n, s) => Math.max(n, s.processed), 0);
+  const lines = [`${counted} ${unit}, ${monitor.rejectedCount} rejected, ${(delivered / seconds).toFixed(1)} ${unit}/s (${delivered} delivered in ${seconds.toFixed(1)} s)`];
+  const rejections = monitor.rejections();
+  if (rejections.length > 0) {
+    lines.push('rejected:');
+    for (const r of rejections) lines.push(`  ${r.key}: ${r.code} in ${r.node}: ${r.message}`);
+  }
+  const dl = [...monitor.deadLettersByNode()].map(([node, n]) => `${node}.dlq (${n})`);
+  if (dl.length > 0) lines.push(`dead letters: ${dl.join(', ')}`);
+  return lines;
+}
+export type { RunOptions, RunResult } from './types.js';

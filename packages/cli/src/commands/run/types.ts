@@ -1,0 +1,24 @@
+import type { JsonValue } from '@vision-flow/core';
+
+export interface RunOptions {
+  readonly transport?: string;
+  readonly brokers?: string;
+  readonly registry?: string;
+  readonly models?: string;
+  readonly config?: string;
+  /** Run only these nodes (each node can be its own process on Kafka). */
+  readonly node?: readonly string[];
+  /** `--set name=value`, collected. */
+  readonly set?: { readonly [name: string]: JsonValue };
+  /** Shorthands for common parameters of the image pipeline. */
+  readonly images?: string;
+  readonly annotate?: string;
+  readonly out?: string;
+  readonly progress?: boolean;
+}
+
+export interface RunResult {
+  readonly exitCode: number;
+  /** Summary lines for standard error. */
+  readonly summary: readonly string[];
+}

@@ -1,0 +1,57 @@
+import { ConfluentSchemaRegistry, readProblems, topologySubjects, ConfigError, type SchemaRegistry } from '@vision-flow/core';
+import { resolveConfig } from '../../config/resolve-config.js';
+import { loadTopology } from '../../load-topology.js';
+import type { SchemasOptions, SchemasResult } from './types.js';
+
+export type { SchemasOptions, SchemasResult } from './types.js';
+
+async function registryFor(opts: SchemasOptions): Promise<SchemaRegistry> {
+  const config = resolveConfig({ registry: opts.registry, config: opts.config });
+  if (!config.registry) throw new ConfigError('schemas commands need a schema registry: pass --registry <url> (e.g. http://127.0.0.1:8081/apis/ccompat/v7) or set VF_REGISTRY');
+  return ConfluentSchemaRegistry.connect({ url: config.registry });
+}
+
+/**
+ * `vision-flow schemas check <topology>`: compares every subject the topology writes with the
+ * registry under the subject's compatibility level, and every subject it only reads with the
+ * latest registered version (its reader schema must read that data). Exit 1 naming the subject
+ * and field when something is incompatible.
+ */
+export async function check(file: string, opts: SchemasOptions): Promise<SchemasResult> {
+  const topology = await loadTopology(file);
+  const registry = await registryFor(opts);
+  const lines: string[] = [];
+  let bad = 0;
+  for (const s of topologySubjects(topology)) {
+    const versions = await registry.versions(s.subject);
+    const problems = s.writes ? await registry.check(s.subject, s.schema) : versions.length > 0 ? readProblems(s.schema, versions.at(-1)!.schema) : [];
+    const same = versions.find((v) => JSON.stringify(v.schema) === JSON.stringify(s.schema));
+    if (problems.length === 0) {
+      lines.push(`ok            ${s.subject}  ${versions.length === 0 ? 'not registered yet' : same ? `registered as version ${same.version} (id ${same.id})` : `compatible with version ${versions.at(-1)!.version}`}`);
+      continue;
+    }
+    bad++;
+    const level = s.writes ? await registry.compatibility(s.subject) : 'READ';
+    for (const p of problems) lines.push(`INCOMPATIBLE  ${s.subject}  field ${p.path}: ${p.message} (${level})`);
+  }
+  lines.push(bad === 0 ? `all ${topologySubjects(topology).length} subjects of ${topology.name} are compatible with ${registry.address}` : `${bad} subject(s) of ${topology.name} are incompatible with ${registry.address}`);
+  return { exitCode: bad === 0 ? 0 : 1, lines };
+}
+
+/** `vision-flow schemas register <topology>`: registers the subjects the topology writes. */
+export async function register(file: string, opts: SchemasOptions): Promise<SchemasResult> {
+  const topology = await loadTopology(file);
+  const registry = await registryFor(opts);
+  const lines: string[] = [];
+  for (const s of topologySubjects(topology).filter((x) => x.writes)) {
+    const id = await registry.register(s.subject, s.schema);
+    lines.push(`registered  ${s.subject}  id ${id}`);
+  }
+  return { exitCode: 0, lines };
+}
+
+/** `vision-flow schemas print <topology>`: each subject's Avro schema, as .avsc JSON. */
+export async function print(file: string): Promise<SchemasResult> {
+  const topology = await loadTopology(file);
+  return { exitCode: 0, lines: topologySubjects(topology).map((s) => `// ${s.subject} (${s.role}${s.writes ? ', written' : ', read'})\n${JSON.stringify(s.schema, null, 2)}`) };
+}

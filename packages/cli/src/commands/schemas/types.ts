@@ -1,0 +1,9 @@
+export interface SchemasOptions {
+  readonly registry?: string;
+  readonly config?: string;
+}
+
+export interface SchemasResult {
+  readonly exitCode: number;
+  readonly lines: readonly string[];
+}

@@ -1,0 +1,85 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ConfigError, type JsonValue } from '@vision-flow/core';
+
+/** Settings that can come from flags, environment variables or a config file. */
+export interface VisionFlowConfig {
+  readonly transport: 'memory' | 'kafka';
+  readonly brokers: string | undefined;
+  readonly registry: string | undefined;
+  readonly modelDir: string | undefined;
+  /** Topology parameters: `--set name=value`, `--images`, `"params"` in the file. */
+  readonly params: { readonly [name: string]: JsonValue };
+  /** Where each setting came from, for `--explain-config` and error messages. */
+  readonly origins: { readonly [setting: string]: 'flag' | 'env' | 'file' | 'default' };
+}
+
+export interface ConfigFlags {
+  readonly transport?: string;
+  readonly brokers?: string;
+  readonly registry?: string;
+  readonly models?: string;
+  readonly config?: string;
+  readonly params?: { readonly [name: string]: JsonValue };
+}
+
+export const ENV = { transport: 'VF_TRANSPORT', brokers: 'VF_BROKERS', registry: 'VF_REGISTRY', modelDir: 'VF_MODEL_DIR', config: 'VF_CONFIG' } as const;
+export const DEFAULT_CONFIG_FILE = 'vision-flow.config.json';
+
+/**
+ * Resolves configuration with this precedence, highest first:
+ * 1. command-line flags; 2. environment variables (VF_TRANSPORT, VF_BROKERS, VF_REGISTRY,
+ * VF_MODEL_DIR); 3. the config file (--config, else VF_CONFIG, else ./vision-flow.config.json if
+ * present); 4. defaults (the embedded memory transport). Giving brokers without a transport
+ * selects kafka. Parameters merge per name in the same order.
+ */
+export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): VisionFlowConfig {
+  const file = readConfigFile(flags.config ?? env[ENV.config], cwd);
+  const origins: { [k: string]: 'flag' | 'env' | 'file' | 'default' } = {};
+  const pick = (name: string, flag: string | undefined, envName: string, fromFile: unknown): string | undefined => {
+    if (flag !== undefined) return (origins[name] = 'flag'), flag;
+    if (env[envName]) return (origins[name] = 'env'), env[envName];
+    if (typeof fromFile === 'string') return (origins[name] = 'file'), fromFile;
+    origins[name] = 'default';
+    return undefined;
+  };
+  const brokers = pick('brokers', flags.brokers, ENV.brokers, file.brokers);
+  const registry = pick('registry', flags.registry, ENV.registry, file.registry);
+  const modelDir = pick('modelDir', flags.models, ENV.modelDir, file.modelDir);
+  let transport = pick('transport', flags.transport, ENV.transport, file.transport);
+  if (transport === undefined) transport = brokers ? 'kafka' : 'memory';
+  if (transport !== 'memory' && transport !== 'kafka') {
+    throw new ConfigError(`transport "${transport}" (from ${origins.transport}) is not known; use memory (embedded, one process) or kafka (with --brokers)`);
+  }
+  const fileParams = (file.params ?? {}) as { [k: string]: JsonValue };
+  return { transport, brokers, registry, modelDir, params: { ...fileParams, ...flags.params }, origins };
+}
+
+function readConfigFile(path: string | undefined, cwd: string): { [k: string]: unknown } {
+  const file = path ? resolve(cwd, path) : resolve(cwd, DEFAULT_CONFIG_FILE);
+  if (!existsSync(file)) {
+    if (path) throw new ConfigError(`config file ${path} does not exist; pass an existing JSON file with --config or unset VF_CONFIG`, { file: path });
+    return {};
+  }
+  try {
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the top level must be a JSON object');
+    const known = new Set(['transport', 'brokers', 'registry', 'modelDir', 'params']);
+    const unknown = Object.keys(parsed).filter((k) => !known.has(k));
+    if (unknown.length > 0) throw new Error(`unknown setting(s) ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
+    return parsed as { [k: string]: unknown };
+  } catch (e) {
+    throw new ConfigError(`config file ${file} is not valid: ${(e as Error).message}`, { file }, e);
+  }
+}
+
+/** Parses `--set name=value`; values that read as JSON (numbers, true, null) are taken as such. */
+export function parseSet(assignment: string, previous: { [k: string]: JsonValue } = {}): { [k: string]: JsonValue } {
+  const i = assignment.indexOf('=');
+  if (i <= 0) throw new ConfigError(`--set ${assignment}: write it as name=value, e.g. --set timeout=5s`);
+  const name = assignment.slice(0, i);
+  const raw = assignment.slice(i + 1);
+  let value: JsonValue = raw;
+  if (/^(-?\d+(\.\d+)?|true|false|null)$/.test(raw)) value = JSON.parse(raw) as JsonValue;
+  return { ...previous, [name]: value };
+}

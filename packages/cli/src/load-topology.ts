@@ -1,0 +1,47 @@
+import { access } from 'node:fs/promises';
+import { extname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ConfigError, isTopology, isVisionFlowError, type Topology } from '@vision-flow/core';
+
+/**
+ * Loads a topology module (TypeScript through tsx, or JavaScript) and returns its default export
+ * (or its only exported topology). Errors name the file and say what was expected.
+ */
+export async function loadTopology(file: string): Promise<Topology> {
+  const path = resolve(file);
+  try {
+    await access(path);
+  } catch {
+    throw new ConfigError(`topology file ${file} does not exist (looked at ${path}); pass the path of a module that does \`export default topology(...)\``, { file });
+  }
+  let mod: { [name: string]: unknown };
+  try {
+    // Registered process-wide (not namespaced) so the topology's imports of @vision-flow/* are
+    // the very modules this CLI runs, not second copies.
+    if (['.ts', '.mts', '.cts', '.tsx'].includes(extname(path))) await registerTypeScript();
+    mod = (await import(pathToFileURL(path).href)) as { [name: string]: unknown };
+  } catch (e) {
+    if (isVisionFlowError(e)) throw e; // a TopologyError while building the graph says it best
+    throw new ConfigError(`topology file ${file} could not be loaded: ${(e as Error).message}`, { file }, e);
+  }
+  const def = unwrapDefault(mod.default);
+  if (isTopology(def)) return def;
+  const named = Object.values(mod).filter(isTopology);
+  if (named.length === 1) return named[0]!;
+  throw new ConfigError(
+    named.length > 1
+      ? `topology file ${file} exports ${named.length} topologies and no default; mark the one to run with \`export default\``
+      : `topology file ${file} does not export a topology; expected \`export default topology('name').node(...)\``,
+    { file },
+  );
+}
+
+// tsx may wrap a CommonJS-transpiled default export once more.
+function unwrapDefault(x: unknown): unknown {
+  return x && typeof x === 'object' && !isTopology(x) && 'default' in x ? (x as { default: unknown }).default : x;
+}
+
+let registered: Promise<void> | undefined;
+function registerTypeScript(): Promise<void> {
+  return (registered ??= import('tsx/esm/api').then(({ register }) => void register()));
+}

@@ -1,0 +1,15 @@
+import { isVisionFlowError } from '@vision-flow/core';
+
+/** One clear line for errors a user caused (config, input); the stack only for unexpected ones. */
+export function formatError(e: unknown, verbose = false): string {
+  if (isVisionFlowError(e)) {
+    const base = `vision-flow: ${e.message}`;
+    return verbose && e.stack ? `${base}\n${e.stack}` : base;
+  }
+  if (e instanceof Error) return `vision-flow: unexpected error: ${e.message}${e.stack ? `\n${e.stack}` : ''}`;
+  return `vision-flow: unexpected error: ${String(e)}`;
+}
+
+export function printError(e: unknown, verbose = false): void {
+  process.stderr.write(`${formatError(e, verbose)}\n`);
+}

@@ -1,0 +1,60 @@
+import type { InstrumentationEmitter, NodeStats } from '@vision-flow/core';
+
+export interface Rejection {
+  readonly key: string;
+  readonly node: string;
+  readonly code: string;
+  readonly message: string;
+}
+
+/**
+ * Follows a run through instrumentation events: which inputs were rejected (dead-lettered by any
+ * node, counted once per key) and how many records each node has done, for progress and summary.
+ */
+export class RunMonitor {
+  readonly started = Date.now();
+  private readonly rejected = new Map<string, Rejection>();
+  private readonly deadLetters = new Map<string, number>();
+  private unkeyed = 0;
+  private readonly off: Array<() => void> = [];
+
+  constructor(emitter: InstrumentationEmitter) {
+    this.off.push(
+      emitter.on('node.record_dead_lettered', ({ payload: p }) => {
+        this.deadLetters.set(p.node, (this.deadLetters.get(p.node) ?? 0) + 1);
+        if (p.key === undefined) this.unkeyed++;
+        else if (!this.rejected.has(p.key)) this.rejected.set(p.key, { key: p.key, node: p.node, code: p.code, message: p.message });
+      }),
+    );
+  }
+
+  rejections(): Rejection[] {
+    return [...this.rejected.values()].sort((a, b) => a.key.localeCompare(b.key));
+  }
+
+  get rejectedCount(): number {
+    return this.rejected.size + this.unkeyed;
+  }
+
+  deadLettersByNode(): ReadonlyMap<string, number> {
+    return this.deadLetters;
+  }
+
+  elapsedSeconds(): number {
+    return (Date.now() - this.started) / 1000;
+  }
+
+  close(): void {
+    for (const off of this.off) off();
+  }
+}
+
+/** What the run's sources took in, and what its last nodes delivered. */
+export function runCounts(stats: readonly NodeStats[], sinkNodes: readonly string[]): { ingested: number; total: number | undefined; delivered: number } {
+  const sources = stats.filter((s) => s.sourceTotal !== undefined || s.sourceExhausted);
+  const ingested = sources.reduce((n, s) => n + s.processed + s.deadLettered, 0);
+  const totals = sources.map((s) => s.sourceTotal);
+  const total = totals.length > 0 && totals.every((t) => t !== undefined) ? totals.reduce((a, b) => a! + b!, 0) : undefined;
+  const delivered = stats.filter((s) => sinkNodes.includes(s.node)).reduce((n, s) => n + s.processed, 0);
+  return { ingested, total, delivered };
+}
