@@ -1,0 +1,261 @@
+// The RAW Kafka baseline: how fast can a plain librdkafka loop move records from one topic to another
+// with at-least-once semantics (consume a batch → produce every record → wait for all delivery
+// reports → commit)? A topology benchmark divides its own rate by this one.
+//   npx tsx bench/raw-passthrough.ts                              1,000,000 × ~1 KB, every API below
+//   npx tsx bench/raw-passthrough.ts --messages 200000 --apis native,kafkajs
+// Options: --brokers host:port (default $VF_BROKERS or 127.0.0.1:9092), --messages N, --value-bytes B,
+// --batch N (records per consume), --apis native,kafkajs,kafkajs-concurrent,transport, --rounds R (each API
+// R times, in alternating order, medians reported; default 1), --keep (keep topics).
+//   native              @confluentinc/kafka-javascript native API: consume(n), produce + dr_cb, commitSync
+//   kafkajs             the same package's KafkaJS-compatible API: eachBatch, send(), commitOffsets()
+//   kafkajs-concurrent  the same with partitionsConsumedConcurrently = partitions
+//   transport           vision-flow's KafkaTransport (poll / send / commit), for its own overhead
+// Settings are the transport's own (kafka-config.ts: idempotent acks=all producer, linger 5 ms,
+// cooperative consumer with bounded prefetch), so only the API on top differs.
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import rdkafka, { type LibrdKafkaError, type Message } from '@confluentinc/kafka-javascript';
+import { consumerConfig, producerConfig, type KafkaTransportOptions } from '../packages/core/src/transport/kafka/kafka-config.js';
+import { KafkaTransport } from '../packages/core/src/transport/kafka/kafka-transport.js';
+
+export interface PassthroughOptions {
+  readonly brokers: string;
+  readonly inputTopic: string;
+  readonly outputTopic: string;
+  /** Records to move; the input topic must hold at least this many. */
+  readonly messages: number;
+  /** Records per consume call (default 1000). */
+  readonly batch?: number;
+  /** Consumer group; a fresh one by default, so the input is read from the start. */
+  readonly groupId?: string;
+}
+
+export interface PassthroughResult {
+  readonly api: string;
+  readonly messages: number;
+  readonly seconds: number;
+  readonly messagesPerSecond: number;
+}
+
+const { KafkaJS } = rdkafka; // CommonJS package: named exports only through its default export
+const QUEUE_FULL = rdkafka.CODES.ERRORS.ERR__QUEUE_FULL;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const transportOptions = (brokers: string): KafkaTransportOptions => ({ brokers, clientId: 'bench-raw' });
+
+/**
+ * The native consume → produce → delivery reports → commitSync loop, timed from the first record
+ * consumed to the last commit. This is the number other benchmarks compare against.
+ */
+export async function rawPassthrough(opts: PassthroughOptions): Promise<PassthroughResult> {
+  const batchSize = opts.batch ?? 1000;
+  const cfg = consumerConfig(transportOptions(opts.brokers), { groupId: opts.groupId ?? `bench-raw-${randomUUID().slice(0, 8)}` });
+  const consumer = new rdkafka.KafkaConsumer({ ...cfg.global, rebalance_cb: true }, cfg.topic);
+  const producer = new rdkafka.Producer(producerConfig(transportOptions(opts.brokers)));
+  await Promise.all([connect(consumer), connect(producer)]);
+  producer.setPollInBackground(true);
+  (consumer as unknown as { setDefaultIsTimeoutOnlyForFirstMessage(on: boolean): void }).setDefaultIsTimeoutOnlyForFirstMessage(true);
+  consumer.setDefaultConsumeTimeout(100);
+
+  // One counter per batch rides along as the opaque of its messages.
+  interface Batch { left: number; failed?: LibrdKafkaError; done: () => void }
+  producer.on('delivery-report', (err, report) => {
+    const b = report.opaque as Batch;
+    if (err) b.failed = err;
+    if (--b.left === 0) b.done();
+  });
+
+  consumer.subscribe([opts.inputTopic]);
+  let moved = 0;
+  let started = 0;
+  while (moved < opts.messages) {
+    const msgs = await new Promise<Message[]>((resolve, reject) => consumer.consume(batchSize, (e, m) => (e ? reject(e) : resolve(m))));
+    if (msgs.length === 0) continue;
+    started ||= performance.now();
+    await new Promise<void>((resolve, reject) => {
+      const batch: Batch = { left: msgs.length, done: () => (batch.failed ? reject(batch.failed) : resolve()) };
+      for (const m of msgs) produceWithRetry(producer, opts.outputTopic, m.value, m.key ?? null, m.timestamp ?? null, batch);
+    });
+    const next = new Map<number, number>();
+    for (const m of msgs) next.set(m.partition, m.offset + 1);
+    consumer.commitSync([...next].map(([partition, offset]) => ({ topic: opts.inputTopic, partition, offset })));
+    moved += msgs.length;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await Promise.all([disconnect(consumer), disconnect(producer)]);
+  return { api: 'native', messages: moved, seconds, messagesPerSecond: moved / seconds };
+}
+
+/** The same loop on the KafkaJS-compatible API: eachBatch → send() → commitOffsets(). */
+export async function kafkajsPassthrough(opts: PassthroughOptions & { concurrency?: number }): Promise<PassthroughResult> {
+  const kafka = new KafkaJS.Kafka({ kafkaJS: { brokers: opts.brokers.split(','), clientId: 'bench-raw-kafkajs', logLevel: KafkaJS.logLevel.ERROR } });
+  const { global } = consumerConfig(transportOptions(opts.brokers), { groupId: 'unused' });
+  const producer = kafka.producer({ kafkaJS: { idempotent: true, acks: -1 }, 'linger.ms': 5, partitioner: 'murmur2_random', 'message.max.bytes': producerConfig(transportOptions(opts.brokers))['message.max.bytes'] });
+  const consumer = kafka.consumer({
+    kafkaJS: { groupId: opts.groupId ?? `bench-kjs-${randomUUID().slice(0, 8)}`, fromBeginning: true, autoCommit: false, partitionAssigners: [KafkaJS.PartitionAssigners.cooperativeSticky] },
+    'js.consumer.max.batch.size': opts.batch ?? 1000,
+    'queued.max.messages.kbytes': global['queued.max.messages.kbytes'],
+    'queued.min.messages': global['queued.min.messages'],
+    'fetch.max.bytes': global['fetch.max.bytes'],
+    'fetch.wait.max.ms': global['fetch.wait.max.ms'],
+    'fetch.queue.backoff.ms': global['fetch.queue.backoff.ms'],
+  });
+  await Promise.all([producer.connect(), consumer.connect()]);
+  await consumer.subscribe({ topics: [opts.inputTopic] });
+  let moved = 0;
+  let started = 0;
+  let finish!: () => void;
+  const finished = new Promise<void>((r) => (finish = r));
+  await consumer.run({
+    partitionsConsumedConcurrently: opts.concurrency ?? 1,
+    eachBatch: async ({ batch }) => {
+      started ||= performance.now();
+      await producer.send({ topic: opts.outputTopic, messages: batch.messages.map((m) => ({ key: m.key, value: m.value, timestamp: m.timestamp })) });
+      const last = batch.messages.at(-1);
+      if (last) await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(Number(last.offset) + 1) }]);
+      moved += batch.messages.length;
+      if (moved >= opts.messages) finish();
+    },
+  });
+  await finished;
+  const seconds = (performance.now() - started) / 1000;
+  await consumer.disconnect();
+  await producer.disconnect();
+  const api = (opts.concurrency ?? 1) > 1 ? `kafkajs (eachBatch, ${opts.concurrency} partitions concurrently)` : 'kafkajs (eachBatch)';
+  return { api, messages: moved, seconds, messagesPerSecond: moved / seconds };
+}
+
+/** The same loop on vision-flow's KafkaTransport: poll → send per record → await all → commit. */
+export async function transportPassthrough(opts: PassthroughOptions): Promise<PassthroughResult> {
+  const transport = await KafkaTransport.connect(transportOptions(opts.brokers));
+  const consumer = await transport.consumer({ groupId: opts.groupId ?? `bench-vf-${randomUUID().slice(0, 8)}` });
+  const producer = await transport.producer();
+  await consumer.subscribe([opts.inputTopic]);
+  let moved = 0;
+  let started = 0;
+  while (moved < opts.messages) {
+    const msgs = await consumer.poll(opts.batch ?? 1000, 100);
+    if (msgs.length === 0) continue;
+    started ||= performance.now();
+    await Promise.all(msgs.map((m) => producer.send({ topic: opts.outputTopic, key: m.key, value: m.value, timestamp: m.timestamp })));
+    const next = new Map<number, number>();
+    for (const m of msgs) next.set(m.partition, m.offset + 1);
+    await consumer.commit([...next].map(([partition, offset]) => ({ topic: opts.inputTopic, partition, offset })));
+    moved += msgs.length;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await transport.close();
+  return { api: 'vision-flow KafkaTransport', messages: moved, seconds, messagesPerSecond: moved / seconds };
+}
+
+/** Fills `topic` with `messages` records of `valueBytes` random-ish bytes and distinct keys. */
+export async function fillTopic(brokers: string, topic: string, messages: number, valueBytes = 1024): Promise<PassthroughResult> {
+  const producer = new rdkafka.Producer(producerConfig(transportOptions(brokers)));
+  await connect(producer);
+  producer.setPollInBackground(true);
+  const value = Buffer.alloc(valueBytes, 'vision-flow ');
+  const state = { left: messages, failed: undefined as LibrdKafkaError | undefined, done: () => undefined as void };
+  const done = new Promise<void>((resolve, reject) => (state.done = () => (state.failed ? reject(state.failed) : resolve())));
+  producer.on('delivery-report', (err) => {
+    if (err) state.failed = err;
+    if (--state.left === 0) state.done();
+  });
+  const started = performance.now();
+  for (let i = 0; i < messages; i++) {
+    while (!tryProduce(producer, topic, value, Buffer.from(`key-${i}`), null, state)) await sleep(2);
+  }
+  await done;
+  const seconds = (performance.now() - started) / 1000;
+  await disconnect(producer);
+  return { api: 'fill (native produce)', messages, seconds, messagesPerSecond: messages / seconds };
+}
+
+function tryProduce(p: InstanceType<typeof rdkafka.Producer>, topic: string, value: Buffer | null, key: Buffer | string | null, ts: number | null, opaque: unknown): boolean {
+  try {
+    p.produce(topic, null, value, key, ts, opaque);
+    return true;
+  } catch (e) {
+    if ((e as LibrdKafkaError).code === QUEUE_FULL) return false;
+    throw e;
+  }
+}
+
+/** produce() that waits out a full local queue; records keep their order because the loop is synchronous until it fits. */
+function produceWithRetry(p: InstanceType<typeof rdkafka.Producer>, topic: string, value: Buffer | null, key: Buffer | string | null, ts: number | null, opaque: unknown): void {
+  while (!tryProduce(p, topic, value, key, ts, opaque)) p.poll();
+}
+
+function connect(c: InstanceType<typeof rdkafka.Producer> | InstanceType<typeof rdkafka.KafkaConsumer>): Promise<void> {
+  return new Promise((resolve, reject) => c.connect({ timeout: 10_000 }, (e) => (e ? reject(e) : resolve())));
+}
+
+function disconnect(c: InstanceType<typeof rdkafka.Producer> | InstanceType<typeof rdkafka.KafkaConsumer>): Promise<void> {
+  return new Promise((resolve) => c.disconnect(() => resolve()));
+}
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+async function main(): Promise<void> {
+  const brokers = arg('brokers') ?? process.env['VF_BROKERS'] ?? '127.0.0.1:9092';
+  const messages = Number(arg('messages') ?? 1_000_000);
+  const valueBytes = Number(arg('value-bytes') ?? 1024);
+  const batch = Number(arg('batch') ?? 1000);
+  const apis = (arg('apis') ?? 'native,kafkajs,kafkajs-concurrent,transport').split(',');
+  const partitions = 6;
+  const id = randomUUID().slice(0, 8);
+  const inputTopic = `bench-raw-in-${id}`;
+
+  const transport = await KafkaTransport.connect(transportOptions(brokers));
+  const admin = transport.admin();
+  const topics = [inputTopic, ...apis.map((a) => `bench-raw-out-${a}-${id}`)];
+  await admin.createTopics(topics.map((name) => ({ name, partitions })));
+  console.log(`brokers ${brokers}, ${messages.toLocaleString('en')} records of ${valueBytes} B in ${partitions} partitions, batches of ${batch}, librdkafka ${rdkafka.librdkafkaVersion}`);
+  const fill = await fillTopic(brokers, inputTopic, messages, valueBytes);
+  print(fill);
+
+  const rounds = Number(arg('rounds') ?? 1);
+  const byApi = new Map<string, PassthroughResult[]>();
+  for (let round = 0; round < rounds; round++) {
+    // Every other round runs the APIs in reverse, so warm caches or a tiring broker favour none of them.
+    for (const api of round % 2 === 0 ? apis : [...apis].reverse()) {
+      const o = { brokers, inputTopic, outputTopic: `bench-raw-out-${api}-${id}`, messages, batch };
+      const r = api === 'native' ? await rawPassthrough(o)
+        : api === 'kafkajs' ? await kafkajsPassthrough(o)
+        : api === 'kafkajs-concurrent' ? await kafkajsPassthrough({ ...o, concurrency: partitions })
+        : api === 'transport' ? await transportPassthrough(o)
+        : undefined;
+      if (!r) throw new Error(`unknown api "${api}"; use native, kafkajs, kafkajs-concurrent or transport`);
+      byApi.set(api, [...(byApi.get(api) ?? []), r]);
+      print(r);
+    }
+  }
+  if (rounds > 1) {
+    console.log(`median of ${rounds} rounds:`);
+    const medians = apis.map((api) => median(byApi.get(api)!));
+    for (const r of medians) print(r, medians[0]);
+  }
+  if (!process.argv.includes('--keep')) await admin.deleteTopics(topics);
+  await transport.close();
+}
+
+function median(rs: readonly PassthroughResult[]): PassthroughResult {
+  const sorted = [...rs].sort((a, b) => a.messagesPerSecond - b.messagesPerSecond);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+function print(r: PassthroughResult, baseline?: PassthroughResult): void {
+  const ratio = baseline && baseline !== r ? `  ${(r.messagesPerSecond / baseline.messagesPerSecond).toFixed(2)}× ${baseline.api}` : '';
+  console.log(`${r.api.padEnd(52)} ${Math.round(r.messagesPerSecond).toLocaleString('en').padStart(9)} msg/s  (${r.messages.toLocaleString('en')} in ${r.seconds.toFixed(2)} s)${ratio}`);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().then(
+    () => process.exit(0),
+    (e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}

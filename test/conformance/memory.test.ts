@@ -1,0 +1,9 @@
+import { MemoryBroker } from '../../packages/core/src/transport/memory/memory-broker.js';
+import { MemoryTransport } from '../../packages/core/src/transport/memory/memory-transport.js';
+import { describeTransportConformance } from './transport.conformance.js';
+
+// One broker for the whole file: each test's transports share it, as separate processes share a
+// cluster, and the random topic and group names keep tests apart.
+const broker = new MemoryBroker();
+
+describeTransportConformance('memory', async () => new MemoryTransport({ broker }));
