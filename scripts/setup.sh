@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Prepares a fresh machine (Debian 12, Node 20+) to build and run vision-flow. Idempotent: each
+# step is skipped when already done, so the demo and test commands call it every time.
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+
+log() { printf 'setup: %s\n' "$*" >&2; }
+
+# 1. Debian packages: the dev libraries @confluentinc/kafka-javascript compiles librdkafka against
+#    (its prebuilt binary cannot be downloaded here), and DejaVu fonts for labels on annotated images.
+apt_packages=(zlib1g-dev libssl-dev libzstd-dev libcurl4-openssl-dev libsasl2-dev liblz4-dev fonts-dejavu-core build-essential python3)
+missing=()
+for p in "${apt_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing Debian packages: ${missing[*]}"
+  sudo_cmd=(); [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# 2. npm dependencies, once per package-lock.json: librdkafka builds from source (about 2 min), and
+#    onnxruntime-node must not try to download CUDA files (its CPU binaries ship in the package).
+stamp="node_modules/.vision-flow-lock.sha256"
+want="$(sha256sum package-lock.json | cut -d' ' -f1)"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || [ ! -f node_modules/@confluentinc/kafka-javascript/build/Release/confluent-kafka-javascript.node ]; then
+  log "installing npm dependencies (builds librdkafka from source; about 2-3 minutes)"
+  CKJS_LINKING=dynamic ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
+  echo "$want" > "$stamp"
+fi
+
+# 3. Build the packages (turbo skips what has not changed).
+log "building packages"
+TURBO_TELEMETRY_DISABLED=1 npx --no-install turbo run build --output-logs=errors-only >/dev/null
+chmod +x packages/cli/dist/bin.js
+log "ready"

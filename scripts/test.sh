@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh machine: set-up, a real Kafka broker and schema registry on
+# loopback (scripts/stack.sh), then every unit, integration and end-to-end test.
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bash "$repo/scripts/setup.sh"
+cd "$repo"
+bash scripts/stack.sh start
+trap 'bash scripts/stack.sh stop >/dev/null 2>&1 || true' EXIT
+eval "$(bash scripts/stack.sh env)"
+export VF_BROKERS VF_REGISTRY
+export VF_MODEL_DIR="${VF_MODEL_DIR:-$repo/../shared/models}"
+npx --no-install tsc -p tsconfig.json
+npx --no-install vitest run "$@"
