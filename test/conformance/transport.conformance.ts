@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isVisionFlowError, type IncomingMessage, type OutgoingMessage, type Transport, type TopicPartition } from '@vision-flow/core';
+import { isVisionFlowError, type IncomingMessage, type OutgoingMessage, type Transport, type TopicPartition, type TransportReader } from '@vision-flow/core';
 import { murmur2Partition } from '../../packages/core/src/internal/murmur2.js';
 import { ConformanceContext, FAST, SLOW, eventually, tpKeyOf, type Member, type Timing } from './conformance-context.js';
 
@@ -134,6 +134,50 @@ export function describeTransportConformance(name: string, makeTransport: () => 
 
         expect(err.message).toContain(missing);
         expect((await (await ctx.transport()).admin().listTopics()).includes(missing), 'producing must not create the topic').toBe(false);
+      });
+    });
+
+    describe('reader (store restore, tail)', () => {
+      async function readUntil(reader: TransportReader, count: number): Promise<IncomingMessage[]> {
+        const out: IncomingMessage[] = [];
+        const deadline = Date.now() + timing.waitMs;
+        while (out.length < count) {
+          if (Date.now() > deadline) throw new Error(`reader got ${out.length} of ${count} records in ${timing.waitMs} ms`);
+          out.push(...(await reader.poll(100, timing.pollMs)));
+        }
+        return out;
+      }
+
+      it('reads one partition from the offset it is given, in order, without joining any group', async () => {
+        const topic = await ctx.topic(2);
+        const producer = await ctx.producer();
+        await ctx.produce(producer, range(0, 20).map((i) => ({ topic, partition: 1, key: value('k'), value: value(`v${i}`) })));
+        const transport = await ctx.transport();
+        const reader = await transport.reader!({ clientId: 'conformance-reader' });
+        try {
+          await reader.assign([{ topic, partition: 1, offset: 5 }]);
+          const got = await readUntil(reader, 15);
+          expect(offsetsOf(got)).toEqual(range(5, 20));
+          expect(got.map((m) => text(m.value))).toEqual(range(5, 20).map((i) => `v${i}`));
+          expect(await reader.poll(10, timing.pollMs), 'nothing after the end').toEqual([]);
+        } finally {
+          await reader.close();
+        }
+      });
+
+      it('re-reads from a new position after a second assign', async () => {
+        const topic = await ctx.topic(1);
+        const producer = await ctx.producer();
+        await ctx.produce(producer, range(0, 5).map((i) => ({ topic, partition: 0, key: null, value: value(`v${i}`) })));
+        const reader = await (await ctx.transport()).reader!();
+        try {
+          await reader.assign([{ topic, partition: 0, offset: 0 }]);
+          expect(offsetsOf(await readUntil(reader, 5))).toEqual(range(0, 5));
+          await reader.assign([{ topic, partition: 0, offset: 3 }]);
+          expect(offsetsOf(await readUntil(reader, 2))).toEqual([3, 4]);
+        } finally {
+          await reader.close();
+        }
       });
     });
 

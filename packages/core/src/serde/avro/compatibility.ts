@@ -1,3 +1,4 @@
+import avsc from 'avsc';
 import type { AvroJson } from './schema.js';
 
 /** Confluent compatibility levels. BACKWARD: the new schema reads data written with the previous one. */
@@ -71,7 +72,9 @@ function describe(n: Node | Node[]): string {
  * resolution rules (the check Confluent's BACKWARD compatibility makes). Empty means compatible.
  * Messages name the field path so a user can find the change.
  */
-export function readProblems(reader: AvroJson, writer: AvroJson): Incompatibility[] {
+export function readProblems(readerSchema: AvroJson, writerSchema: AvroJson): Incompatibility[] {
+  const reader = fullyQualified(readerSchema);
+  const writer = fullyQualified(writerSchema);
   const rt = new SymbolTable(reader);
   const wt = new SymbolTable(writer);
   const problems: Incompatibility[] = [];
@@ -152,6 +155,15 @@ function nsOf(n: Node): string | undefined {
   const name = n.name as string | undefined;
   if (name?.includes('.')) return name.slice(0, name.lastIndexOf('.'));
   return n.namespace as string | undefined;
+}
+
+/**
+ * The schema with every named type and reference spelled by its full name. Registries return
+ * schemas in their own form (Apicurio drops inherited namespaces), and a reference like "Box"
+ * inside a record without a namespace only resolves through the namespace it inherits.
+ */
+function fullyQualified(schema: AvroJson): AvroJson {
+  return avsc.Type.forSchema(schema as avsc.Schema).schema({ exportAttrs: true }) as AvroJson;
 }
 
 /** Checks a candidate schema against a subject's existing versions (oldest first) at a level. */

@@ -1,4 +1,3 @@
-import { SchemaRegistry as RegistryClient, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { ConnectionError } from '../../errors/connection-error.js';
 import { VisionFlowError, errorMessage } from '../../errors/vision-flow-error.js';
 import { retry } from '../../retry/retry.js';
@@ -19,20 +18,19 @@ const LEVELS = new Set(['BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD', 'FORWARD_T
 
 /**
  * A Confluent-compatible schema registry over HTTP (Confluent Schema Registry, or Apicurio's
- * ccompat API). Registration goes through @kafkajs/confluent-schema-registry; compatibility is
- * also checked here, with vision-flow's own checker, because registries differ in how (and
- * whether) they explain a refusal, and users need the field named.
+ * ccompat API), spoken directly over its REST API: @kafkajs/confluent-schema-registry refuses to
+ * register unnamed schemas (a `"string"` key), which every keyed topic has. Compatibility is also
+ * checked here, with vision-flow's own checker, because registries differ in how (and whether)
+ * they explain a refusal, and users need the field named.
  */
 export class ConfluentSchemaRegistry implements SchemaRegistry {
   readonly address: string;
-  private readonly client: RegistryClient;
   private readonly timeoutMs: number;
   private readonly byId = new Map<number, Promise<AvroJson>>();
 
   private constructor(opts: ConfluentSchemaRegistryOptions) {
     this.address = opts.url.replace(/\/+$/, '');
     this.timeoutMs = opts.timeoutMs ?? 5000;
-    this.client = new RegistryClient({ host: this.address, retry: { retries: 2, initialRetryTimeInSecs: 0.2, maxRetryTimeInSecs: 2 } });
   }
 
   /** Creates the client and checks the registry answers, failing fast with the URL named. */
@@ -53,14 +51,14 @@ export class ConfluentSchemaRegistry implements SchemaRegistry {
     const problems = await this.check(subject, schema);
     if (problems.length > 0) throw new SchemaIncompatibleError(subject, problems, level);
     try {
-      // The client pins a new subject to this level, and refuses if an existing one differs.
-      const { id } = await this.client.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject, compatibility: level as never });
-      this.byId.set(id, Promise.resolve(schema));
-      return id;
+      const res = await this.request<{ id: number }>('POST', `/subjects/${encodeURIComponent(subject)}/versions`, { schemaType: 'AVRO', schema: JSON.stringify(schema) });
+      if (!res) throw new VisionFlowError(`schema registry ${this.address} answered 404 to registering under ${subject}`, { code: 'REGISTRY_ERROR', retriable: false });
+      this.byId.set(res.id, Promise.resolve(schema));
+      return res.id;
     } catch (e) {
-      const status = (e as { status?: number }).status;
-      if (status === 409) throw new SchemaIncompatibleError(subject, [{ path: '(root)', message: errorMessage(e) }], await this.compatibility(subject));
-      throw this.connectionOr(e, `register a schema under ${subject}`);
+      // Another writer may have registered an incompatible version between our check and this call.
+      if ((e as VisionFlowError).context?.['status'] === 409) throw new SchemaIncompatibleError(subject, [{ path: '(root)', message: errorMessage(e) }], await this.compatibility(subject));
+      throw e;
     }
   }
 
@@ -123,14 +121,6 @@ export class ConfluentSchemaRegistry implements SchemaRegistry {
       }
       return (await res.json()) as T;
     });
-  }
-
-  private connectionOr(e: unknown, what: string): unknown {
-    const msg = errorMessage(e);
-    if (/ECONNREFUSED|ETIMEDOUT|socket hang up|fetch failed/i.test(msg)) {
-      return new ConnectionError(`schema registry ${this.address} is unreachable while trying to ${what}: ${msg}`, { registry: this.address }, e);
-    }
-    return e;
   }
 }
 

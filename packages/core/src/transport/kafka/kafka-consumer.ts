@@ -35,7 +35,7 @@ const PUMP_SLICE_MS = 5;
 const DISCONNECT_TIMEOUT_MS = 15_000;
 
 /** Consume errors that only mean "nothing to read right now": librdkafka recovers by itself. */
-const TRANSIENT = new Set(
+export const TRANSIENT = new Set(
   ['ERR__TRANSPORT', 'ERR__ALL_BROKERS_DOWN', 'ERR__RESOLVE', 'ERR__TIMED_OUT', 'ERR__PARTITION_EOF', 'ERR_UNKNOWN_TOPIC_OR_PART',
     'ERR__UNKNOWN_PARTITION', 'ERR__MAX_POLL_EXCEEDED', 'ERR__WAIT_COORD', 'ERR_NOT_COORDINATOR', 'ERR_COORDINATOR_NOT_AVAILABLE',
     'ERR_COORDINATOR_LOAD_IN_PROGRESS', 'ERR_REBALANCE_IN_PROGRESS', 'ERR_UNKNOWN_TOPIC_ID'].map((n) => ERR[n]).filter((c) => c !== undefined),
@@ -440,7 +440,7 @@ export class KafkaConsumer implements TransportConsumer {
   }
 }
 
-function toIncoming(m: Message): IncomingMessage {
+export function toIncoming(m: Message): IncomingMessage {
   return {
     topic: m.topic,
     partition: m.partition,

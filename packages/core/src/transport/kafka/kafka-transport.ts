@@ -1,10 +1,11 @@
 import { ConfigError } from '../../errors/config-error.js';
-import type { ConsumerOptions, ProducerOptions, Transport, TransportAdmin, TransportConsumer, TransportProducer } from '../transport.js';
+import type { ConsumerOptions, ProducerOptions, Transport, TransportAdmin, TransportConsumer, TransportProducer, TransportReader } from '../transport.js';
 import { KafkaAdmin } from './kafka-admin.js';
 import { KAFKA_DEFAULTS, adminConfig, bootstrapServers, consumerConfig, producerConfig, type KafkaTransportOptions } from './kafka-config.js';
 import { KafkaConsumer } from './kafka-consumer.js';
 import { closedError } from './map-kafka-error.js';
 import { KafkaProducer } from './kafka-producer.js';
+import { KafkaReader } from './kafka-reader.js';
 
 /**
  * The `kafka` Transport: Apache Kafka through librdkafka (@confluentinc/kafka-javascript, native
@@ -25,6 +26,7 @@ export class KafkaTransport implements Transport {
   private readonly adminClient: KafkaAdmin;
   private readonly producers = new Set<KafkaProducer>();
   private readonly consumers = new Set<KafkaConsumer>();
+  private readonly readers = new Set<KafkaReader>();
   private readonly connectTimeoutMs: number;
   private readonly requestTimeoutMs: number;
   private closed: Promise<void> | undefined;
@@ -74,12 +76,21 @@ export class KafkaTransport implements Transport {
     return wrapClose(c, () => this.consumers.delete(c));
   }
 
+  /** A group-less reader of explicit partitions (store restore, `vision-flow tail`). */
+  async reader(opts: { clientId?: string } = {}): Promise<TransportReader> {
+    this.assertOpen();
+    const r = await KafkaReader.connect(this.opts, this.address, opts.clientId, this.connectTimeoutMs);
+    this.readers.add(r);
+    return wrapClose(r, () => this.readers.delete(r));
+  }
+
   /** Closes consumers first (they leave the group), then producers (they flush), then the admin client. */
   close(): Promise<void> {
     this.closed ??= (async () => {
-      await Promise.allSettled([...this.consumers].map((c) => c.close()));
+      await Promise.allSettled([...this.consumers, ...this.readers].map((c) => c.close()));
       await Promise.allSettled([...this.producers].map((p) => p.close()));
       this.consumers.clear();
+      this.readers.clear();
       this.producers.clear();
       this.adminClient.close();
     })();

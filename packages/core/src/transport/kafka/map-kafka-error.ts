@@ -96,7 +96,7 @@ export function invalidArgument(message: string, context: ErrorContext = {}): Vi
 }
 
 /** A client used after `close()`: `PRODUCER_CLOSED`, `CONSUMER_CLOSED` or `TRANSPORT_CLOSED`. */
-export function closedError(what: 'producer' | 'consumer' | 'transport', address: string): VisionFlowError {
+export function closedError(what: 'producer' | 'consumer' | 'reader' | 'transport', address: string): VisionFlowError {
   return new VisionFlowError(`kafka ${address}: the ${what} is closed`, { code: `${what.toUpperCase()}_CLOSED`, retriable: false }, { address });
 }
 
