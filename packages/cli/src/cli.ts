@@ -21,6 +21,7 @@ export function buildProgram(): Command {
       .addOption(new Option('--transport <kind>', 'memory (embedded, one process) or kafka; default memory, or kafka when brokers are given').env('VF_TRANSPORT'))
       .option('--brokers <list>', 'Kafka bootstrap servers, e.g. 127.0.0.1:9092 (env VF_BROKERS)')
       .option('--registry <url>', 'Confluent-compatible schema registry URL, e.g. http://127.0.0.1:8081/apis/ccompat/v7 (env VF_REGISTRY)')
+      .option('--namespace <name>', 'prefix every topic, consumer group and schema subject with "<name>." (env VF_NAMESPACE)')
       .option('--config <file>', 'JSON config file (env VF_CONFIG; default ./vision-flow.config.json if present)');
 
   connection(

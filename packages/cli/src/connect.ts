@@ -1,4 +1,7 @@
-import { ConfigError, ConfluentSchemaRegistry, InMemorySchemaRegistry, KafkaTransport, MemoryTransport, type SchemaRegistry, type Transport } from '@vision-flow/core';
+import {
+  ConfigError, ConfluentSchemaRegistry, InMemorySchemaRegistry, KafkaTransport, MemoryTransport, NamespacedSchemaRegistry, NamespacedTransport,
+  type SchemaRegistry, type Transport,
+} from '@vision-flow/core';
 import type { VisionFlowConfig } from './config/resolve-config.js';
 
 export interface Connection {
@@ -12,6 +15,12 @@ export interface Connection {
  * with a Confluent-compatible registry. Either fails within seconds naming the address it tried.
  */
 export async function connect(config: VisionFlowConfig): Promise<Connection> {
+  const c = await connectUnprefixed(config);
+  if (config.namespace === undefined) return c;
+  return { transport: new NamespacedTransport(c.transport, config.namespace), registry: new NamespacedSchemaRegistry(c.registry, config.namespace), close: c.close };
+}
+
+async function connectUnprefixed(config: VisionFlowConfig): Promise<Connection> {
   if (config.transport === 'memory') {
     const transport = new MemoryTransport();
     return { transport, registry: new InMemorySchemaRegistry(), close: () => transport.close() };

@@ -81,3 +81,5 @@ export { sliding, SlidingWindows } from './windows/sliding.js';
 export { ConfluentSchemaRegistry, type ConfluentSchemaRegistryOptions } from './serde/avro/confluent-schema-registry.js';
 export { topologySubjects, type TopologySubject } from './runtime/topology-subjects.js';
 export { WriterSchemaDecoder } from './serde/avro/writer-schema-decoder.js';
+export { NamespacedTransport, checkNamespace } from './transport/namespaced/namespaced-transport.js';
+export { NamespacedSchemaRegistry } from './serde/avro/namespaced-schema-registry.js';

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ConfigError, type JsonValue } from '@vision-flow/core';
+import { ConfigError, checkNamespace, type JsonValue } from '@vision-flow/core';
 
 /** Settings that can come from flags, environment variables or a config file. */
 export interface VisionFlowConfig {
@@ -8,6 +8,8 @@ export interface VisionFlowConfig {
   readonly brokers: string | undefined;
   readonly registry: string | undefined;
   readonly modelDir: string | undefined;
+  /** Prefix of every topic, consumer group and subject (`<namespace>.`), so deployments can share a cluster. */
+  readonly namespace: string | undefined;
   /** Topology parameters: `--set name=value`, `--images`, `"params"` in the file. */
   readonly params: { readonly [name: string]: JsonValue };
   /** Where each setting came from, for `--explain-config` and error messages. */
@@ -19,17 +21,18 @@ export interface ConfigFlags {
   readonly brokers?: string;
   readonly registry?: string;
   readonly models?: string;
+  readonly namespace?: string;
   readonly config?: string;
   readonly params?: { readonly [name: string]: JsonValue };
 }
 
-export const ENV = { transport: 'VF_TRANSPORT', brokers: 'VF_BROKERS', registry: 'VF_REGISTRY', modelDir: 'VF_MODEL_DIR', config: 'VF_CONFIG' } as const;
+export const ENV = { transport: 'VF_TRANSPORT', brokers: 'VF_BROKERS', registry: 'VF_REGISTRY', modelDir: 'VF_MODEL_DIR', namespace: 'VF_NAMESPACE', config: 'VF_CONFIG' } as const;
 export const DEFAULT_CONFIG_FILE = 'vision-flow.config.json';
 
 /**
  * Resolves configuration with this precedence, highest first:
  * 1. command-line flags; 2. environment variables (VF_TRANSPORT, VF_BROKERS, VF_REGISTRY,
- * VF_MODEL_DIR); 3. the config file (--config, else VF_CONFIG, else ./vision-flow.config.json if
+ * VF_MODEL_DIR, VF_NAMESPACE); 3. the config file (--config, else VF_CONFIG, else ./vision-flow.config.json if
  * present); 4. defaults (the embedded memory transport). Giving brokers without a transport
  * selects kafka. Parameters merge per name in the same order.
  */
@@ -46,13 +49,15 @@ export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = proce
   const brokers = pick('brokers', flags.brokers, ENV.brokers, file.brokers);
   const registry = pick('registry', flags.registry, ENV.registry, file.registry);
   const modelDir = pick('modelDir', flags.models, ENV.modelDir, file.modelDir);
+  const namespace = pick('namespace', flags.namespace, ENV.namespace, file.namespace);
+  if (namespace !== undefined) checkNamespace(namespace);
   let transport = pick('transport', flags.transport, ENV.transport, file.transport);
   if (transport === undefined) transport = brokers ? 'kafka' : 'memory';
   if (transport !== 'memory' && transport !== 'kafka') {
     throw new ConfigError(`transport "${transport}" (from ${origins.transport}) is not known; use memory (embedded, one process) or kafka (with --brokers)`);
   }
   const fileParams = (file.params ?? {}) as { [k: string]: JsonValue };
-  return { transport, brokers, registry, modelDir, params: { ...fileParams, ...flags.params }, origins };
+  return { transport, brokers, registry, modelDir, namespace, params: { ...fileParams, ...flags.params }, origins };
 }
 
 function readConfigFile(path: string | undefined, cwd: string): { [k: string]: unknown } {
@@ -64,7 +69,7 @@ function readConfigFile(path: string | undefined, cwd: string): { [k: string]: u
   try {
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as unknown;
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the top level must be a JSON object');
-    const known = new Set(['transport', 'brokers', 'registry', 'modelDir', 'params']);
+    const known = new Set(['transport', 'brokers', 'registry', 'modelDir', 'namespace', 'params']);
     const unknown = Object.keys(parsed).filter((k) => !known.has(k));
     if (unknown.length > 0) throw new Error(`unknown setting(s) ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
     return parsed as { [k: string]: unknown };

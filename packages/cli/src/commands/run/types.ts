@@ -5,6 +5,7 @@ export interface RunOptions {
   readonly brokers?: string;
   readonly registry?: string;
   readonly models?: string;
+  readonly namespace?: string;
   readonly config?: string;
   /** Run only these nodes (each node can be its own process on Kafka). */
   readonly node?: readonly string[];
