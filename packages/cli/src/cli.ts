@@ -6,6 +6,8 @@ import { parseSet } from './config/resolve-config.js';
 import { printError } from './output/print-error.js';
 import * as runCommand from './commands/run/index.js';
 import * as graphCommand from './commands/graph/index.js';
+import * as schemasCommand from './commands/schemas/index.js';
+import * as tailCommand from './commands/tail/index.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const collectSet = (value: string, previous: { [k: string]: JsonValue } = {}) => parseSet(value, previous);
@@ -52,6 +54,47 @@ export function buildProgram(): Command {
     .action(async (file: string, opts: graphCommand.GraphOptions) => {
       const result = await graphCommand.run(file, opts);
       if (result.text !== undefined) process.stdout.write(result.text.endsWith('\n') ? result.text : `${result.text}\n`);
+    });
+
+  const schemas = program.command('schemas').description("check, register or print a topology's Avro schemas (subjects <topic>-key and <topic>-value)");
+  const registryOptions = (cmd: Command) =>
+    cmd
+      .option('--registry <url>', 'Confluent-compatible schema registry URL (env VF_REGISTRY)')
+      .option('--namespace <name>', 'subjects under "<name>." as `run --namespace` writes them (env VF_NAMESPACE)')
+      .option('--config <file>', 'JSON config file (env VF_CONFIG)');
+  const printLines = (result: schemasCommand.SchemasResult) => {
+    for (const line of result.lines) process.stdout.write(`${line}\n`);
+    process.exitCode = result.exitCode;
+  };
+  registryOptions(
+    schemas
+      .command('check')
+      .description('compare the topology with the registry; exit 1 naming subject and field when a change is incompatible')
+      .argument('<topology>', 'path to a topology module'),
+  ).action(async (file: string, opts: schemasCommand.SchemasOptions) => printLines(await schemasCommand.check(file, opts)));
+  registryOptions(
+    schemas.command('register').description('register the schemas of every topic the topology writes').argument('<topology>', 'path to a topology module'),
+  ).action(async (file: string, opts: schemasCommand.SchemasOptions) => printLines(await schemasCommand.register(file, opts)));
+  schemas
+    .command('print')
+    .description('print each subject of the topology with its Avro schema')
+    .argument('<topology>', 'path to a topology module')
+    .action(async (file: string) => printLines(await schemasCommand.print(file)));
+
+  program
+    .command('tail')
+    .description("print a topic's records as JSON lines, decoded through the registry (reads without a consumer group)")
+    .argument('<topic>', 'topic name as the topology declares it, e.g. vision.analyses or objects.dlq')
+    .option('--brokers <list>', 'Kafka bootstrap servers (env VF_BROKERS)')
+    .option('--registry <url>', 'schema registry URL (env VF_REGISTRY)')
+    .option('--namespace <name>', 'read the topic under "<name>." (env VF_NAMESPACE)')
+    .option('--config <file>', 'JSON config file (env VF_CONFIG)')
+    .option('--from-beginning', 'start at the oldest record instead of the end')
+    .option('--max <n>', 'stop after n records', (v) => Number(v))
+    .option('--idle-exit <ms>', 'stop when no record came for this long', (v) => Number(v))
+    .addOption(new Option('--bytes <how>', 'print bytes fields as their size or base64').choices(['size', 'base64']).default('size'))
+    .action(async (topic: string, opts: tailCommand.TailOptions) => {
+      process.exitCode = (await tailCommand.tail(topic, opts)).exitCode;
     });
 
   return program;

@@ -60,7 +60,7 @@ export { SerdeError } from './serde/serde-error.js';
 export type { SchemaRegistry, RegisteredVersion } from './serde/avro/schema-registry.js';
 export { InMemorySchemaRegistry } from './serde/avro/in-memory-schema-registry.js';
 export { SchemaIncompatibleError } from './serde/avro/schema-incompatible-error.js';
-export { readProblems, compatibilityProblems, type CompatibilityLevel, type Incompatibility } from './serde/avro/compatibility.js';
+export { readProblems, compatibilityProblems, sameSchema, type CompatibilityLevel, type Incompatibility } from './serde/avro/compatibility.js';
 
 // --- Runtime
 export { NodeRunner, type NodeRunnerOptions, type NodeState, type NodeStats } from './runtime/node-runner.js';

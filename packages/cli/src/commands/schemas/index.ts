@@ -1,4 +1,4 @@
-import { ConfluentSchemaRegistry, readProblems, topologySubjects, ConfigError, type SchemaRegistry } from '@vision-flow/core';
+import { ConfluentSchemaRegistry, NamespacedSchemaRegistry, readProblems, sameSchema, topologySubjects, ConfigError, type SchemaRegistry } from '@vision-flow/core';
 import { resolveConfig } from '../../config/resolve-config.js';
 import { loadTopology } from '../../load-topology.js';
 import type { SchemasOptions, SchemasResult } from './types.js';
@@ -6,9 +6,10 @@ import type { SchemasOptions, SchemasResult } from './types.js';
 export type { SchemasOptions, SchemasResult } from './types.js';
 
 async function registryFor(opts: SchemasOptions): Promise<SchemaRegistry> {
-  const config = resolveConfig({ registry: opts.registry, config: opts.config });
+  const config = resolveConfig({ registry: opts.registry, namespace: opts.namespace, config: opts.config });
   if (!config.registry) throw new ConfigError('schemas commands need a schema registry: pass --registry <url> (e.g. http://127.0.0.1:8081/apis/ccompat/v7) or set VF_REGISTRY');
-  return ConfluentSchemaRegistry.connect({ url: config.registry });
+  const registry = await ConfluentSchemaRegistry.connect({ url: config.registry });
+  return config.namespace === undefined ? registry : new NamespacedSchemaRegistry(registry, config.namespace);
 }
 
 /**
@@ -25,7 +26,7 @@ export async function check(file: string, opts: SchemasOptions): Promise<Schemas
   for (const s of topologySubjects(topology)) {
     const versions = await registry.versions(s.subject);
     const problems = s.writes ? await registry.check(s.subject, s.schema) : versions.length > 0 ? readProblems(s.schema, versions.at(-1)!.schema) : [];
-    const same = versions.find((v) => JSON.stringify(v.schema) === JSON.stringify(s.schema));
+    const same = versions.find((v) => sameSchema(v.schema, s.schema));
     if (problems.length === 0) {
       lines.push(`ok            ${s.subject}  ${versions.length === 0 ? 'not registered yet' : same ? `registered as version ${same.version} (id ${same.id})` : `compatible with version ${versions.at(-1)!.version}`}`);
       continue;

@@ -1,5 +1,6 @@
 export interface SchemasOptions {
   readonly registry?: string;
+  readonly namespace?: string;
   readonly config?: string;
 }
 

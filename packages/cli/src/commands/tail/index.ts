@@ -11,7 +11,7 @@ export type { TailOptions, TailResult } from './types.js';
  * never moves any node's offsets. Records that are not Confluent Avro are printed with the error.
  */
 export async function tail(topic: string, opts: TailOptions, write: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<TailResult> {
-  const config = resolveConfig({ brokers: opts.brokers, registry: opts.registry, config: opts.config, transport: 'kafka' });
+  const config = resolveConfig({ brokers: opts.brokers, registry: opts.registry, namespace: opts.namespace, config: opts.config, transport: 'kafka' });
   if (opts.max !== undefined && !(Number.isInteger(opts.max) && opts.max > 0)) throw new ConfigError(`--max must be a positive integer, got ${opts.max}`);
   const { transport, registry, close } = await connect(config);
   try {

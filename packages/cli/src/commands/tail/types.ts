@@ -1,6 +1,7 @@
 export interface TailOptions {
   readonly brokers?: string;
   readonly registry?: string;
+  readonly namespace?: string;
   readonly config?: string;
   readonly fromBeginning?: boolean;
   /** Stop after this many records. */

@@ -166,6 +166,11 @@ function fullyQualified(schema: AvroJson): AvroJson {
   return avsc.Type.forSchema(schema as avsc.Schema).schema({ exportAttrs: true }) as AvroJson;
 }
 
+/** Whether two schemas are the same once both are written in full (registries reformat what they store). */
+export function sameSchema(a: AvroJson, b: AvroJson): boolean {
+  return JSON.stringify(fullyQualified(a)) === JSON.stringify(fullyQualified(b));
+}
+
 /** Checks a candidate schema against a subject's existing versions (oldest first) at a level. */
 export function compatibilityProblems(level: CompatibilityLevel, candidate: AvroJson, existing: readonly AvroJson[]): Incompatibility[] {
   if (level === 'NONE' || existing.length === 0) return [];

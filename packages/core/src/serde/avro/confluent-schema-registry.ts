@@ -2,7 +2,7 @@ import { ConnectionError } from '../../errors/connection-error.js';
 import { VisionFlowError, errorMessage } from '../../errors/vision-flow-error.js';
 import { retry } from '../../retry/retry.js';
 import { RetriesExhaustedError } from '../../errors/retries-exhausted-error.js';
-import { compatibilityProblems, type CompatibilityLevel, type Incompatibility } from './compatibility.js';
+import { compatibilityProblems, sameSchema, type CompatibilityLevel, type Incompatibility } from './compatibility.js';
 import { SchemaIncompatibleError } from './schema-incompatible-error.js';
 import type { RegisteredVersion, SchemaRegistry } from './schema-registry.js';
 import type { AvroJson } from './schema.js';
@@ -45,7 +45,7 @@ export class ConfluentSchemaRegistry implements SchemaRegistry {
   }
 
   async register(subject: string, schema: AvroJson): Promise<number> {
-    const existing = (await this.versions(subject)).find((v) => JSON.stringify(v.schema) === JSON.stringify(schema));
+    const existing = (await this.versions(subject)).find((v) => sameSchema(v.schema, schema));
     if (existing) return existing.id;
     const level = await this.compatibility(subject);
     const problems = await this.check(subject, schema);
