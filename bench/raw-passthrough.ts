@@ -147,12 +147,12 @@ export async function transportPassthrough(opts: PassthroughOptions): Promise<Pa
   return { api: 'vision-flow KafkaTransport', messages: moved, seconds, messagesPerSecond: moved / seconds };
 }
 
-/** Fills `topic` with `messages` records of `valueBytes` random-ish bytes and distinct keys. */
-export async function fillTopic(brokers: string, topic: string, messages: number, valueBytes = 1024): Promise<PassthroughResult> {
+/** Fills `topic` with `messages` records of `value` (or that many filler bytes) and distinct keys. */
+export async function fillTopic(brokers: string, topic: string, messages: number, valueBytes: number | Buffer = 1024, key: (i: number) => Buffer = (i) => Buffer.from(`key-${i}`)): Promise<PassthroughResult> {
   const producer = new rdkafka.Producer(producerConfig(transportOptions(brokers)));
   await connect(producer);
   producer.setPollInBackground(true);
-  const value = Buffer.alloc(valueBytes, 'vision-flow ');
+  const value = Buffer.isBuffer(valueBytes) ? valueBytes : Buffer.alloc(valueBytes, 'vision-flow ');
   const state = { left: messages, failed: undefined as LibrdKafkaError | undefined, done: () => undefined as void };
   const done = new Promise<void>((resolve, reject) => (state.done = () => (state.failed ? reject(state.failed) : resolve())));
   producer.on('delivery-report', (err) => {
@@ -161,7 +161,7 @@ export async function fillTopic(brokers: string, topic: string, messages: number
   });
   const started = performance.now();
   for (let i = 0; i < messages; i++) {
-    while (!tryProduce(producer, topic, value, Buffer.from(`key-${i}`), null, state)) await sleep(2);
+    while (!tryProduce(producer, topic, value, key(i), null, state)) await sleep(2);
   }
   await done;
   const seconds = (performance.now() - started) / 1000;

@@ -49,7 +49,7 @@ function toAnalysis(r: Rec<string, Collected<Parts>>): Rec<string, ImageAnalysis
 }
 
 export default topology('image-pipeline')
-  .node('ingest', (n) => n.source(directorySource({ dir: param('images', { description: 'folder of images to submit' }), repeat: param('repeat', { default: 1 }) })).to(images))
+  .node('ingest', (n) => n.source(directorySource({ dir: param('images', { description: 'folder of images to submit' }), repeat: param('repeat', { default: 1 }) })).to(images), { maxInFlight: 16 })
   .node('objects', (n) => n.from(images).pipe(decodeImage(), detectObjects({ model: 'yolox-nano' })).to(objects), { maxInFlight: 8, ordering: 'unordered' })
   .node('faces', (n) => n.from(images).pipe(decodeImage(), detectFaces({ model: 'ultraface-rfb-320' })).to(faces), { maxInFlight: 8, ordering: 'unordered' })
   .node('aggregate', (n) =>

@@ -11,7 +11,11 @@ import { toMillis, type Duration } from '../types.js';
 export type Ordering = 'key' | 'partition' | 'unordered';
 
 export interface NodeOptions {
-  /** Records in flight in the whole node; the node stops pulling at this count. Default 32. */
+  /**
+   * Records in flight in the whole node (taken from the input, outputs not yet acknowledged); the
+   * node stops pulling at this count. Default 500, enough to keep acks=all writes streaming; lower it
+   * for large records (images) or slow operators, where it bounds memory.
+   */
   readonly maxInFlight?: number;
   /** Records in flight per input partition; the partition is paused at this count. Default maxInFlight. */
   readonly maxInFlightPerPartition?: number;
@@ -27,8 +31,10 @@ export interface ResolvedNodeOptions {
   readonly recordTimeoutMs: number | undefined;
 }
 
+export const DEFAULT_MAX_IN_FLIGHT = 500;
+
 export function resolveNodeOptions(node: string, opts: NodeOptions = {}): ResolvedNodeOptions {
-  const maxInFlight = opts.maxInFlight ?? 32;
+  const maxInFlight = opts.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
   const perPartition = opts.maxInFlightPerPartition ?? maxInFlight;
   for (const [name, v] of [['maxInFlight', maxInFlight], ['maxInFlightPerPartition', perPartition]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new TopologyError(`node "${node}": ${name} must be a positive integer, got ${v}`, { node });

@@ -45,10 +45,13 @@ export class InFlightLimiter {
     return n === this.perPartitionLimit - 1;
   }
 
-  /** Resolves once a slot is free (at once if one is). */
-  whenFree(): Promise<void> {
-    if (this.free > 0) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push(resolve));
+  /**
+   * Resolves once at least `slots` slots are free, or nothing is in flight (at once if so). Asking
+   * for a batch of slots instead of one keeps a busy node from polling one record at a time.
+   */
+  async whenFree(slots = 1): Promise<void> {
+    const wanted = Math.max(1, Math.min(slots, this.limit));
+    while (this.free < wanted && this.inFlight > 0) await new Promise<void>((resolve) => this.waiters.push(resolve));
   }
 
   /** Resolves once nothing is in flight for the given partitions (all when omitted). */

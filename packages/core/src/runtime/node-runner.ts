@@ -235,8 +235,10 @@ export class NodeRunner implements TaskHost {
   private async pollLoop(): Promise<void> {
     const consumer = this.consumer!;
     let backoff = 0;
+    // Poll again once a quarter of the slots (at most one poll's worth) is free, not after every record.
+    const batch = Math.min(this.maxPollRecords, Math.ceil(this.limiter.limit / 4));
     while (this.state === 'running') {
-      await this.limiter.whenFree();
+      await this.limiter.whenFree(batch);
       if (this.state !== 'running') break;
       let messages: IncomingMessage[];
       try {

@@ -1,0 +1,90 @@
+// A vision-flow pass-through node (consume → map → produce, ~1 KB Avro values through the schema
+// registry, at-least-once commits) against the raw librdkafka consume → produce → commit loop on the
+// same broker and the same topic layout. Prints both rates and their ratio (target ≥ 0.8).
+//   bash scripts/stack.sh start && eval "$(bash scripts/stack.sh env)"
+//   npx tsx bench/passthrough-node.ts                       1,000,000 records
+//   npx tsx bench/passthrough-node.ts --messages 200000     quicker
+import { randomUUID } from 'node:crypto';
+import { map } from 'rxjs';
+import {
+  AvroSerde, ConfluentSchemaRegistry, KafkaTransport, NamespacedSchemaRegistry, NamespacedTransport, TopologyRunner, avro, topic, topology, type Infer, type Rec,
+} from '@vision-flow/core';
+import { fillTopic, rawPassthrough, type PassthroughResult } from './raw-passthrough.js';
+
+const PARTITIONS = 6;
+
+const Reading = avro.record('bench.Reading', { id: avro.string(), sensor: avro.string(), seq: avro.long(), payload: avro.bytes() });
+const input = topic('bench.in', { value: Reading, partitions: PARTITIONS });
+const output = topic('bench.out', { value: Reading, partitions: PARTITIONS });
+
+const passThrough = topology('passthrough').node('pass', (n) =>
+  n.from(input).pipe(map((r: Rec<string, Infer<typeof Reading>>) => r.withValue({ ...r.value, sensor: r.value.sensor.toUpperCase() }))).to(output), arg('max-in-flight') ? { maxInFlight: Number(arg('max-in-flight')) } : {}
+);
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+async function totalEnd(transport: NamespacedTransport, name: string): Promise<number> {
+  return (await transport.admin().endOffsets(name)).reduce((n, o) => n + o.offset, 0);
+}
+
+async function main(): Promise<void> {
+  const brokers = arg('brokers') ?? process.env['VF_BROKERS'] ?? '127.0.0.1:9092';
+  const registryUrl = arg('registry') ?? process.env['VF_REGISTRY'] ?? 'http://127.0.0.1:8081/apis/ccompat/v7';
+  const messages = Number(arg('messages') ?? 1_000_000);
+  const ns = `bench-${randomUUID().slice(0, 8)}`;
+  const transport = new NamespacedTransport(await KafkaTransport.connect({ brokers, clientId: 'bench-passthrough' }), ns);
+  const registry = new NamespacedSchemaRegistry(await ConfluentSchemaRegistry.connect({ url: registryUrl }), ns);
+  const rawOut = 'bench.raw-out';
+  await transport.admin().createTopics([input, output, { name: rawOut, partitions: PARTITIONS }].map((t) => ({ name: t.name, partitions: t.partitions })));
+
+  // One ~1 KB Avro value in the Confluent wire format, written once per record with distinct keys.
+  const serde = new AvroSerde(registry, 'bench.in-value', Reading);
+  await serde.register();
+  const value = serde.encode({ id: 'r', sensor: 'camera-7', seq: 1, payload: Buffer.alloc(960, 7) });
+  const keySerde = new AvroSerde(registry, 'bench.in-key', avro.string());
+  await keySerde.register();
+  console.log(`brokers ${brokers}, registry ${registryUrl}, ${messages.toLocaleString('en')} records of ${value.length} B Avro in ${PARTITIONS} partitions (namespace ${ns})`);
+  print(await fillTopic(brokers, transport.outer(input.name), messages, value, (i) => keySerde.encode(`key-${i}`)));
+
+  const raw = await rawPassthrough({ brokers, inputTopic: transport.outer(input.name), outputTopic: transport.outer(rawOut), messages });
+  print(raw);
+
+  const runner = new TopologyRunner(passThrough, { transport, registry });
+  const started = performance.now();
+  await runner.start();
+  let last = 0;
+  for (;;) {
+    const done = await totalEnd(transport, output.name);
+    const lag = (await transport.admin().committedOffsets('passthrough.pass', input.name)).reduce((n, o) => n + o.offset, 0);
+    if (done >= messages && lag >= messages) break;
+    if (runner.stats().some((s) => s.state === 'failed')) throw new Error('the pass-through node failed');
+    if (performance.now() - last > 1000) {
+      last = performance.now();
+      console.log(`  vision-flow node: ${done.toLocaleString("en")} written, ${lag.toLocaleString("en")} committed, ${runner.stats()[0]?.inFlight ?? 0} in flight`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await runner.stop('bench done');
+  const node: PassthroughResult = { api: 'vision-flow node (decode → map → encode, Avro)', messages, seconds, messagesPerSecond: messages / seconds };
+  print(node, raw);
+  console.log(`ratio vision-flow / raw librdkafka: ${(node.messagesPerSecond / raw.messagesPerSecond).toFixed(2)} (target ≥ 0.80)`);
+  await transport.admin().deleteTopics([input.name, output.name, rawOut]);
+  await transport.close();
+}
+
+function print(r: PassthroughResult, baseline?: PassthroughResult): void {
+  const ratio = baseline ? `  ${(r.messagesPerSecond / baseline.messagesPerSecond).toFixed(2)}× raw` : '';
+  console.log(`${r.api.padEnd(52)} ${Math.round(r.messagesPerSecond).toLocaleString('en').padStart(9)} msg/s  (${r.messages.toLocaleString('en')} in ${r.seconds.toFixed(2)} s)${ratio}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
