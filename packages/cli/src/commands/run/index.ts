@@ -48,12 +48,25 @@ export async function run(file: string, opts: RunOptions): Promise<RunResult> {
     await closeInferencePool();
     await close();
   }
-  return { exitCode: 0, summary: summarize(runner, monitor, sinkNodes, unit) };
+  const partial = runner.runners.length < topology.nodes.length;
+  return { exitCode: 0, summary: partial ? summarizeNodes(runner, monitor) : summarize(runner, monitor, sinkNodes, unit) };
 }
 
 function sourceUnit(topology: Topology): string {
   const units = new Set(topology.nodes.flatMap((n) => (n.plan.input.kind === 'source' ? [n.plan.input.source.unit ?? 'records'] : [])));
   return units.size === 1 ? [...units][0]! : 'records';
+}
+
+/** A `--node` run sees one part of the flow: say what each of its nodes did, not images/s of the whole. */
+function summarizeNodes(runner: TopologyRunner, monitor: RunMonitor): string[] {
+  const seconds = monitor.elapsedSeconds();
+  const lines = runner.stats().map((s) => `${s.node}: ${s.processed + s.deadLettered} records in, ${s.produced} produced, ${s.deadLettered} dead-lettered in ${seconds.toFixed(1)} s`);
+  return [...lines, ...rejectionLines(monitor)];
+}
+
+function rejectionLines(monitor: RunMonitor): string[] {
+  const rejections = monitor.rejections();
+  return rejections.length === 0 ? [] : ['rejected:', ...rejections.map((r) => `  ${r.key}: ${r.code} in ${r.node}: ${r.message}`)];
 }
 
 function summarize(runner: TopologyRunner, monitor: RunMonitor, sinkNodes: readonly string[], unit: string): string[] {
@@ -62,11 +75,7 @@ function summarize(runner: TopologyRunner, monitor: RunMonitor, sinkNodes: reado
   const seconds = monitor.elapsedSeconds();
   const counted = ingested > 0 ? ingested : stats.reduce((n, s) => Math.max(n, s.processed), 0);
   const lines = [`${counted} ${unit}, ${monitor.rejectedCount} rejected, ${(delivered / seconds).toFixed(1)} ${unit}/s (${delivered} delivered in ${seconds.toFixed(1)} s)`];
-  const rejections = monitor.rejections();
-  if (rejections.length > 0) {
-    lines.push('rejected:');
-    for (const r of rejections) lines.push(`  ${r.key}: ${r.code} in ${r.node}: ${r.message}`);
-  }
+  lines.push(...rejectionLines(monitor));
   const dl = [...monitor.deadLettersByNode()].map(([node, n]) => `${node}.dlq (${n})`);
   if (dl.length > 0) lines.push(`dead letters: ${dl.join(', ')}`);
   return lines;
