@@ -112,6 +112,7 @@ export class NodeRunner implements TaskHost {
   private commitTimer: NodeJS.Timeout | undefined;
   private commitChain: Promise<void> = Promise.resolve();
   private loop: Promise<void> = Promise.resolve();
+  private prepared: Promise<void> | undefined;
   private fatal: unknown;
   private counts = { processed: 0, deadLettered: 0, produced: 0 };
   private exhausted = false;
@@ -172,12 +173,25 @@ export class NodeRunner implements TaskHost {
     return specs;
   }
 
+  /**
+   * Creates the node's topics and checks and registers its schemas, without reading or writing
+   * any record. `TopologyRunner.start` prepares every node before starting any, so a schema
+   * refusal in one node stops the run before another node (a source) has written anything.
+   * Runs once; `start()` calls it too.
+   */
+  prepare(): Promise<void> {
+    this.prepared ??= (async () => {
+      await this.opts.transport.admin().createTopics(this.topicSpecs());
+      await this.prepareSerdes();
+    })();
+    return this.prepared;
+  }
+
   async start(): Promise<void> {
     if (this.state !== 'created') throw new Error(`node ${this.node} was already started`);
     this.state = 'starting';
     const { transport } = this.opts;
-    await transport.admin().createTopics(this.topicSpecs());
-    await this.prepareSerdes();
+    await this.prepare();
     this.producer = await transport.producer({ clientId: this.def.groupId });
     if (this.def.plan.input.kind === 'source') {
       const task = this.taskFor(0);
@@ -242,7 +256,7 @@ export class NodeRunner implements TaskHost {
       if (this.state !== 'running') break;
       let messages: IncomingMessage[];
       try {
-        messages = await consumer.poll(Math.min(this.limiter.free, this.maxPollRecords), this.pollTimeoutMs);
+        messages = await consumer.poll(Math.min(this.limiter.free, this.maxPollRecords, this.partitionRoom()), this.pollTimeoutMs);
         backoff = 0;
       } catch (e) {
         if (isVisionFlowError(e) && !e.retriable) throw e;
@@ -253,6 +267,19 @@ export class NodeRunner implements TaskHost {
       }
       for (const m of messages) this.admit(m);
     }
+  }
+
+  /**
+   * How many records one poll may return without taking any partition past its own limit: a poll
+   * may return all of them from one partition, and a partition paused now may be resumed (with one
+   * free slot) while the poll waits.
+   */
+  private partitionRoom(): number {
+    const { limit, perPartitionLimit } = this.limiter;
+    if (perPartitionLimit >= limit) return limit;
+    let busiest = 0;
+    for (const tp of this.consumer?.assignment() ?? []) busiest = Math.max(busiest, this.limiter.countFor(tpKey(tp.topic, tp.partition)));
+    return Math.max(1, perPartitionLimit - busiest);
   }
 
   private admit(m: IncomingMessage): void {

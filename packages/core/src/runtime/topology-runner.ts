@@ -58,13 +58,18 @@ export class TopologyRunner {
     );
   }
 
-  /** Creates every topic first (so start order does not matter), then starts each node. */
+  /**
+   * Creates every topic first (so start order does not matter) and checks every node's schemas
+   * against the registry (so an incompatible schema refuses the run before any node has read or
+   * written a record), then starts each node.
+   */
   async start(): Promise<void> {
     if (this.started) throw new Error('topology runner already started');
     this.started = true;
     setRuntimeParams(this.opts.params ?? {});
     const specs = new Map(this.runners.flatMap((r) => r.topicSpecs()).map((s) => [s.name, s]));
     await this.opts.transport.admin().createTopics([...specs.values()]);
+    for (const r of this.runners) await r.prepare();
     for (const r of this.runners) await r.start();
   }
 

@@ -33,11 +33,15 @@ export class ConfluentSchemaRegistry implements SchemaRegistry {
     this.timeoutMs = opts.timeoutMs ?? 5000;
   }
 
-  /** Creates the client and checks the registry answers, failing fast with the URL named. */
+  /**
+   * Creates the client and checks the registry answers, failing fast with the URL named: one
+   * attempt within `timeoutMs`, not the retries of later calls (a URL that holds the connection
+   * without answering would otherwise keep `vision-flow run` waiting for three timeouts).
+   */
   static async connect(opts: ConfluentSchemaRegistryOptions): Promise<ConfluentSchemaRegistry> {
     const registry = new ConfluentSchemaRegistry(opts);
     try {
-      await registry.request('GET', '/subjects');
+      await registry.request('GET', '/subjects', undefined, 1);
     } catch (e) {
       throw e instanceof RetriesExhaustedError ? e.cause : e;
     }
@@ -99,8 +103,8 @@ export class ConfluentSchemaRegistry implements SchemaRegistry {
   }
 
   /** JSON of a GET/POST; undefined on 404 (absent subject, version or config). */
-  private async request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T | undefined> {
-    return retry({ maxAttempts: 3, initialDelayMs: 200, maxDelayMs: 1000, maxElapsedMs: this.timeoutMs * 2 })(async (bail) => {
+  private async request<T>(method: 'GET' | 'POST', path: string, body?: unknown, maxAttempts = 3): Promise<T | undefined> {
+    return retry({ maxAttempts, initialDelayMs: 200, maxDelayMs: 1000, maxElapsedMs: this.timeoutMs * 2 })(async (bail) => {
       let res: Response;
       try {
         res = await fetch(`${this.address}${path}`, {
