@@ -74,7 +74,11 @@ export function mapKafkaError(error: unknown, ctx: KafkaErrorContext): VisionFlo
   };
   if (code === undefined) return new VisionFlowError(message, { code: 'KAFKA_CLIENT_ERROR', retriable: false, cause: error }, context);
   if (e.isFatal === true) return new VisionFlowError(message, { code: 'KAFKA_FATAL', retriable: false, cause: error }, context);
-  if (CONNECTION.has(code)) return new ConnectionError(message, context, error);
+  if (CONNECTION.has(code)) {
+    // At start-up the likely fix is the user's: say it, as the registry's error does.
+    const hint = ctx.operation.startsWith('connect') ? '; is the broker running (bash scripts/stack.sh start) and --brokers / VF_BROKERS right?' : '';
+    return new ConnectionError(message + hint, context, error);
+  }
   if (AUTH.has(code)) return new ConnectionError(message, context, error, false);
   if (TIMEOUT.has(code)) {
     const t = new TimeoutError(message, ctx.timeoutMs ?? 0, context);
