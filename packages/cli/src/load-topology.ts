@@ -43,5 +43,11 @@ function unwrapDefault(x: unknown): unknown {
 
 let registered: Promise<void> | undefined;
 function registerTypeScript(): Promise<void> {
-  return (registered ??= import('tsx/esm/api').then(({ register }) => void register()));
+  // Both hooks, as the tsx CLI registers them. A .ts file outside a "type": "module" package (a
+  // folder without package.json, a CommonJS project) is CommonJS to Node; with the ESM hook alone,
+  // Node ≥ 20.19 loads it through require(esm) and fails with "Cannot require() ES Module … in a cycle".
+  return (registered ??= Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]).then(([esm, cjs]) => {
+    esm.register();
+    cjs.register();
+  }));
 }

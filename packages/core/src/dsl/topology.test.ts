@@ -9,6 +9,7 @@ import { avro, type Infer } from '../serde/avro/schema.js';
 import type { Rec } from '../records/record.js';
 import type { Source, SourceReader } from './source.js';
 import { named } from './named.js';
+import { DEFAULT_MAX_IN_FLIGHT } from './node-options.js';
 import { topic } from './topic.js';
 import { isTopology, topology, type Topology } from './topology.js';
 import type { TopologyDescription } from './describe.js';
@@ -92,11 +93,11 @@ describe('topology DSL', () => {
     expect([t.node$('ingest').groupId, t.node$('ingest').deadLetterTopic]).toEqual(['shop.ingest', 'ingest.dlq']);
   });
 
-  it('resolves node options: 32 in flight and key ordering by default, the per-partition limit capped at the node limit', () => {
+  it('resolves node options: DEFAULT_MAX_IN_FLIGHT and key ordering by default, the per-partition limit capped at the node limit', () => {
     const t = topology('t')
       .node('a', (n) => n.from(images))
       .node('b', (n) => n.from(images), { maxInFlight: 4, maxInFlightPerPartition: 10, ordering: 'unordered', recordTimeout: '2s' });
-    expect(t.node$('a').options).toEqual({ maxInFlight: 32, maxInFlightPerPartition: 32, ordering: 'key', recordTimeoutMs: undefined });
+    expect(t.node$('a').options).toEqual({ maxInFlight: DEFAULT_MAX_IN_FLIGHT, maxInFlightPerPartition: DEFAULT_MAX_IN_FLIGHT, ordering: 'key', recordTimeoutMs: undefined });
     expect(t.node$('b').options).toEqual({ maxInFlight: 4, maxInFlightPerPartition: 4, ordering: 'unordered', recordTimeoutMs: 2000 });
   });
 
@@ -126,9 +127,9 @@ describe('describe()', () => {
 
   it('describes each node: input, operator names, output, stores, dead letters, group and limits', () => {
     expect(small.describe().nodes).toEqual([
-      { name: 'ingest', input: { kind: 'source', source: 'directory', settings: { dir: '$images' } }, operators: [], output: 'images', stores: [], deadLetter: 'ingest.dlq', groupId: 'small.ingest', maxInFlight: 32, ordering: 'key' },
+      { name: 'ingest', input: { kind: 'source', source: 'directory', settings: { dir: '$images' } }, operators: [], output: 'images', stores: [], deadLetter: 'ingest.dlq', groupId: 'small.ingest', maxInFlight: DEFAULT_MAX_IN_FLIGHT, ordering: 'key' },
       { name: 'relay', input: { kind: 'topics', topics: ['raw'] }, operators: [], output: 'images', stores: [], deadLetter: 'relay.dlq', groupId: 'small.relay', maxInFlight: 4, ordering: 'partition' },
-      { name: 'count', input: { kind: 'topics', topics: ['images'] }, operators: ['toCount'], output: 'counts', stores: [], deadLetter: 'count.dlq', groupId: 'small.count', maxInFlight: 32, ordering: 'key' },
+      { name: 'count', input: { kind: 'topics', topics: ['images'] }, operators: ['toCount'], output: 'counts', stores: [], deadLetter: 'count.dlq', groupId: 'small.count', maxInFlight: DEFAULT_MAX_IN_FLIGHT, ordering: 'key' },
       {
         name: 'agg',
         input: { kind: 'topics', topics: ['counts'] },
@@ -137,7 +138,7 @@ describe('describe()', () => {
         stores: [{ name: 'seen', kind: 'key-value', changelog: 'small.agg.seen.changelog' }],
         deadLetter: 'agg.dlq',
         groupId: 'small.agg',
-        maxInFlight: 32,
+        maxInFlight: DEFAULT_MAX_IN_FLIGHT,
         ordering: 'key',
       },
     ]);

@@ -43,6 +43,24 @@ describe('InFlightLimiter', () => {
     expect(await settled(l.whenFree())).toBe(true);
   });
 
+  it('makes whenFree(n) wait until n slots are free, so a busy node polls a batch at a time', async () => {
+    const l = new InFlightLimiter(4, 4);
+    for (const p of ['t:0', 't:1', 't:2']) l.acquire(p);
+    const two = l.whenFree(2);
+    expect(await settled(two)).toBe(false); // 1 free
+    l.release('t:0');
+    expect(await settled(two)).toBe(true); // 2 free
+  });
+
+  it('caps whenFree(n) at the limit, so asking for more than the node holds cannot wait forever', async () => {
+    const l = new InFlightLimiter(2, 2);
+    l.acquire('t:0');
+    const many = l.whenFree(10);
+    expect(await settled(many)).toBe(false);
+    l.release('t:0');
+    expect(await settled(many)).toBe(true);
+  });
+
   it('tells the caller to pause a partition when it reaches its own limit, and to resume it when it drops below', () => {
     const l = new InFlightLimiter(10, 2);
     expect(l.acquire('t:0')).toBe(false);

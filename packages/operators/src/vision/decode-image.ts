@@ -155,7 +155,8 @@ export async function decodeFrame(id: string, image: Buffer, limits: DecodeLimit
   return { width, height, data, dataWidth: info.width, dataHeight: info.height, format };
 }
 
-const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+/** libvips may report one problem on several lines, often twice: one line, each problem once. */
+const message = (e: unknown): string => [...new Set((e instanceof Error ? e.message : String(e)).split('\n').map((l) => l.trim()).filter(Boolean))].join('; ');
 const round1 = (v: number): number => Math.round(v * 10) / 10;
 const fmtMb = (bytes: number): string => String(Math.round((bytes / MB) * 10) / 10);
 const fmtMp = (pixels: number): string => String(Math.round((pixels / MB) * 10) / 10);

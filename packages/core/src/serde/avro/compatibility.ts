@@ -163,7 +163,32 @@ function nsOf(n: Node): string | undefined {
  * inside a record without a namespace only resolves through the namespace it inherits.
  */
 function fullyQualified(schema: AvroJson): AvroJson {
-  return avsc.Type.forSchema(schema as avsc.Schema).schema({ exportAttrs: true }) as AvroJson;
+  const registry: { [name: string]: avsc.Type } = {};
+  const exported = avsc.Type.forSchema(schema as avsc.Schema, { registry }).schema({ exportAttrs: true }) as AvroJson;
+  return withEnumDefaults(exported, registry);
+}
+
+/**
+ * avsc's export drops an enum's `default` (Avro 1.9), which decides whether a reader that lost
+ * symbols can still read old data: put each one back from the parsed type.
+ */
+function withEnumDefaults(node: AvroJson, registry: { readonly [name: string]: avsc.Type }): AvroJson {
+  if (typeof node === 'string') return node;
+  if (Array.isArray(node)) return node.map((n) => withEnumDefaults(n, registry));
+  const o: { [k: string]: unknown } = { ...node };
+  if (o.type === 'enum') {
+    const dflt = (registry[o.name as string] as { default?: string } | undefined)?.default;
+    if (dflt !== undefined) o.default = dflt;
+  } else if (o.type === 'record' || o.type === 'error') {
+    o.fields = (o.fields as Array<{ type: AvroJson }>).map((f) => ({ ...f, type: withEnumDefaults(f.type, registry) }));
+  } else if (o.type === 'array') {
+    o.items = withEnumDefaults(o.items as AvroJson, registry);
+  } else if (o.type === 'map') {
+    o.values = withEnumDefaults(o.values as AvroJson, registry);
+  } else if (typeof o.type !== 'string') {
+    o.type = withEnumDefaults(o.type as AvroJson, registry);
+  }
+  return o as unknown as AvroJson;
 }
 
 /** Whether two schemas are the same once both are written in full (registries reformat what they store). */
