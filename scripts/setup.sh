@@ -31,6 +31,6 @@ fi
 
 # 3. Build the packages (turbo skips what has not changed).
 log "building packages"
-TURBO_TELEMETRY_DISABLED=1 npx --no-install turbo run build --output-logs=errors-only >/dev/null
+TURBO_TELEMETRY_DISABLED=1 node_modules/.bin/turbo run build --output-logs=errors-only >/dev/null
 chmod +x packages/cli/dist/bin.js
 log "ready"

@@ -10,5 +10,5 @@ trap 'bash scripts/stack.sh stop >/dev/null 2>&1 || true' EXIT
 eval "$(bash scripts/stack.sh env)"
 export VF_BROKERS VF_REGISTRY
 export VF_MODEL_DIR="${VF_MODEL_DIR:-$repo/../shared/models}"
-npx --no-install tsc -p tsconfig.json
-npx --no-install vitest run "$@"
+node_modules/.bin/tsc -p tsconfig.json
+node_modules/.bin/vitest run "$@"
