@@ -1,4 +1,5 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { ConfigError } from '@vision-flow/core';
 import { loadTopology } from '../../load-topology.js';
 import { renderMermaid, renderText } from '../../output/render-graph.js';
@@ -9,6 +10,7 @@ import type { GraphOptions, GraphResult } from './types.js';
 /** `vision-flow graph <topology>`: the topology's nodes, topics and edges. */
 export async function run(file: string, opts: GraphOptions): Promise<GraphResult> {
   const description = (await loadTopology(file)).describe();
+  if (opts.output) await mkdir(dirname(opts.output), { recursive: true });
   let out: string;
   switch (opts.format) {
     case 'text':
