@@ -311,7 +311,7 @@ export class NodeRunner implements TaskHost {
     const failed: FailedInput = { topic: m.topic, partition: m.partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers, keyText: null };
     let rec: StreamRecord<unknown, unknown>;
     try {
-      rec = await serde.fromMessage(m);
+      rec = await serde.fromInput(m);
     } catch (e) {
       if (isVisionFlowError(e) && e.retriable) throw e; // registry unreachable: not the record's fault
       await this.deadLetter(e, 'deserialize', failed);

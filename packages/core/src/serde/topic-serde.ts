@@ -3,6 +3,7 @@ import { StreamRecord } from '../records/record.js';
 import type { IncomingMessage, OutgoingMessage } from '../transport/transport.js';
 import { AvroSerde } from './avro/avro-serde.js';
 import type { SchemaRegistry } from './avro/schema-registry.js';
+import { SerdeError } from './serde-error.js';
 
 /**
  * Key and value serdes of one topic under the TopicNameStrategy subjects `<topic>-key` and
@@ -33,6 +34,21 @@ export class TopicSerde<K, V> {
       headers: rec.headers,
       timestamp: rec.timestamp,
     };
+  }
+
+  /**
+   * A record a node consumes: as fromMessage, but a null key or value (a tombstone) is refused with
+   * NULL_KEY / NULL_VALUE unless the topic's schema admits null, so that no operator is handed a
+   * null its types say cannot occur. (Changelog restores read tombstones through fromMessage.)
+   */
+  async fromInput(msg: IncomingMessage): Promise<StreamRecord<K, V>> {
+    if (msg.key === null && !this.key.acceptsNull) {
+      throw new SerdeError('NULL_KEY', `record on ${this.key.subject} has a null key, which its schema does not admit; produce every record of ${this.topic.name} with a key`, { subject: this.key.subject });
+    }
+    if (msg.value === null && !this.value.acceptsNull) {
+      throw new SerdeError('NULL_VALUE', `record on ${this.value.subject} has a null value (a tombstone), which its schema does not admit; ${this.topic.name} takes records, not deletes`, { subject: this.value.subject });
+    }
+    return this.fromMessage(msg);
   }
 
   async fromMessage(msg: IncomingMessage): Promise<StreamRecord<K, V>> {

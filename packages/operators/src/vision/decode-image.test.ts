@@ -64,6 +64,15 @@ describe('decodeImage on bad input', () => {
     expect(e.message).toContain('starting 68 65 6c 6c 6f');
   });
 
+  it('calls a known format whose header is cut or corrupt undecodable, not unsupported', async () => {
+    const cut = [Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from([0xff, 0xd8]), Buffer.from('GIF89a', 'latin1')];
+    for (const bytes of cut) {
+      const e = await failure(decode(bytes));
+      expect({ start: bytes.toString('hex'), code: e.code }).toEqual({ start: bytes.toString('hex'), code: 'IMAGE_UNDECODABLE' });
+      expect(e.message).toMatch(/corrupt header.*; the file is truncated or corrupt$/);
+    }
+  });
+
   it('refuses a real image in a format that is not accepted', async () => {
     const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>');
     const e = await failure(decode(svg));

@@ -111,6 +111,17 @@ export async function decodeFrame(id: string, image: Buffer, limits: DecodeLimit
   try {
     meta = await sharp(image, { limitInputPixels: false }).metadata();
   } catch (e) {
+    // sharp tells apart bytes no loader recognises ("unsupported image format") from a recognised
+    // format whose header cannot be read ("corrupt header": a PNG signature alone, a cut GIF): the
+    // latter is a truncated or corrupt image, not a wrong format.
+    if (/corrupt header/i.test(message(e))) {
+      throw new PoisonRecordError(
+        'IMAGE_UNDECODABLE',
+        `image "${id}" (${bytes} bytes, starting ${hexStart(image)}) cannot be decoded: ${message(e)}; the file is truncated or corrupt`,
+        { imageId: id, bytes },
+        e,
+      );
+    }
     throw new PoisonRecordError(
       'IMAGE_UNSUPPORTED_FORMAT',
       `image "${id}" (${bytes} bytes, starting ${hexStart(image)}) is not an image sharp can read: ${message(e)}; send one of ${limits.formats.join(', ')}`,

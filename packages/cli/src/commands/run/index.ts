@@ -61,7 +61,12 @@ function sourceUnit(topology: Topology): string {
 function summarizeNodes(runner: TopologyRunner, monitor: RunMonitor): string[] {
   const seconds = monitor.elapsedSeconds();
   const lines = runner.stats().map((s) => `${s.node}: ${s.processed + s.deadLettered} records in, ${s.produced} produced, ${s.deadLettered} dead-lettered in ${seconds.toFixed(1)} s`);
-  return [...lines, ...rejectionLines(monitor)];
+  return [...lines, ...rejectionLines(monitor), ...deadLetterLines(monitor)];
+}
+
+function deadLetterLines(monitor: RunMonitor): string[] {
+  const dl = [...monitor.deadLettersByNode()].map(([node, n]) => `${node}.dlq (${n})`);
+  return dl.length === 0 ? [] : [`dead letters: ${dl.join(', ')}`];
 }
 
 function rejectionLines(monitor: RunMonitor): string[] {
@@ -76,8 +81,7 @@ function summarize(runner: TopologyRunner, monitor: RunMonitor, sinkNodes: reado
   const counted = ingested > 0 ? ingested : stats.reduce((n, s) => Math.max(n, s.processed), 0);
   const lines = [`${counted} ${unit}, ${monitor.rejectedCount} rejected, ${(delivered / seconds).toFixed(1)} ${unit}/s (${delivered} delivered in ${seconds.toFixed(1)} s)`];
   lines.push(...rejectionLines(monitor));
-  const dl = [...monitor.deadLettersByNode()].map(([node, n]) => `${node}.dlq (${n})`);
-  if (dl.length > 0) lines.push(`dead letters: ${dl.join(', ')}`);
+  lines.push(...deadLetterLines(monitor));
   return lines;
 }
 export type { RunOptions, RunResult } from './types.js';

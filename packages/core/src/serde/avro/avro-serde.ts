@@ -38,6 +38,11 @@ export class AvroSerde<T> {
     return this.schemaId;
   }
 
+  /** Whether the schema admits null (`null`, or a union with it): only then may the wire carry a null. */
+  get acceptsNull(): boolean {
+    return this.type.isValid(null);
+  }
+
   encode(value: T): Buffer {
     if (this.schemaId === undefined) throw new Error(`AvroSerde(${this.subject}): register() must run before encode()`);
     let body: Buffer;
