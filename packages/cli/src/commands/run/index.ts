@@ -49,7 +49,7 @@ export async function run(file: string, opts: RunOptions): Promise<RunResult> {
     await close();
   }
   const partial = runner.runners.length < topology.nodes.length;
-  return { exitCode: 0, summary: partial ? summarizeNodes(runner, monitor) : summarize(runner, monitor, sinkNodes, unit) };
+  return { exitCode: 0, summary: partial ? summarizeNodes(topology, runner, monitor) : summarize(runner, monitor, sinkNodes, unit) };
 }
 
 function sourceUnit(topology: Topology): string {
@@ -58,9 +58,13 @@ function sourceUnit(topology: Topology): string {
 }
 
 /** A `--node` run sees one part of the flow: say what each of its nodes did, not images/s of the whole. */
-function summarizeNodes(runner: TopologyRunner, monitor: RunMonitor): string[] {
+function summarizeNodes(topology: Topology, runner: TopologyRunner, monitor: RunMonitor): string[] {
   const seconds = monitor.elapsedSeconds();
-  const lines = runner.stats().map((s) => `${s.node}: ${s.processed + s.deadLettered} records in, ${s.produced} produced, ${s.deadLettered} dead-lettered in ${seconds.toFixed(1)} s`);
+  const unitOf = (node: string) => {
+    const input = topology.node$(node).plan.input;
+    return input.kind === 'source' ? (input.source.unit ?? 'records') : 'records';
+  };
+  const lines = runner.stats().map((s) => `${s.node}: ${s.processed + s.deadLettered} ${unitOf(s.node)} in, ${s.produced} produced, ${s.deadLettered} dead-lettered in ${seconds.toFixed(1)} s`);
   return [...lines, ...rejectionLines(monitor), ...deadLetterLines(monitor)];
 }
 
