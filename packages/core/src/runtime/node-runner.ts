@@ -103,7 +103,8 @@ export class NodeRunner implements TaskHost {
   private readonly trackers = new Map<string, OffsetTracker>();
   private readonly committed = new Map<string, number>();
   private readonly paused = new Set<string>();
-  private readonly revoking = new Set<number>();
+  /** Input partitions (`topic:partition`) being revoked: their records are dropped, not admitted. */
+  private readonly revoking = new Set<string>();
   private readonly tasks = new Map<number, Task>();
   private readonly inputSerdes = new Map<string, TopicSerde<unknown, unknown>>();
   private outputSerde: TopicSerde<unknown, unknown> | undefined;
@@ -188,6 +189,7 @@ export class NodeRunner implements TaskHost {
   }
 
   async start(): Promise<void> {
+    if (this.state === 'stopping' || this.state === 'stopped') return; // stopped before it started
     if (this.state !== 'created') throw new Error(`node ${this.node} was already started`);
     this.state = 'starting';
     const { transport } = this.opts;
@@ -203,14 +205,22 @@ export class NodeRunner implements TaskHost {
         signal: this.abort.signal,
         log: this.log,
       });
+      if (await this.stoppedWhileStarting()) return;
       this.state = 'running';
       this.loop = this.sourceLoop();
     } else {
-      this.consumer = await transport.consumer({ groupId: this.def.groupId, clientId: this.def.groupId });
-      await this.consumer.subscribe(
-        this.inputTopics().map((t) => t.name),
-        { onAssigned: (tps) => this.onAssigned(tps), onRevoked: (tps) => this.onRevoked(tps) },
-      );
+      // A stateful node reading several topics keeps one task per partition number: partition i of
+      // every input must come to the same instance, or a key's records meet in different stores.
+      const copartitioned = this.inputTopics().length > 1 && this.stages.some((s) => s.kind === 'processor');
+      this.consumer = await transport.consumer({ groupId: this.def.groupId, clientId: this.def.groupId, copartitioned });
+      if (this.state === 'starting') {
+        // May wait long: a member killed without leaving holds the group until its session expires.
+        await this.consumer.subscribe(
+          this.inputTopics().map((t) => t.name),
+          { onAssigned: (tps) => this.onAssigned(tps), onRevoked: (tps) => this.onRevoked(tps) },
+        );
+      }
+      if (await this.stoppedWhileStarting()) return;
       this.state = 'running';
       this.loop = this.pollLoop();
       this.commitTimer = setInterval(() => void this.commit().catch((e: unknown) => this.log(`${this.node}: commit failed, will retry: ${errorMessage(e)}`)), this.commitIntervalMs);
@@ -218,6 +228,19 @@ export class NodeRunner implements TaskHost {
     }
     this.loop.catch((e: unknown) => this.fail(e));
     this.emitter.emit('node.started', { node: this.node, transport: transport.kind, input: this.def.plan.input.kind === 'source' ? this.def.plan.input.source.kind : this.inputTopics().map((t) => t.name).join(',') });
+  }
+
+  /**
+   * Whether `stop()` was called while `start()` was waiting (e.g. SIGTERM while joining the group).
+   * Then the stop has closed what existed when it ran, and this closes what `start()` made since,
+   * so the node ends as stopped, not failed.
+   */
+  private async stoppedWhileStarting(): Promise<boolean> {
+    if (this.state === 'starting') return false;
+    await this.consumer?.close().catch(() => undefined);
+    await this.producer?.close().catch(() => undefined);
+    await this.reader?.close().catch(() => undefined);
+    return true;
   }
 
   /** Graceful stop: stop pulling, let in-flight records finish (within the deadline), commit, close. */
@@ -283,8 +306,10 @@ export class NodeRunner implements TaskHost {
   }
 
   private admit(m: IncomingMessage): void {
-    if (this.revoking.has(m.partition)) return; // the partition is leaving; its new owner re-reads it from the commit
+    // The partition is leaving; its new owner re-reads it from the commit. By topic and number: a node
+    // reading several topics may give up partition 3 of one and keep partition 3 of another.
     const key = tpKey(m.topic, m.partition);
+    if (this.revoking.has(key)) return;
     let tracker = this.trackers.get(key);
     if (!tracker) this.trackers.set(key, (tracker = new OffsetTracker()));
     tracker.begin(m.offset);
@@ -516,7 +541,7 @@ export class NodeRunner implements TaskHost {
   // ---------------------------------------------------------------- rebalancing and commits
 
   private async onAssigned(partitions: readonly TopicPartition[]): Promise<void> {
-    for (const tp of partitions) this.revoking.delete(tp.partition);
+    for (const tp of partitions) this.revoking.delete(tpKey(tp.topic, tp.partition));
     if (this.stages.some((s) => s.kind === 'processor')) {
       await settleAll([...new Set(partitions.map((p) => p.partition))].map((p) => this.taskFor(p).ready));
     }
@@ -526,7 +551,7 @@ export class NodeRunner implements TaskHost {
   private async onRevoked(partitions: readonly TopicPartition[]): Promise<void> {
     const keys = partitions.map((p) => tpKey(p.topic, p.partition));
     const numbers = new Set(partitions.map((p) => p.partition));
-    for (const n of numbers) this.revoking.add(n);
+    for (const k of keys) this.revoking.add(k);
     const finished = await withDeadline(this.limiter.whenDrained(keys), this.revokeTimeoutMs);
     const unfinished = keys.reduce((sum, k) => sum + this.limiter.countFor(k), 0);
     await this.commit(keys).catch((e: unknown) => this.log(`${this.node}: commit on revoke failed: ${errorMessage(e)}`));

@@ -88,6 +88,14 @@ export interface ConsumerOptions {
   readonly autoOffsetReset?: 'earliest' | 'latest';
   /** How long the group waits for a silent member before moving its partitions; ms. */
   readonly sessionTimeoutMs?: number;
+  /**
+   * Partition i of every subscribed topic goes to the same member, as Kafka Streams assigns tasks:
+   * a node that joins or aggregates several topics by key in a store then sees all of a key's
+   * records in one task. The memory transport always does this; on Kafka it selects the range
+   * assignor (eager rebalances: every member gives all its partitions back on each rebalance), as
+   * librdkafka's cooperative-sticky assignor spreads the partitions of each topic independently.
+   */
+  readonly copartitioned?: boolean;
 }
 
 /**

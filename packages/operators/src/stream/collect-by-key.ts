@@ -150,14 +150,18 @@ export function collectByKey<const P extends PartTopics>(
         lastEventTime: Math.max(prev?.lastEventTime ?? -Infinity, r.timestamp),
         emitted: false,
       };
+      // Stored even when complete: this write belongs to the current input, so its offset is committed
+      // only once the complete entry is durable. If the process dies after the result is written but
+      // before the "emitted" marker is, the restored entry is complete and is emitted again as it was
+      // (a duplicate), not as a partial result after the timeout for want of a part that is committed.
+      this.store.put(r.key, entry);
       if (isDone(entry.parts)) this.emit(r.key, entry, 'complete', r.timestamp, now);
-      else this.store.put(r.key, entry);
     }
 
     endOfInput(): void {
       const now = this.ctx.wallClockTime();
       for (const [key, entry] of [...this.store.all()]) {
-        if (!entry.emitted && !this.emitting.has(storeKeyId(key))) this.emit(key, entry, 'end-of-input', entry.lastEventTime, now);
+        if (!entry.emitted && !this.emitting.has(storeKeyId(key))) this.emit(key, entry, isDone(entry.parts) ? 'complete' : 'end-of-input', entry.lastEventTime, now);
       }
     }
 
@@ -173,7 +177,9 @@ export function collectByKey<const P extends PartTopics>(
           continue;
         }
         if (this.emitting.has(storeKeyId(key))) continue;
-        if (this.timeoutMs !== undefined && now - entry.firstSeenAt >= this.timeoutMs) this.emit(key, entry, 'timeout', entry.lastEventTime, now);
+        // Complete but not marked emitted: restored after a crash between a result and its marker.
+        if (isDone(entry.parts)) this.emit(key, entry, 'complete', entry.lastEventTime, now);
+        else if (this.timeoutMs !== undefined && now - entry.firstSeenAt >= this.timeoutMs) this.emit(key, entry, 'timeout', entry.lastEventTime, now);
         else if (window.isClosed(entry.lastEventTime, streamTime)) this.emit(key, entry, 'window-closed', entry.lastEventTime, now);
       }
     }

@@ -106,7 +106,9 @@ export function consumerConfig(opts: KafkaTransportOptions, c: ConsumerOptions):
     // Nor may librdkafka advance the stored offset when poll returns a message.
     'enable.auto.offset.store': false,
     // Incremental rebalances: members keep their other partitions (and in-flight work) while one moves.
-    'partition.assignment.strategy': 'cooperative-sticky',
+    // Co-partitioned groups need partition i of every topic on one member, which only range gives
+    // (same partition counts, same subscriptions, members sorted the same for every topic); range is eager.
+    'partition.assignment.strategy': c.copartitioned ? 'range' : 'cooperative-sticky',
     'session.timeout.ms': sessionTimeoutMs,
     // Members learn of a rebalance on their next heartbeat, so each cooperative round costs up to one
     // interval; 1 s (Java: 3 s) moves partitions quickly for one small request per second.

@@ -11,6 +11,9 @@ type Native = InstanceType<typeof RdConsumer> & {
   setDefaultIsTimeoutOnlyForFirstMessage(on: boolean): void;
   incrementalAssign(partitions: TopicPartition[]): void;
   incrementalUnassign(partitions: TopicPartition[]): void;
+  assign(partitions: TopicPartition[]): void;
+  unassign(): void;
+  rebalanceProtocol(): 'NONE' | 'EAGER' | 'COOPERATIVE';
 };
 
 /**
@@ -48,9 +51,10 @@ const tpKey = (tp: TopicPartition): string => `${tp.topic}\u0000${tp.partition}`
  *
  * - `poll` is native `consume(n)` with "timeout for the first message only"; one native call at a
  *   time, in slices of at most 100 ms.
- * - Rebalances (cooperative-sticky) come through `rebalance_cb`. The binding runs it on the JS thread
- *   after librdkafka's own callback has returned, and librdkafka keeps the group in
- *   wait-(un)assign-call until we call incrementalAssign/incrementalUnassign. So a revocation awaits
+ * - Rebalances (cooperative-sticky; for `copartitioned` groups range, which is eager) come through
+ *   `rebalance_cb`. The binding runs it on the JS thread after librdkafka's own callback has
+ *   returned, and librdkafka keeps the group in wait-(un)assign-call until we call
+ *   incrementalAssign/incrementalUnassign (assign/unassign when eager). So a revocation awaits
  *   the listener's `onRevoked` (where the runtime commits) and only then unassigns: the partitions
  *   do not move before the commit is done. Messages of partitions being revoked are dropped; the
  *   next owner reads them again from the committed offset.
@@ -372,7 +376,10 @@ export class KafkaConsumer implements TransportConsumer {
     const tps = assignment.map(({ topic, partition }) => ({ topic, partition }));
     if (err?.code === ERR['ERR__ASSIGN_PARTITIONS']) {
       try {
-        this.native.incrementalAssign(tps);
+        // Eager protocol (range assignor, co-partitioned groups): the whole new assignment, after
+        // everything was revoked. Cooperative: only what is added.
+        if (this.eager()) this.native.assign(tps);
+        else this.native.incrementalAssign(tps);
       } catch (e) {
         this.listenerErrors.push(this.error(e, 'assign'));
         return;
@@ -399,11 +406,18 @@ export class KafkaConsumer implements TransportConsumer {
     }
   }
 
+  /** Whether the group rebalances eagerly (every partition is revoked, then all are assigned anew). */
+  private eager(): boolean {
+    return this.native.rebalanceProtocol() === 'EAGER';
+  }
+
   /** Gives partitions back to librdkafka and forgets their local state. */
   private release(tps: readonly TopicPartition[]): void {
     try {
-      // Even an empty revocation must be answered: librdkafka waits for the call.
-      this.native.incrementalUnassign(tps.map(({ topic, partition }) => ({ topic, partition })));
+      // Even an empty revocation must be answered: librdkafka waits for the call. An eager
+      // revocation is always of the whole assignment.
+      if (this.eager()) this.native.unassign();
+      else this.native.incrementalUnassign(tps.map(({ topic, partition }) => ({ topic, partition })));
     } catch {
       // already closed: nothing to give back
     }
