@@ -8,3 +8,10 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 });
 
 await main();
+
+// The command has closed everything it opened. A handle a library may still hold (a worker thread
+// winding down, a timer) must not keep a finished run alive: exit once stdout and stderr are flushed.
+const flushed = (stream: NodeJS.WriteStream) => new Promise<void>((resolve) => stream.write('', () => resolve()));
+if (process.env['VF_DEBUG_HANDLES']) process.stderr.write(`vision-flow: still open at exit: ${process.getActiveResourcesInfo().join(', ')}\n`);
+await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+process.exit(process.exitCode ?? 0);

@@ -26,6 +26,8 @@ export interface TopologyRunnerOptions {
  * transport's topics, exactly as when each runs in a process of its own.
  */
 export class TopologyRunner {
+  /** Set by stop(): drain checks end. */
+  private stopping = false;
   readonly emitter: InstrumentationEmitter;
   readonly runners: readonly NodeRunner[];
   private readonly log: (message: string) => void;
@@ -107,6 +109,7 @@ export class TopologyRunner {
 
   /** Stops every node gracefully (drain, commit, close), downstream nodes last. */
   async stop(reason = 'requested'): Promise<void> {
+    this.stopping = true;
     for (const r of this.runners) await r.stop(reason).catch((e: unknown) => this.log(`${r.node}: stop failed: ${errorMessage(e)}`));
   }
 
@@ -116,8 +119,9 @@ export class TopologyRunner {
     // Two quiet checks in a row: a record in transit between nodes shows up as lag in one of them.
     while (quietChecks < 2) {
       await new Promise((resolve) => setTimeout(resolve, every));
-      // A failed node rejects `done`; stop checking so nothing keeps the process alive.
-      if (this.runners.some((r) => r.stats().state === 'failed')) return;
+      // A failed node rejects `done`, a stopped run (SIGTERM) resolves it: either way stop checking,
+      // or this loop's timer keeps the process alive (a source stopped early is never "exhausted").
+      if (this.stopping || this.runners.some((r) => r.stats().state === 'failed')) return;
       quietChecks = (await this.isQuiet()) ? quietChecks + 1 : 0;
     }
   }
