@@ -407,6 +407,31 @@ export function describeTransportConformance(name: string, makeTransport: () => 
         for (const m of b.received) expect(b.assigned().has(tpKeyOf(m))).toBe(true);
       });
 
+      it('gives partition i of every topic to the same member of a co-partitioned group, also after a member leaves', async () => {
+        const left = await ctx.topic(4);
+        const right = await ctx.topic(4);
+        const groupId = ctx.groupId();
+        const a = await ctx.member('a', { groupId, copartitioned: true });
+        const b = await ctx.member('b', { groupId, copartitioned: true });
+        await a.subscribe(left, right);
+        // Co-partitioned groups may rebalance eagerly: b's join completes only once a rejoins, and a
+        // member rejoins while it polls, as every node's poll loop does.
+        let joined = false;
+        const joining = b.subscribe(left, right).then(() => void (joined = true));
+        await settle([a], 'b to join while a polls', () => joined);
+        await joining;
+        const numbers = (m: Member, topic: string) => [...m.assigned()].filter((k) => k.startsWith(`${topic}/`)).map((k) => Number(k.slice(topic.length + 1))).sort();
+        const together = (m: Member) => JSON.stringify(numbers(m, left)) === JSON.stringify(numbers(m, right));
+
+        await settle([a, b], 'all 8 partitions owned, split between both members', () => union([a, b]).size === 8 && a.assigned().size > 0 && b.assigned().size > 0);
+        expect(together(a), `a owns ${[...a.assigned()].join(' ')}`).toBe(true);
+        expect(together(b), `b owns ${[...b.assigned()].join(' ')}`).toBe(true);
+
+        await ctx.closeMember(a);
+        await settle([b], 'b to own all 8 partitions', () => b.assigned().size === 8);
+        expect(together(b)).toBe(true);
+      });
+
       it('moves the partitions of a member that closes to the remaining member', async () => {
         const topic = await ctx.topic(4);
         const groupId = ctx.groupId();
