@@ -1,4 +1,6 @@
+import { RetriesExhaustedError } from '../../errors/retries-exhausted-error.js';
 import { TimeoutError } from '../../errors/timeout-error.js';
+import { retry } from '../../retry/retry.js';
 import { VisionFlowError } from '../../errors/vision-flow-error.js';
 import type { TopicDescription, TopicPartitionOffset, TopicSpec, TransportAdmin } from '../transport.js';
 import { describeTopicConfigs } from './describe-topic-configs.js';
@@ -17,6 +19,8 @@ export interface KafkaAdminSettings {
 const isInternalTopic = (name: string): boolean => name.startsWith('__');
 /** Interval while waiting for created/deleted topics to show in metadata; ms. */
 const SETTLE_POLL_MS = 50;
+/** First backoff of a read retried on a retriable broker error; ms. */
+const READ_RETRY_INITIAL_MS = 100;
 
 /**
  * Topic administration over librdkafka's native AdminClient. Creating and deleting wait until the
@@ -96,7 +100,20 @@ export class KafkaAdmin implements TransportAdmin {
     return { name, partitions, compacted: policy.split(',').includes('compact') };
   }
 
+  /**
+   * Just after a topic is created, or while its leader moves (broker restart), a read can fail with
+   * NOT_LEADER_FOR_PARTITION or LEADER_NOT_AVAILABLE although metadata already shows a leader;
+   * librdkafka's admin calls do not retry these, so reads retry retriable errors within the request timeout.
+   */
   async endOffsets(topic: string): Promise<TopicPartitionOffset[]> {
+    return this.retryingRead(() => this.endOffsetsOnce(topic));
+  }
+
+  async committedOffsets(groupId: string, topic: string): Promise<TopicPartitionOffset[]> {
+    return this.retryingRead(() => this.committedOffsetsOnce(groupId, topic));
+  }
+
+  private async endOffsetsOnce(topic: string): Promise<TopicPartitionOffset[]> {
     const partitions = await this.partitionCount(topic);
     if (partitions === undefined) throw unknownTopic(this.s.address, topic);
     const specs = range(partitions).map((partition) => ({ topic, partition, offset: OffsetSpec.LATEST }));
@@ -107,7 +124,7 @@ export class KafkaAdmin implements TransportAdmin {
     return result.map(({ partition, offset }) => ({ topic, partition, offset })).sort((a, b) => a.partition - b.partition);
   }
 
-  async committedOffsets(groupId: string, topic: string): Promise<TopicPartitionOffset[]> {
+  private async committedOffsetsOnce(groupId: string, topic: string): Promise<TopicPartitionOffset[]> {
     const partitions = await this.partitionCount(topic);
     if (partitions === undefined) return [];
     const result = await this.call<Array<{ groupId: string; error?: LibrdKafkaError; partitions: Array<{ topic: string; partition: number; offset: number }> }>>(
@@ -165,6 +182,17 @@ export class KafkaAdmin implements TransportAdmin {
     if (!d || (d.error && d.error.code === 3)) return undefined; // 3: UNKNOWN_TOPIC_OR_PARTITION
     if (d.error && d.error.code !== 0) throw mapKafkaError(d.error, { address: this.s.address, operation: 'describeTopic', topic });
     return d;
+  }
+
+  /** Retries `read` on retriable errors until the request timeout; then throws the last error itself. */
+  private async retryingRead<T>(read: () => Promise<T>): Promise<T> {
+    try {
+      return await retry({ maxAttempts: Number.MAX_SAFE_INTEGER, initialDelayMs: READ_RETRY_INITIAL_MS, maxDelayMs: 1_000, maxElapsedMs: this.s.requestTimeoutMs })(
+        () => read(),
+      );
+    } catch (e) {
+      throw e instanceof RetriesExhaustedError ? e.cause : e;
+    }
   }
 
   /** Polls `done` until it holds, within the request timeout. */
