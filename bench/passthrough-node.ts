@@ -9,7 +9,7 @@ import { map } from 'rxjs';
 import {
   AvroSerde, ConfluentSchemaRegistry, KafkaTransport, NamespacedSchemaRegistry, NamespacedTransport, TopologyRunner, avro, topic, topology, type Infer, type Rec,
 } from '@vision-flow/core';
-import { fillTopic, rawPassthrough, type PassthroughResult } from './raw-passthrough.js';
+import { cpuPerRecord, cpuSecondsSince, fillTopic, printThreadCpu, rawPassthrough, threadCpu, type PassthroughResult } from './raw-passthrough.js';
 
 const PARTITIONS = 6;
 
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   const registryUrl = arg('registry') ?? process.env['VF_REGISTRY'] ?? 'http://127.0.0.1:8081/apis/ccompat/v7';
   const messages = Number(arg('messages') ?? 1_000_000);
   const ns = `bench-${randomUUID().slice(0, 8)}`;
-  const transport = new NamespacedTransport(await KafkaTransport.connect({ brokers, clientId: 'bench-passthrough' }), ns);
+  const transport = new NamespacedTransport(await KafkaTransport.connect({ brokers, clientId: 'bench-passthrough', ...(arg('linger') ? { librdkafka: { 'linger.ms': Number(arg('linger')) } } : {}) }), ns);
   const registry = new NamespacedSchemaRegistry(await ConfluentSchemaRegistry.connect({ url: registryUrl }), ns);
   const rawOut = 'bench.raw-out';
   await transport.admin().createTopics([input, output, { name: rawOut, partitions: PARTITIONS }].map((t) => ({ name: t.name, partitions: t.partitions })));
@@ -49,11 +49,16 @@ async function main(): Promise<void> {
   console.log(`brokers ${brokers}, registry ${registryUrl}, ${messages.toLocaleString('en')} records of ${value.length} B Avro in ${PARTITIONS} partitions (namespace ${ns})`);
   print(await fillTopic(brokers, transport.outer(input.name), messages, value, (i) => keySerde.encode(`key-${i}`)));
 
+  const threads = process.argv.includes('--threads');
+  let before = threadCpu();
   const raw = await rawPassthrough({ brokers, inputTopic: transport.outer(input.name), outputTopic: transport.outer(rawOut), messages });
   print(raw);
+  if (threads) printThreadCpu('raw loop', before, threadCpu());
+  before = threadCpu();
 
   const runner = new TopologyRunner(passThrough, { transport, registry });
   const started = performance.now();
+  const cpu = process.cpuUsage();
   await runner.start();
   let last = 0;
   for (;;) {
@@ -68,8 +73,10 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 200));
   }
   const seconds = (performance.now() - started) / 1000;
+  const cpuSeconds = cpuSecondsSince(cpu);
+  if (threads) printThreadCpu('vision-flow node', before, threadCpu());
   await runner.stop('bench done');
-  const node: PassthroughResult = { api: 'vision-flow node (decode → map → encode, Avro)', messages, seconds, messagesPerSecond: messages / seconds };
+  const node: PassthroughResult = { api: 'vision-flow node (decode → map → encode, Avro)', messages, seconds, messagesPerSecond: messages / seconds, cpuSeconds };
   print(node, raw);
   console.log(`ratio vision-flow / raw librdkafka: ${(node.messagesPerSecond / raw.messagesPerSecond).toFixed(2)} (target ≥ 0.80)`);
   await transport.admin().deleteTopics([input.name, output.name, rawOut]);
@@ -78,7 +85,7 @@ async function main(): Promise<void> {
 
 function print(r: PassthroughResult, baseline?: PassthroughResult): void {
   const ratio = baseline ? `  ${(r.messagesPerSecond / baseline.messagesPerSecond).toFixed(2)}× raw` : '';
-  console.log(`${r.api.padEnd(52)} ${Math.round(r.messagesPerSecond).toLocaleString('en').padStart(9)} msg/s  (${r.messages.toLocaleString('en')} in ${r.seconds.toFixed(2)} s)${ratio}`);
+  console.log(`${r.api.padEnd(52)} ${Math.round(r.messagesPerSecond).toLocaleString('en').padStart(9)} msg/s  (${r.messages.toLocaleString('en')} in ${r.seconds.toFixed(2)} s${cpuPerRecord(r)})${ratio}`);
 }
 
 main().then(

@@ -13,6 +13,7 @@
 // Settings are the transport's own (kafka-config.ts: idempotent acks=all producer, linger 5 ms,
 // cooperative consumer with bounded prefetch), so only the API on top differs.
 import { randomUUID } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import rdkafka, { type LibrdKafkaError, type Message } from '@confluentinc/kafka-javascript';
 import { consumerConfig, producerConfig, type KafkaTransportOptions } from '../packages/core/src/transport/kafka/kafka-config.js';
@@ -35,6 +36,37 @@ export interface PassthroughResult {
   readonly messages: number;
   readonly seconds: number;
   readonly messagesPerSecond: number;
+  /** CPU time this process used (all its threads: JS and librdkafka's), in seconds; for the cost per record. */
+  readonly cpuSeconds?: number;
+}
+
+/** CPU seconds per thread name (Linux /proc), summed over threads of the same name; for `--threads`. */
+export function threadCpu(): Map<string, number> {
+  const out = new Map<string, number>();
+  const tick = 100; // USER_HZ on Linux
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const name = Number(tid) === process.pid ? 'main (JS)' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/\d+$/, '');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(name, (out.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / tick);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
+}
+
+/** Prints, per thread name, the CPU seconds used between two `threadCpu()` snapshots. */
+export function printThreadCpu(label: string, before: Map<string, number>, after: Map<string, number>): void {
+  const rows = [...after].map(([name, s]) => [name, s - (before.get(name) ?? 0)] as const).filter(([, s]) => s > 0.05).sort((a, b) => b[1] - a[1]);
+  console.log(`  CPU by thread, ${label}: ${rows.map(([n, s]) => `${n} ${s.toFixed(2)} s`).join(', ')}`);
+}
+
+/** CPU seconds (user + system, every thread) this process has used since `since`. */
+export function cpuSecondsSince(since: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(since);
+  return (d.user + d.system) / 1e6;
 }
 
 const { KafkaJS } = rdkafka; // CommonJS package: named exports only through its default export
@@ -67,10 +99,14 @@ export async function rawPassthrough(opts: PassthroughOptions): Promise<Passthro
   consumer.subscribe([opts.inputTopic]);
   let moved = 0;
   let started = 0;
+  let cpu = process.cpuUsage();
   while (moved < opts.messages) {
     const msgs = await new Promise<Message[]>((resolve, reject) => consumer.consume(batchSize, (e, m) => (e ? reject(e) : resolve(m))));
     if (msgs.length === 0) continue;
-    started ||= performance.now();
+    if (!started) {
+      started = performance.now();
+      cpu = process.cpuUsage();
+    }
     await new Promise<void>((resolve, reject) => {
       const batch: Batch = { left: msgs.length, done: () => (batch.failed ? reject(batch.failed) : resolve()) };
       for (const m of msgs) produceWithRetry(producer, opts.outputTopic, m.value, m.key ?? null, m.timestamp ?? null, batch);
@@ -81,8 +117,9 @@ export async function rawPassthrough(opts: PassthroughOptions): Promise<Passthro
     moved += msgs.length;
   }
   const seconds = (performance.now() - started) / 1000;
+  const cpuSeconds = cpuSecondsSince(cpu);
   await Promise.all([disconnect(consumer), disconnect(producer)]);
-  return { api: 'native', messages: moved, seconds, messagesPerSecond: moved / seconds };
+  return { api: 'native', messages: moved, seconds, messagesPerSecond: moved / seconds, cpuSeconds };
 }
 
 /** The same loop on the KafkaJS-compatible API: eachBatch → send() → commitOffsets(). */
@@ -132,10 +169,14 @@ export async function transportPassthrough(opts: PassthroughOptions): Promise<Pa
   await consumer.subscribe([opts.inputTopic]);
   let moved = 0;
   let started = 0;
+  let cpu = process.cpuUsage();
   while (moved < opts.messages) {
     const msgs = await consumer.poll(opts.batch ?? 1000, 100);
     if (msgs.length === 0) continue;
-    started ||= performance.now();
+    if (!started) {
+      started = performance.now();
+      cpu = process.cpuUsage();
+    }
     await Promise.all(msgs.map((m) => producer.send({ topic: opts.outputTopic, key: m.key, value: m.value, timestamp: m.timestamp })));
     const next = new Map<number, number>();
     for (const m of msgs) next.set(m.partition, m.offset + 1);
@@ -143,8 +184,9 @@ export async function transportPassthrough(opts: PassthroughOptions): Promise<Pa
     moved += msgs.length;
   }
   const seconds = (performance.now() - started) / 1000;
+  const cpuSeconds = cpuSecondsSince(cpu);
   await transport.close();
-  return { api: 'vision-flow KafkaTransport', messages: moved, seconds, messagesPerSecond: moved / seconds };
+  return { api: 'vision-flow KafkaTransport', messages: moved, seconds, messagesPerSecond: moved / seconds, cpuSeconds };
 }
 
 /** Fills `topic` with `messages` records of `value` (or that many filler bytes) and distinct keys. */
@@ -247,7 +289,12 @@ function median(rs: readonly PassthroughResult[]): PassthroughResult {
 
 function print(r: PassthroughResult, baseline?: PassthroughResult): void {
   const ratio = baseline && baseline !== r ? `  ${(r.messagesPerSecond / baseline.messagesPerSecond).toFixed(2)}× ${baseline.api}` : '';
-  console.log(`${r.api.padEnd(52)} ${Math.round(r.messagesPerSecond).toLocaleString('en').padStart(9)} msg/s  (${r.messages.toLocaleString('en')} in ${r.seconds.toFixed(2)} s)${ratio}`);
+  console.log(`${r.api.padEnd(52)} ${Math.round(r.messagesPerSecond).toLocaleString('en').padStart(9)} msg/s  (${r.messages.toLocaleString('en')} in ${r.seconds.toFixed(2)} s${cpuPerRecord(r)})${ratio}`);
+}
+
+/** `, N µs CPU/record in this process` when the result measured its CPU. */
+export function cpuPerRecord(r: PassthroughResult): string {
+  return r.cpuSeconds === undefined ? '' : `, ${((r.cpuSeconds * 1e6) / r.messages).toFixed(1)} µs CPU/record in this process`;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -199,6 +199,37 @@ export function describeTransportConformance(name: string, makeTransport: () => 
         }
       });
 
+      it('answers produce() through its callback exactly once, never inside the call, in produce order per partition', async () => {
+        const topic = await ctx.topic(2);
+        const producer = await ctx.producer();
+        const answers: Array<{ i: number; error: Error | undefined; partition?: number; offset?: number }> = [];
+        let inside = false;
+        let answeredInside = 0;
+        const all = new Promise<void>((resolve) => {
+          for (let i = 0; i < 200; i++) {
+            inside = true;
+            producer.produce({ topic, partition: i % 2, key: value(`k${i}`), value: value(String(i)) }, (error, report) => {
+              if (inside) answeredInside++;
+              answers.push({ i, error, partition: report?.partition, offset: report?.offset });
+              if (answers.length === 200) resolve();
+            });
+            inside = false;
+          }
+        });
+        await all;
+
+        expect(answeredInside, 'callbacks run inside produce()').toBe(0);
+        expect(answers.filter((a) => a.error)).toEqual([]);
+        expect(new Set(answers.map((a) => a.i)).size).toBe(200);
+        for (const partition of [0, 1]) {
+          const mine = answers.filter((a) => a.partition === partition).sort((a, b) => a.i - b.i);
+          expect(mine.map((a) => a.offset)).toEqual(range(0, 100));
+        }
+        // A failure comes through the callback too, not as a throw.
+        const failed = await new Promise<Error | undefined>((resolve) => producer.produce({ topic: `t-missing-${Date.now()}`, key: null, value: value('v') }, (e) => resolve(e)));
+        expect(failed && isVisionFlowError(failed) ? failed.code : failed).toBe('UNKNOWN_TOPIC');
+      });
+
       it('gives consecutive offsets from 0 per partition, as reported by send and seen by the consumer', async () => {
         const topic = await ctx.topic(3);
         const producer = await ctx.producer();

@@ -96,14 +96,16 @@ class CrashableTransport implements Transport {
   async producer(): Promise<TransportProducer> {
     const p = await this.inner.producer();
     const died = () => Promise.reject(new Error('process killed'));
+    const send = (msg: OutgoingMessage): Promise<DeliveryReport> => {
+      if (this.dead) return died();
+      if (this.holdChangelog && msg.topic.endsWith('.changelog')) {
+        return new Promise<DeliveryReport>((resolve, reject) => this.held.push(() => (this.dead ? reject(new Error('process killed')) : p.send(msg).then(resolve, reject))));
+      }
+      return p.send(msg);
+    };
     return {
-      send: (msg: OutgoingMessage): Promise<DeliveryReport> => {
-        if (this.dead) return died();
-        if (this.holdChangelog && msg.topic.endsWith('.changelog')) {
-          return new Promise<DeliveryReport>((resolve, reject) => this.held.push(() => (this.dead ? reject(new Error('process killed')) : p.send(msg).then(resolve, reject))));
-        }
-        return p.send(msg);
-      },
+      send,
+      produce: (msg, onDelivery) => void send(msg).then((r) => onDelivery(undefined, r), (e: Error) => onDelivery(e, undefined)),
       flush: (ms) => p.flush(ms),
       close: () => p.close(),
     };

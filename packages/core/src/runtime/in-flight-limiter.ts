@@ -39,9 +39,11 @@ export class InFlightLimiter {
     const n = (this.perKey.get(partitionKey) ?? 1) - 1;
     if (n === 0) this.perKey.delete(partitionKey);
     else this.perKey.set(partitionKey, n);
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) w();
+    if (this.waiters.length > 0) {
+      const waiters = this.waiters;
+      this.waiters = [];
+      for (const w of waiters) w();
+    }
     return n === this.perPartitionLimit - 1;
   }
 

@@ -5,7 +5,7 @@ import { changelogTopicName } from '../dsl/describe.js';
 import { topic as declareTopic } from '../dsl/topic.js';
 import { errorCode, errorMessage, isVisionFlowError, VisionFlowError } from '../errors/vision-flow-error.js';
 import type { InstrumentationEmitter } from '../instrumentation/emitter.js';
-import { HeaderNames, type Headers } from '../records/headers.js';
+import { HeaderNames } from '../records/headers.js';
 import { StreamRecord, isStreamRecord } from '../records/record.js';
 import { retry, type RetryOptions } from '../retry/retry.js';
 import { failureAction } from './failure-policy.js';
@@ -16,6 +16,7 @@ import { TopicSerde } from '../serde/topic-serde.js';
 import type { StoreBuilder } from '../state/state-store.js';
 import type {
   IncomingMessage,
+  OutgoingMessage,
   TopicPartition,
   TopicPartitionOffset,
   TopicSpec,
@@ -70,6 +71,17 @@ interface Cause {
   readonly origin: string | undefined;
   readonly traceId: string | undefined;
 }
+
+/** A record whose first attempt (on the hot path) failed; the retry policy takes it from there. */
+interface FirstAttempt {
+  readonly rec: StreamRecord<unknown, unknown>;
+  readonly cause: Cause;
+  readonly started: number;
+  readonly error: unknown;
+}
+
+/** Called once when a record's work is over: with its first error, or with nothing. */
+type Done = (error?: unknown) => void;
 
 const tpKey = (topic: string, partition: number) => `${topic}:${partition}`;
 
@@ -320,38 +332,68 @@ export class NodeRunner implements TaskHost {
     }
     const task = this.taskFor(m.partition);
     const lane = { key: m.key ? m.key.toString('latin1') : `#${m.offset}`, partition: key };
-    void this.dispatcher
-      .dispatch(lane, () => this.processMessage(m, task))
-      .catch((e: unknown) => this.fail(e))
-      .finally(() => {
-        // A partition revoked meanwhile lost its tracker: this completion must not move any commit.
-        this.trackers.get(key) === tracker && tracker.complete(m.offset);
-        if (this.limiter.release(key) && this.paused.delete(key)) this.consumer?.resume([{ topic: m.topic, partition: m.partition }]);
-      });
+    const finished = () => {
+      // A partition revoked meanwhile lost its tracker: this completion must not move any commit.
+      if (this.trackers.get(key) === tracker) tracker.complete(m.offset);
+      if (this.limiter.release(key) && this.paused.delete(key)) this.consumer?.resume([{ topic: m.topic, partition: m.partition }]);
+    };
+    this.dispatcher.dispatch(lane, (next) =>
+      this.processMessage(m, task, () => {
+        finished();
+        next();
+      }),
+    );
   }
 
-  private async processMessage(m: IncomingMessage, task: Task): Promise<void> {
-    const started = Date.now();
-    const serde = this.inputSerdes.get(m.topic)!;
-    const failed: FailedInput = { topic: m.topic, partition: m.partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers, keyText: null };
-    let rec: StreamRecord<unknown, unknown>;
+  /**
+   * Runs one consumed record and calls `done` once its outputs (or its dead letter) are
+   * acknowledged. The hot path: when the writer schemas are known and the task is ready, the first
+   * attempt runs without a promise; a failed attempt, a schema to fetch or a bad record takes
+   * the general path below.
+   */
+  private processMessage(m: IncomingMessage, task: Task, done: () => void): void {
+    const general = (first?: FirstAttempt) => void this.processMessageAsync(m, task, first).catch((e: unknown) => this.fail(e)).finally(done);
+    let rec: StreamRecord<unknown, unknown> | undefined;
     try {
-      rec = await serde.fromInput(m);
-    } catch (e) {
-      if (isVisionFlowError(e) && e.retriable) throw e; // registry unreachable: not the record's fault
-      await this.deadLetter(e, 'deserialize', failed);
-      return;
+      rec = task.isReady ? this.inputSerdes.get(m.topic)!.fromInputIfKnown(m) : undefined;
+    } catch {
+      rec = undefined; // a bad record: the general path dead-letters it
     }
+    if (!rec) return general();
+    const started = Date.now();
     const keyText = keyToText(rec.key);
     const cause: Cause = { origin: `${m.topic}/${m.partition}/${m.offset}`, traceId: m.headers[HeaderNames.traceId] ?? keyText };
-    await task.ready;
-    const outcome = await this.runRecord(rec, task, cause);
-    if (outcome.ok) {
-      this.counts.processed++;
-      this.emitter.emit('node.record_processed', { node: this.node, topic: m.topic, partition: m.partition, offset: m.offset, key: keyText, durationMs: Date.now() - started });
-    } else {
-      await this.deadLetter(outcome.error, outcome.operator, { ...failed, keyText: keyText ?? null }, outcome.attempts);
+    this.continueAt(rec, 0, task, cause, (error) => {
+      if (error !== undefined) return general({ rec, cause, started, error });
+      this.recordProcessed(m, keyText, started);
+      done();
+    });
+  }
+
+  private recordProcessed(m: IncomingMessage, keyText: string | undefined, started: number): void {
+    this.counts.processed++;
+    this.emitter.emit('node.record_processed', { node: this.node, topic: m.topic, partition: m.partition, offset: m.offset, key: keyText, durationMs: Date.now() - started });
+  }
+
+  /** The general path: decodes (fetching schemas), dead-letters what cannot be read, retries under the policy. */
+  private async processMessageAsync(m: IncomingMessage, task: Task, first?: FirstAttempt): Promise<void> {
+    const failed: FailedInput = { topic: m.topic, partition: m.partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers, keyText: null };
+    let { rec, cause, started } = first ?? { rec: undefined, cause: undefined, started: Date.now() };
+    if (!rec || !cause) {
+      try {
+        rec = await this.inputSerdes.get(m.topic)!.fromInput(m);
+      } catch (e) {
+        if (isVisionFlowError(e) && e.retriable) throw e; // registry unreachable: not the record's fault
+        await this.deadLetter(e, 'deserialize', failed);
+        return;
+      }
+      cause = { origin: `${m.topic}/${m.partition}/${m.offset}`, traceId: m.headers[HeaderNames.traceId] ?? keyToText(rec.key) };
+      await task.ready;
     }
+    const keyText = keyToText(rec.key);
+    const outcome = await this.runRecord(rec, task, cause, first?.error);
+    if (outcome.ok) this.recordProcessed(m, keyText, started);
+    else await this.deadLetter(outcome.error, outcome.operator, { ...failed, keyText: keyText ?? null }, outcome.attempts);
   }
 
   private async sourceLoop(): Promise<void> {
@@ -369,10 +411,14 @@ export class NodeRunner implements TaskHost {
       records++;
       this.limiter.acquire('source');
       const lane = { key: keyToText(envelope.record.key) ?? `#${records}`, partition: 'source' };
-      void this.dispatcher
-        .dispatch(lane, () => this.processSourceRecord(envelope, task))
-        .catch((e: unknown) => this.fail(e))
-        .finally(() => this.limiter.release('source'));
+      this.dispatcher.dispatch(lane, (next) =>
+        void this.processSourceRecord(envelope, task)
+          .catch((e: unknown) => this.fail(e))
+          .finally(() => {
+            this.limiter.release('source');
+            next();
+          }),
+      );
     }
     if (this.exhausted && this.state === 'running') {
       await this.limiter.whenDrained();
@@ -407,13 +453,15 @@ export class NodeRunner implements TaskHost {
    * retried, errors that say the node cannot work are thrown (the node fails), anything else is
    * returned for the dead-letter topic.
    */
-  private async runRecord(rec: StreamRecord<unknown, unknown>, task: Task, cause: Cause): Promise<{ ok: true } | { ok: false; error: unknown; operator: string; attempts: number }> {
+  private async runRecord(rec: StreamRecord<unknown, unknown>, task: Task, cause: Cause, firstError?: unknown): Promise<{ ok: true } | { ok: false; error: unknown; operator: string; attempts: number }> {
     let attempts = 0;
     let last: unknown;
     try {
       await retry(this.recordRetry, ({ attempt, error }) => this.log(`${this.node}: record ${keyToText(rec.key) ?? ''} failed (attempt ${attempt}), retrying: ${errorMessage(error)}`))(async (bail) => {
         attempts++;
         try {
+          // The hot path already made the first attempt; its error counts as attempt 1.
+          if (attempts === 1 && firstError !== undefined) throw firstError;
           await this.runFrom(rec, 0, task, cause);
         } catch (e) {
           last = e;
@@ -431,37 +479,65 @@ export class NodeRunner implements TaskHost {
 
   /** TaskHost: continues a record at stage `from`; resolves once all it caused is durable. */
   runFrom(rec: unknown, from: number, task: Task, cause?: Cause): Promise<void> {
+    return new Promise((resolve, reject) => this.continueAt(rec, from, task, cause, (e) => (e === undefined ? resolve() : reject(e))));
+  }
+
+  /**
+   * Runs `rec` from stage `from` to the output topic and calls `done` once everything it caused
+   * is acknowledged, or with the stage's error (else the first output's) once every output has
+   * settled. Callbacks rather than promises: a record through synchronous operators costs no
+   * promise at all, which is most of a pass-through node's work.
+   */
+  private continueAt(rec: unknown, from: number, task: Task, cause: Cause | undefined, done: Done): void {
     const stage = this.stages[from];
-    if (!stage) return this.output(rec, cause);
-    if (stage.kind === 'processor') return task.process(from, rec);
-    const outputs: Promise<void>[] = [];
-    return runOperatorStage(stage, rec, (out) => {
-      const p = this.runFrom(out, from + 1, task, cause);
-      p.catch(() => undefined);
-      outputs.push(p);
-    }).then(
-      () => settleAll(outputs),
-      async (e: unknown) => {
-        await settleAll(outputs).catch(() => undefined);
-        throw e;
+    if (!stage) return this.output(rec, cause, done);
+    if (stage.kind === 'processor') {
+      task.process(from, rec).then(() => done(), (e: unknown) => done(e ?? new Error('a processor failed with undefined')));
+      return;
+    }
+    let open = 1; // the stage itself, plus one per output still being written
+    let stageError: unknown;
+    let outputError: unknown;
+    const settle = () => {
+      if (--open === 0) done(stageError ?? outputError);
+    };
+    runOperatorStage(
+      stage,
+      rec,
+      (out) => {
+        open++;
+        this.continueAt(out, from + 1, task, cause, (e) => {
+          if (e !== undefined) outputError ??= e;
+          settle();
+        });
+      },
+      (e) => {
+        stageError = e;
+        settle();
       },
     );
   }
 
-  private async output(rec: unknown, cause: Cause | undefined): Promise<void> {
-    if (!this.outputSerde) return; // a sink node: the operators delivered it
-    if (!(isStreamRecord(rec))) {
-      throw new VisionFlowError(`node "${this.node}" emitted ${describeValue(rec)} instead of a record; map to records with r.withValue(...)`, { code: 'NOT_A_RECORD', retriable: false });
+  private output(rec: unknown, cause: Cause | undefined, done: Done): void {
+    if (!this.outputSerde) return done(); // a sink node: the operators delivered it
+    let message: OutgoingMessage;
+    try {
+      if (!isStreamRecord(rec)) {
+        throw new VisionFlowError(`node "${this.node}" emitted ${describeValue(rec)} instead of a record; map to records with r.withValue(...)`, { code: 'NOT_A_RECORD', retriable: false });
+      }
+      const headers: Record<string, string> = { ...rec.headers };
+      if (cause?.origin) headers[HeaderNames.origin] = cause.origin;
+      if (cause?.traceId) headers[HeaderNames.traceId] = cause.traceId;
+      message = this.outputSerde.toMessage(rec.withHeaders(headers));
+    } catch (e) {
+      return done(e);
     }
-    const headers: Headers = {
-      ...rec.headers,
-      ...(cause?.origin ? { [HeaderNames.origin]: cause.origin } : {}),
-      ...(cause?.traceId ? { [HeaderNames.traceId]: cause.traceId } : {}),
-    };
-    const message = this.outputSerde.toMessage(rec.withHeaders(headers));
-    const report = await this.producer!.send(message);
-    this.counts.produced++;
-    this.emitter.emit('node.output_produced', { node: this.node, topic: report.topic, partition: report.partition, offset: report.offset, key: keyToText(rec.key) });
+    this.producer!.produce(message, (e, report) => {
+      if (e) return done(e);
+      this.counts.produced++;
+      this.emitter.emit('node.output_produced', { node: this.node, topic: report!.topic, partition: report!.partition, offset: report!.offset, key: keyToText((rec as StreamRecord<unknown, unknown>).key) });
+      done();
+    });
   }
 
   private async deadLetter(error: unknown, operator: string, input: FailedInput, attempts = 1): Promise<void> {

@@ -1,27 +1,55 @@
 import type { Ordering } from '../dsl/node-options.js';
 
+/** A record's work; it calls `done` once, when the next job of its lane may start. */
+export type Job = (done: () => void) => void;
+
+const noop = () => undefined;
+
 /**
  * Runs record jobs with the node's ordering: jobs sharing a lane (a key, or a partition) run one
- * after another; different lanes run in parallel. Unordered jobs start at once.
+ * after another; different lanes run in parallel. Unordered jobs start at once. Callbacks, not
+ * promises: this is on every record's path.
  */
 export class OrderedDispatcher {
-  private readonly tails = new Map<string, Promise<void>>();
+  /** Busy lanes and the jobs waiting in each. */
+  private readonly queues = new Map<string, Job[]>();
 
   constructor(private readonly ordering: Ordering) {}
 
-  dispatch(lanes: { key: string; partition: string }, job: () => Promise<void>): Promise<void> {
-    if (this.ordering === 'unordered') return job();
+  dispatch(lanes: { key: string; partition: string }, job: Job): void {
+    if (this.ordering === 'unordered') return job(noop);
     const lane = this.ordering === 'key' ? `k:${lanes.partition}:${lanes.key}` : `p:${lanes.partition}`;
-    const previous = this.tails.get(lane);
-    const run = previous ? previous.then(job, job) : job();
-    const tail = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.tails.set(lane, tail);
-    void tail.then(() => {
-      if (this.tails.get(lane) === tail) this.tails.delete(lane);
-    });
-    return run;
+    const queue = this.queues.get(lane);
+    if (queue) {
+      queue.push(job);
+      return;
+    }
+    this.queues.set(lane, []);
+    this.run(lane, job);
+  }
+
+  /** Runs a lane's jobs; a loop rather than recursion, so a long run of jobs that finish at once cannot overflow the stack. */
+  private run(lane: string, first: Job): void {
+    let job: Job | undefined = first;
+    while (job) {
+      let inside = true;
+      let finishedInside = false;
+      job(() => {
+        if (inside) finishedInside = true;
+        else {
+          const next = this.takeNext(lane);
+          if (next) this.run(lane, next);
+        }
+      });
+      inside = false;
+      job = finishedInside ? this.takeNext(lane) : undefined;
+    }
+  }
+
+  private takeNext(lane: string): Job | undefined {
+    const queue = this.queues.get(lane);
+    const next = queue?.shift();
+    if (!next) this.queues.delete(lane);
+    return next;
   }
 }

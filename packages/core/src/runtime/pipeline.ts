@@ -61,13 +61,21 @@ export function compileStages(operators: readonly OperatorFunction<never, unknow
   return stages;
 }
 
-/** Runs one record through an operator stage; calls `emit` for each output, resolves on completion. */
-export function runOperatorStage(stage: OperatorStage, rec: unknown, emit: (out: unknown) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    try {
-      stage.apply(of(rec)).subscribe({ next: emit, error: reject, complete: resolve });
-    } catch (e) {
-      reject(tagFailedOperator(e, stage.names[0] ?? 'pipe'));
-    }
-  });
+/**
+ * Runs one record through an operator stage as its own little stream: calls `emit` for each
+ * output and `done` once, when the stream completes or fails. Synchronous operators (map, filter)
+ * finish inside the call, without a promise.
+ */
+export function runOperatorStage(stage: OperatorStage, rec: unknown, emit: (out: unknown) => void, done: (error?: unknown) => void): void {
+  let finished = false;
+  const finish = (error?: unknown) => {
+    if (finished) return;
+    finished = true;
+    done(error);
+  };
+  try {
+    stage.apply(of(rec)).subscribe({ next: emit, error: (e: unknown) => finish(e ?? new Error('an operator failed with undefined')), complete: () => finish() });
+  } catch (e) {
+    finish(tagFailedOperator(e, stage.names[0] ?? 'pipe'));
+  }
 }

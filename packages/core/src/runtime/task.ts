@@ -38,6 +38,8 @@ export class Task {
   private scope: Scope | undefined;
   private readonly background = new Set<Promise<void>>();
   readonly ready: Promise<void>;
+  /** True once `ready` has resolved: the hot path then goes on without awaiting it. */
+  isReady = false;
 
   constructor(
     private readonly host: TaskHost,
@@ -45,7 +47,7 @@ export class Task {
     private readonly stages: readonly Stage[],
   ) {
     this.ready = this.init();
-    this.ready.catch(() => undefined);
+    this.ready.then(() => (this.isReady = true), () => undefined);
   }
 
   get hasState(): boolean {

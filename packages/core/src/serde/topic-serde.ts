@@ -1,7 +1,7 @@
 import type { Topic } from '../dsl/topic.js';
 import { StreamRecord } from '../records/record.js';
 import type { IncomingMessage, OutgoingMessage } from '../transport/transport.js';
-import { AvroSerde } from './avro/avro-serde.js';
+import { AvroSerde, UNKNOWN_WRITER } from './avro/avro-serde.js';
 import type { SchemaRegistry } from './avro/schema-registry.js';
 import { SerdeError } from './serde-error.js';
 
@@ -42,18 +42,39 @@ export class TopicSerde<K, V> {
    * null its types say cannot occur. (Changelog restores read tombstones through fromMessage.)
    */
   async fromInput(msg: IncomingMessage): Promise<StreamRecord<K, V>> {
+    this.checkNulls(msg);
+    return this.fromMessage(msg);
+  }
+
+  /**
+   * `fromInput` without waiting, when both writer schemas are known already (every record after
+   * the first of a schema); undefined when one must be fetched first. Throws as `fromInput`.
+   */
+  fromInputIfKnown(msg: IncomingMessage): StreamRecord<K, V> | undefined {
+    this.checkNulls(msg);
+    const key = msg.key === null ? (null as K) : this.key.decodeIfKnown(msg.key);
+    if (key === UNKNOWN_WRITER) return undefined;
+    const value = msg.value === null ? (null as V) : this.value.decodeIfKnown(msg.value);
+    if (value === UNKNOWN_WRITER) return undefined;
+    return this.record(msg, key, value);
+  }
+
+  private checkNulls(msg: IncomingMessage): void {
     if (msg.key === null && !this.key.acceptsNull) {
       throw new SerdeError('NULL_KEY', `record on ${this.key.subject} has a null key, which its schema does not admit; produce every record of ${this.topic.name} with a key`, { subject: this.key.subject });
     }
     if (msg.value === null && !this.value.acceptsNull) {
       throw new SerdeError('NULL_VALUE', `record on ${this.value.subject} has a null value (a tombstone), which its schema does not admit; ${this.topic.name} takes records, not deletes`, { subject: this.value.subject });
     }
-    return this.fromMessage(msg);
   }
 
   async fromMessage(msg: IncomingMessage): Promise<StreamRecord<K, V>> {
     const key = msg.key === null ? (null as K) : await this.key.decode(msg.key);
     const value = msg.value === null ? (null as V) : await this.value.decode(msg.value);
+    return this.record(msg, key, value);
+  }
+
+  private record(msg: IncomingMessage, key: K, value: V): StreamRecord<K, V> {
     return new StreamRecord({ key, value, timestamp: msg.timestamp, headers: msg.headers, source: { topic: msg.topic, partition: msg.partition, offset: msg.offset } });
   }
 }

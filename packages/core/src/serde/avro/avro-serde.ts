@@ -7,6 +7,9 @@ import { toAvroJson, type AvroSchema, type AvroJson } from './schema.js';
 const MAGIC = 0;
 const HEADER_BYTES = 5;
 
+/** `decodeIfKnown`'s answer when the writer schema has not been fetched yet. */
+export const UNKNOWN_WRITER: unique symbol = Symbol('unknown writer schema');
+
 /**
  * Avro in the Confluent wire format: a zero magic byte, the writer schema's 4-byte registry id,
  * then the Avro binary body. Decoding resolves the writer schema (fetched by id, cached) into
@@ -17,6 +20,8 @@ export class AvroSerde<T> {
   private readonly type: avsc.Type;
   private schemaId: number | undefined;
   private readonly resolvers = new Map<number, Promise<avsc.Resolver | undefined>>();
+  /** The resolvers built so far, for `decodeIfKnown`; undefined: the writer schema is this one. */
+  private readonly builtResolvers = new Map<number, avsc.Resolver | undefined>();
 
   constructor(
     private readonly registry: SchemaRegistry,
@@ -31,6 +36,7 @@ export class AvroSerde<T> {
   async register(): Promise<number> {
     this.schemaId = await this.registry.register(this.subject, this.json);
     this.resolvers.set(this.schemaId, Promise.resolve(undefined));
+    this.builtResolvers.set(this.schemaId, undefined);
     return this.schemaId;
   }
 
@@ -59,11 +65,29 @@ export class AvroSerde<T> {
   }
 
   async decode(bytes: Buffer): Promise<T> {
+    const id = this.writerId(bytes);
+    return this.decodeWith(bytes, id, await this.resolverFor(id));
+  }
+
+  /**
+   * Decodes at once when the writer schema is already known (the hot path: one lookup per schema
+   * id, then every record); returns `UNKNOWN_WRITER` when it must first be fetched (use `decode`).
+   * Throws the same SerdeErrors as `decode`.
+   */
+  decodeIfKnown(bytes: Buffer): T | typeof UNKNOWN_WRITER {
+    const id = this.writerId(bytes);
+    if (!this.builtResolvers.has(id)) return UNKNOWN_WRITER;
+    return this.decodeWith(bytes, id, this.builtResolvers.get(id));
+  }
+
+  private writerId(bytes: Buffer): number {
     if (bytes.length < HEADER_BYTES || bytes.readUInt8(0) !== MAGIC) {
       throw new SerdeError('NOT_CONFLUENT_AVRO', `${bytes.length} bytes on ${this.subject} are not Confluent Avro (they must start with a zero magic byte and a 4-byte schema id); was this written by a producer without the registry serializer?`, { subject: this.subject });
     }
-    const id = bytes.readUInt32BE(1);
-    const resolver = await this.resolverFor(id);
+    return bytes.readUInt32BE(1);
+  }
+
+  private decodeWith(bytes: Buffer, id: number, resolver: avsc.Resolver | undefined): T {
     try {
       return this.type.fromBuffer(bytes.subarray(HEADER_BYTES), resolver, false) as T;
     } catch (e) {
@@ -90,9 +114,14 @@ export class AvroSerde<T> {
       if (isVisionFlowError(e) && e.retriable) throw e;
       throw new SerdeError('UNKNOWN_SCHEMA_ID', `record on ${this.subject} names writer schema id ${id}, which registry ${this.registry.address} does not know`, { subject: this.subject, schemaId: id }, e);
     }
-    if (JSON.stringify(writer) === JSON.stringify(this.json)) return undefined;
+    if (JSON.stringify(writer) === JSON.stringify(this.json)) {
+      this.builtResolvers.set(id, undefined);
+      return undefined;
+    }
     try {
-      return this.type.createResolver(avsc.Type.forSchema(writer as avsc.Schema));
+      const resolver = this.type.createResolver(avsc.Type.forSchema(writer as avsc.Schema));
+      this.builtResolvers.set(id, resolver);
+      return resolver;
     } catch (e) {
       throw new SerdeError('SCHEMA_MISMATCH', `record on ${this.subject} was written with schema id ${id}, which this reader's schema cannot read: ${(e as Error).message}`, { subject: this.subject, schemaId: id }, e);
     }

@@ -1,7 +1,7 @@
 import { TimeoutError } from '../../errors/timeout-error.js';
 import type { VisionFlowError } from '../../errors/vision-flow-error.js';
 import type { Headers } from '../../records/headers.js';
-import type { DeliveryReport, OutgoingMessage, TransportProducer } from '../transport.js';
+import type { DeliveryCallback, DeliveryReport, OutgoingMessage, TransportProducer } from '../transport.js';
 import { closedError, hasKafkaCode, invalidArgument, mapKafkaError } from './map-kafka-error.js';
 import { RdProducer, type LibrdKafkaError, type MessageHeader, type ProducerGlobalConfig, type RdDeliveryReport } from './rdkafka.js';
 
@@ -11,8 +11,7 @@ type Native = InstanceType<typeof RdProducer>;
 interface Pending {
   readonly msg: OutgoingMessage;
   partition: number | null;
-  readonly resolve: (r: DeliveryReport) => void;
-  readonly reject: (e: unknown) => void;
+  readonly onDelivery: DeliveryCallback;
 }
 
 /** How long a topic's partition count is trusted for round-robin of null keys; ms. */
@@ -21,13 +20,15 @@ const PARTITION_COUNT_TTL_MS = 30_000;
 const QUEUE_FULL_BACKOFF_MS = 5;
 
 /**
- * The idempotent acks=all producer (see kafka-config.ts). Each `send` resolves from its own
- * delivery report: the promise's callbacks ride along as librdkafka's per-message opaque, and a
- * background poll thread (`setPollInBackground`) hands reports to JS as soon as they arrive, so no
- * poll-interval delay is added to the ingest latency.
+ * The idempotent acks=all producer (see kafka-config.ts). Each `produce` (and `send`, its promise
+ * form) is answered by its own delivery report: the callback rides along as librdkafka's
+ * per-message opaque, and a background poll thread (`setPollInBackground`) hands reports to JS as
+ * soon as they arrive, so no poll-interval delay is added to the ingest latency.
  */
 export class KafkaProducer implements TransportProducer {
-  private readonly inFlight = new Set<Promise<unknown>>();
+  /** Messages produced and not yet reported; `flush` waits for zero. */
+  private unreported = 0;
+  private flushWaiters: Array<() => void> = [];
   /** Sends that could not enter librdkafka's queue yet (QUEUE_FULL), kept in order. */
   private readonly backlog: Pending[] = [];
   private backlogTimer: NodeJS.Timeout | undefined;
@@ -63,26 +64,28 @@ export class KafkaProducer implements TransportProducer {
   }
 
   send(msg: OutgoingMessage): Promise<DeliveryReport> {
-    if (this.closing) return Promise.reject(closedError('producer', this.address));
-    if (this.fatal) return Promise.reject(this.fatal);
+    return new Promise<DeliveryReport>((resolve, reject) => this.produce(msg, (e, report) => (e ? reject(e) : resolve(report!))));
+  }
+
+  produce(msg: OutgoingMessage, onDelivery: DeliveryCallback): void {
+    const refuse = (e: Error) => queueMicrotask(() => onDelivery(e, undefined));
+    if (this.closing) return refuse(closedError('producer', this.address));
+    if (this.fatal) return refuse(this.fatal);
     const bad = checkMessage(msg);
-    if (bad) return Promise.reject(invalidArgument(`send to ${msg.topic}: ${bad}`, { address: this.address, topic: msg.topic }));
-    const p = new Promise<DeliveryReport>((resolve, reject) => {
-      const pending: Pending = { msg, partition: msg.partition ?? null, resolve, reject };
-      const gate = this.topicGates.get(msg.topic);
-      if (gate) void gate.then(() => this.enqueue(pending));
-      else if (pending.partition === null && msg.key === null && !this.freshCount(msg.topic)) this.gateOnMetadata(pending);
-      else this.enqueue(pending);
-    });
-    this.track(p);
-    return p;
+    if (bad) return refuse(invalidArgument(`send to ${msg.topic}: ${bad}`, { address: this.address, topic: msg.topic }));
+    this.unreported++;
+    const pending: Pending = { msg, partition: msg.partition ?? null, onDelivery };
+    const gate = this.topicGates.get(msg.topic);
+    if (gate) void gate.then(() => this.enqueue(pending));
+    else if (pending.partition === null && msg.key === null && !this.freshCount(msg.topic)) this.gateOnMetadata(pending);
+    else this.enqueue(pending);
   }
 
   async flush(timeoutMs = 30_000): Promise<void> {
-    const all = Promise.allSettled([...this.inFlight]);
+    const all = this.unreported === 0 ? Promise.resolve() : new Promise<void>((resolve) => this.flushWaiters.push(resolve));
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new TimeoutError(`kafka ${this.address}: flush: ${this.inFlight.size} sends still unacknowledged after ${timeoutMs} ms`, timeoutMs, { address: this.address })), timeoutMs);
+      timer = setTimeout(() => reject(new TimeoutError(`kafka ${this.address}: flush: ${this.unreported} sends still unacknowledged after ${timeoutMs} ms`, timeoutMs, { address: this.address })), timeoutMs);
     });
     try {
       await Promise.race([all, timeout]);
@@ -97,17 +100,17 @@ export class KafkaProducer implements TransportProducer {
         await this.flush(this.requestTimeoutMs * 2);
       } finally {
         clearTimeout(this.backlogTimer);
-        for (const p of this.backlog.splice(0)) p.reject(closedError('producer', this.address));
+        for (const p of this.backlog.splice(0)) this.answer(p, closedError('producer', this.address), undefined);
         await new Promise<void>((resolve) => this.native.disconnect(0, () => resolve()));
       }
     })();
     return this.closing;
   }
 
-  private track(p: Promise<unknown>): void {
-    this.inFlight.add(p);
-    const forget = () => this.inFlight.delete(p);
-    p.then(forget, forget);
+  /** Answers one produce and wakes `flush` once nothing is unreported. */
+  private answer(p: Pending, e: Error | undefined, report: DeliveryReport | undefined): void {
+    if (--this.unreported === 0 && this.flushWaiters.length > 0) for (const w of this.flushWaiters.splice(0)) w();
+    p.onDelivery(e, report);
   }
 
   private enqueue(p: Pending): void {
@@ -129,7 +132,8 @@ export class KafkaProducer implements TransportProducer {
           this.backlogTimer = setTimeout(() => this.drain(), QUEUE_FULL_BACKOFF_MS);
           return;
         }
-        p.reject(mapKafkaError(e, { address: this.address, operation: 'send', topic: msg.topic, partition: p.partition ?? undefined }));
+        const error = mapKafkaError(e, { address: this.address, operation: 'send', topic: msg.topic, partition: p.partition ?? undefined });
+        queueMicrotask(() => this.answer(p, error, undefined)); // drain may run inside produce(), which never answers inline
       }
       this.backlog.shift();
     }
@@ -138,8 +142,8 @@ export class KafkaProducer implements TransportProducer {
   private onDeliveryReport(err: LibrdKafkaError | null | undefined, report: RdDeliveryReport): void {
     const p = report.opaque as Pending | undefined;
     if (!p) return;
-    if (err) p.reject(mapKafkaError(err, { address: this.address, operation: 'send', topic: report.topic, partition: report.partition }));
-    else p.resolve({ topic: report.topic, partition: report.partition, offset: report.offset });
+    if (err) this.answer(p, mapKafkaError(err, { address: this.address, operation: 'send', topic: report.topic, partition: report.partition }), undefined);
+    else this.answer(p, undefined, { topic: report.topic, partition: report.partition, offset: report.offset });
   }
 
   // --- round robin for null keys (librdkafka's murmur2_random would pick at random)

@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { TimeoutError } from '../../errors/timeout-error.js';
 import type { Headers } from '../../records/headers.js';
-import type { DeliveryReport, OutgoingMessage, ProducerOptions, TransportProducer } from '../transport.js';
+import type { DeliveryCallback, DeliveryReport, OutgoingMessage, ProducerOptions, TransportProducer } from '../transport.js';
 import { murmur2Partition } from '../../internal/murmur2.js';
 import type { MemoryBroker } from './memory-broker.js';
 import { MemoryErrors } from './memory-errors.js';
@@ -46,6 +46,13 @@ export class MemoryProducer implements TransportProducer {
     };
     p.then(forget, forget);
     return p;
+  }
+
+  produce(msg: OutgoingMessage, onDelivery: DeliveryCallback): void {
+    this.send(msg).then(
+      (report) => onDelivery(undefined, report),
+      (e: unknown) => onDelivery(e instanceof Error ? e : new Error(String(e)), undefined),
+    );
   }
 
   async flush(timeoutMs?: number): Promise<void> {

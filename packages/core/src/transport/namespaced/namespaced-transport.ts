@@ -1,7 +1,7 @@
 import { ConfigError } from '../../errors/config-error.js';
 import type {
   ConsumerOptions, DeliveryReport, IncomingMessage, OutgoingMessage, ProducerOptions, RebalanceListener, TopicPartition,
-  TopicPartitionOffset, TopicSpec, Transport, TransportAdmin, TransportConsumer, TransportProducer, TransportReader,
+  DeliveryCallback, TopicPartitionOffset, TopicSpec, Transport, TransportAdmin, TransportConsumer, TransportProducer, TransportReader,
 } from '../transport.js';
 
 /** Kafka's legal characters for topic and group names. */
@@ -71,6 +71,8 @@ export class NamespacedTransport implements Transport {
     const p = await this.inner.producer(opts);
     return {
       send: async (msg: OutgoingMessage): Promise<DeliveryReport> => this.untp(await p.send({ ...msg, topic: this.outer(msg.topic) })),
+      produce: (msg: OutgoingMessage, onDelivery: DeliveryCallback) =>
+        p.produce({ ...msg, topic: this.outer(msg.topic) }, (e, report) => onDelivery(e, report && this.untp(report))),
       flush: (timeoutMs?: number) => p.flush(timeoutMs),
       close: () => p.close(),
     };

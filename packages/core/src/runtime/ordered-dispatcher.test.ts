@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { OrderedDispatcher, type Job } from './ordered-dispatcher.js';
+
+/** A job that logs its start and hands back its `done`, to finish it when the test says. */
+function recorder() {
+  const started: string[] = [];
+  const pending = new Map<string, () => void>();
+  const job = (name: string): Job => (done) => {
+    started.push(name);
+    pending.set(name, done);
+  };
+  const finish = (name: string) => {
+    const done = pending.get(name);
+    if (!done) throw new Error(`${name} is not running`);
+    pending.delete(name);
+    done();
+  };
+  return { started, job, finish };
+}
+
+describe('OrderedDispatcher', () => {
+  it('runs jobs of one key one after another and other keys in parallel (ordering key)', () => {
+    const d = new OrderedDispatcher('key');
+    const r = recorder();
+    d.dispatch({ key: 'a', partition: 'p0' }, r.job('a1'));
+    d.dispatch({ key: 'a', partition: 'p0' }, r.job('a2'));
+    d.dispatch({ key: 'b', partition: 'p0' }, r.job('b1'));
+    d.dispatch({ key: 'a', partition: 'p1' }, r.job('a-other-partition'));
+    expect(r.started).toEqual(['a1', 'b1', 'a-other-partition']);
+    r.finish('a1');
+    expect(r.started).toEqual(['a1', 'b1', 'a-other-partition', 'a2']);
+  });
+
+  it('runs one job at a time per partition (ordering partition)', () => {
+    const d = new OrderedDispatcher('partition');
+    const r = recorder();
+    d.dispatch({ key: 'a', partition: 'p0' }, r.job('1'));
+    d.dispatch({ key: 'b', partition: 'p0' }, r.job('2'));
+    d.dispatch({ key: 'c', partition: 'p1' }, r.job('3'));
+    expect(r.started).toEqual(['1', '3']);
+    r.finish('1');
+    expect(r.started).toEqual(['1', '3', '2']);
+  });
+
+  it('starts every job at once when unordered', () => {
+    const d = new OrderedDispatcher('unordered');
+    const r = recorder();
+    for (const n of ['1', '2', '3']) d.dispatch({ key: 'a', partition: 'p0' }, r.job(n));
+    expect(r.started).toEqual(['1', '2', '3']);
+  });
+
+  it('runs 100,000 queued jobs that finish inside their call without growing the stack', () => {
+    const d = new OrderedDispatcher('key');
+    const r = recorder();
+    d.dispatch({ key: 'a', partition: 'p' }, r.job('first'));
+    const order: number[] = [];
+    for (let i = 0; i < 100_000; i++) {
+      d.dispatch({ key: 'a', partition: 'p' }, (done) => {
+        order.push(i);
+        done();
+      });
+    }
+    expect(order).toEqual([]);
+    r.finish('first'); // would overflow the stack if each done() ran the next job recursively
+    expect(order).toHaveLength(100_000);
+    expect(order[99_999]).toBe(99_999);
+    // The lane is free again: a new job starts at once.
+    d.dispatch({ key: 'a', partition: 'p' }, r.job('after'));
+    expect(r.started.at(-1)).toBe('after');
+  });
+});
