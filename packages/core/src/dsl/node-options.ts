@@ -20,7 +20,12 @@ export interface NodeOptions {
   /** Records in flight per input partition; the partition is paused at this count. Default maxInFlight. */
   readonly maxInFlightPerPartition?: number;
   readonly ordering?: Ordering;
-  /** How long a record may take through the node before it is dead-lettered as TIMEOUT. Default none. */
+  /**
+   * How long a record may take through the node, retries included, before it is dead-lettered
+   * with code RECORD_TIMEOUT and its in-flight slot freed (what it still does afterwards is
+   * ignored; outputs it already wrote stay). Guards against an operator that never answers,
+   * which would otherwise hold its partition's commit. Default none.
+   */
   readonly recordTimeout?: Duration;
 }
 

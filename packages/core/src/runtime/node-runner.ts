@@ -27,6 +27,7 @@ import type {
 import type { JsonValue } from '../types.js';
 import { deadLetterTopic, toDeadLetter, type DeadLetter, type FailedInput } from './dead-letter.js';
 import { InFlightLimiter } from './in-flight-limiter.js';
+import { RecordDeadline } from './record-deadline.js';
 import { OffsetTracker } from './offset-tracker.js';
 import { OrderedDispatcher } from './ordered-dispatcher.js';
 import { compileStages, failedOperator, runOperatorStage, type Stage } from './pipeline.js';
@@ -106,6 +107,7 @@ export class NodeRunner implements TaskHost {
   private readonly shutdownTimeoutMs: number;
   private readonly revokeTimeoutMs: number;
   private readonly recordRetry: RetryOptions;
+  private readonly recordTimeoutMs: number | undefined;
 
   private state: NodeState = 'created';
   private producer: TransportProducer | undefined;
@@ -146,6 +148,7 @@ export class NodeRunner implements TaskHost {
     this.maxPollRecords = opts.maxPollRecords ?? 500;
     this.shutdownTimeoutMs = opts.shutdownTimeoutMs ?? 30_000;
     this.revokeTimeoutMs = opts.revokeTimeoutMs ?? 10_000;
+    this.recordTimeoutMs = this.def.options.recordTimeoutMs;
     this.recordRetry = opts.recordRetry ?? { maxAttempts: 5, initialDelayMs: 200, maxDelayMs: 5000, maxElapsedMs: 60_000 };
     this.finished = new Promise<void>((resolve, reject) => {
       this.finish = (error) => (error === undefined ? resolve() : reject(error));
@@ -351,8 +354,12 @@ export class NodeRunner implements TaskHost {
    * attempt runs without a promise; a failed attempt, a schema to fetch or a bad record takes
    * the general path below.
    */
-  private processMessage(m: IncomingMessage, task: Task, done: () => void): void {
-    const general = (first?: FirstAttempt) => void this.processMessageAsync(m, task, first).catch((e: unknown) => this.fail(e)).finally(done);
+  private processMessage(m: IncomingMessage, task: Task, finished: () => void): void {
+    const deadline = this.recordTimeoutMs === undefined
+      ? undefined
+      : new RecordDeadline(this.recordTimeoutMs, (e) => this.deadLetter(e, 'node', failedInputOf(m)).catch((f: unknown) => this.fail(f)), finished, { node: this.node, record: `${m.topic}/${m.partition}/${m.offset}` });
+    const done = deadline ? deadline.done : finished;
+    const general = (first?: FirstAttempt) => void this.processMessageAsync(m, task, first, deadline?.signal).catch((e: unknown) => this.fail(e)).finally(done);
     let rec: StreamRecord<unknown, unknown> | undefined;
     try {
       rec = task.isReady ? this.inputSerdes.get(m.topic)!.fromInputIfKnown(m) : undefined;
@@ -364,6 +371,7 @@ export class NodeRunner implements TaskHost {
     const keyText = keyToText(rec.key);
     const cause: Cause = { origin: `${m.topic}/${m.partition}/${m.offset}`, traceId: m.headers[HeaderNames.traceId] ?? keyText };
     this.continueAt(rec, 0, task, cause, (error) => {
+      if (deadline?.expired) return; // dead-lettered as RECORD_TIMEOUT already
       if (error !== undefined) return general({ rec, cause, started, error });
       this.recordProcessed(m, keyText, started);
       done();
@@ -376,8 +384,8 @@ export class NodeRunner implements TaskHost {
   }
 
   /** The general path: decodes (fetching schemas), dead-letters what cannot be read, retries under the policy. */
-  private async processMessageAsync(m: IncomingMessage, task: Task, first?: FirstAttempt): Promise<void> {
-    const failed: FailedInput = { topic: m.topic, partition: m.partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers, keyText: null };
+  private async processMessageAsync(m: IncomingMessage, task: Task, first?: FirstAttempt, expired?: AbortSignal): Promise<void> {
+    const failed = failedInputOf(m);
     let { rec, cause, started } = first ?? { rec: undefined, cause: undefined, started: Date.now() };
     if (!rec || !cause) {
       try {
@@ -391,7 +399,8 @@ export class NodeRunner implements TaskHost {
       await task.ready;
     }
     const keyText = keyToText(rec.key);
-    const outcome = await this.runRecord(rec, task, cause, first?.error);
+    const outcome = await this.runRecord(rec, task, cause, first?.error, expired);
+    if (expired?.aborted) return; // dead-lettered as RECORD_TIMEOUT already
     if (outcome.ok) this.recordProcessed(m, keyText, started);
     else await this.deadLetter(outcome.error, outcome.operator, { ...failed, keyText: keyText ?? null }, outcome.attempts);
   }
@@ -412,12 +421,10 @@ export class NodeRunner implements TaskHost {
       this.limiter.acquire('source');
       const lane = { key: keyToText(envelope.record.key) ?? `#${records}`, partition: 'source' };
       this.dispatcher.dispatch(lane, (next) =>
-        void this.processSourceRecord(envelope, task)
-          .catch((e: unknown) => this.fail(e))
-          .finally(() => {
-            this.limiter.release('source');
-            next();
-          }),
+        this.processSourceRecord(envelope, task, () => {
+          this.limiter.release('source');
+          next();
+        }),
       );
     }
     if (this.exhausted && this.state === 'running') {
@@ -428,21 +435,39 @@ export class NodeRunner implements TaskHost {
     }
   }
 
-  private async processSourceRecord(envelope: SourceEnvelope<unknown, unknown>, task: Task): Promise<void> {
+  private processSourceRecord(envelope: SourceEnvelope<unknown, unknown>, task: Task, finished: () => void): void {
+    const keyText = keyToText(envelope.record.key);
+    const deadLettered = (error: unknown, operator: string, attempts: number) =>
+      this.deadLetter(error, operator, { key: null, value: null, headers: envelope.record.headers, keyText: keyText ?? null }, attempts)
+        .then(() => envelope.settle?.({ ok: false, error: asVisionFlowError(error) }));
+    const deadline = this.recordTimeoutMs === undefined
+      ? undefined
+      : new RecordDeadline(this.recordTimeoutMs, (e) => deadLettered(e, 'node', 1).catch((f: unknown) => this.fail(f)), finished, { node: this.node, record: keyText ?? 'from the source' });
+    void this.runSourceRecord(envelope, task, deadLettered, deadline?.signal)
+      .catch((e: unknown) => this.fail(e))
+      .finally(deadline ? deadline.done : finished);
+  }
+
+  private async runSourceRecord(
+    envelope: SourceEnvelope<unknown, unknown>,
+    task: Task,
+    deadLettered: (error: unknown, operator: string, attempts: number) => Promise<void>,
+    expired: AbortSignal | undefined,
+  ): Promise<void> {
     const started = Date.now();
     const rec = envelope.record;
     const keyText = keyToText(rec.key);
     const traceId = rec.headers[HeaderNames.traceId] ?? keyText ?? `${this.node}-${started}-${Math.random().toString(36).slice(2, 10)}`;
     const outcome = envelope.error
       ? { ok: false as const, error: envelope.error as unknown, operator: 'source', attempts: 1 }
-      : await this.runRecord(rec, task, { origin: undefined, traceId });
+      : await this.runRecord(rec, task, { origin: undefined, traceId }, undefined, expired);
+    if (expired?.aborted) return; // dead-lettered as RECORD_TIMEOUT already
     if (outcome.ok) {
       this.counts.processed++;
       this.emitter.emit('node.record_processed', { node: this.node, topic: undefined, partition: undefined, offset: undefined, key: keyText, durationMs: Date.now() - started });
       envelope.settle?.({ ok: true });
     } else {
-      await this.deadLetter(outcome.error, outcome.operator, { key: null, value: null, headers: rec.headers, keyText: keyText ?? null }, outcome.attempts);
-      envelope.settle?.({ ok: false, error: asVisionFlowError(outcome.error) });
+      await deadLettered(outcome.error, outcome.operator, outcome.attempts);
     }
   }
 
@@ -453,11 +478,11 @@ export class NodeRunner implements TaskHost {
    * retried, errors that say the node cannot work are thrown (the node fails), anything else is
    * returned for the dead-letter topic.
    */
-  private async runRecord(rec: StreamRecord<unknown, unknown>, task: Task, cause: Cause, firstError?: unknown): Promise<{ ok: true } | { ok: false; error: unknown; operator: string; attempts: number }> {
+  private async runRecord(rec: StreamRecord<unknown, unknown>, task: Task, cause: Cause, firstError?: unknown, expired?: AbortSignal): Promise<{ ok: true } | { ok: false; error: unknown; operator: string; attempts: number }> {
     let attempts = 0;
     let last: unknown;
     try {
-      await retry(this.recordRetry, ({ attempt, error }) => this.log(`${this.node}: record ${keyToText(rec.key) ?? ''} failed (attempt ${attempt}), retrying: ${errorMessage(error)}`))(async (bail) => {
+      await retry(this.recordRetry, ({ attempt, error }) => this.log(`${this.node}: record ${keyToText(rec.key) ?? ''} failed (attempt ${attempt}), retrying: ${errorMessage(error)}`), expired)(async (bail) => {
         attempts++;
         try {
           // The hot path already made the first attempt; its error counts as attempt 1.
@@ -729,6 +754,10 @@ export class NodeRunner implements TaskHost {
       this.finish(this.fatal);
     })();
   }
+}
+
+function failedInputOf(m: IncomingMessage): FailedInput {
+  return { topic: m.topic, partition: m.partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers, keyText: null };
 }
 
 function keyToText(key: unknown): string | undefined {

@@ -12,7 +12,7 @@ const noop = () => undefined;
  */
 export class OrderedDispatcher {
   /** Busy lanes and the jobs waiting in each. */
-  private readonly queues = new Map<string, Job[]>();
+  private readonly queues = new Map<string, JobQueue>();
 
   constructor(private readonly ordering: Ordering) {}
 
@@ -21,10 +21,10 @@ export class OrderedDispatcher {
     const lane = this.ordering === 'key' ? `k:${lanes.partition}:${lanes.key}` : `p:${lanes.partition}`;
     const queue = this.queues.get(lane);
     if (queue) {
-      queue.push(job);
+      queue.jobs.push(job);
       return;
     }
-    this.queues.set(lane, []);
+    this.queues.set(lane, { jobs: [], head: 0 });
     this.run(lane, job);
   }
 
@@ -48,8 +48,22 @@ export class OrderedDispatcher {
 
   private takeNext(lane: string): Job | undefined {
     const queue = this.queues.get(lane);
-    const next = queue?.shift();
-    if (!next) this.queues.delete(lane);
+    if (!queue || queue.head >= queue.jobs.length) {
+      this.queues.delete(lane);
+      return undefined;
+    }
+    const next = queue.jobs[queue.head++]!;
+    // Array.shift() moves every waiting job; drop the taken ones now and then instead.
+    if (queue.head > 1024 && queue.head * 2 > queue.jobs.length) {
+      queue.jobs.splice(0, queue.head);
+      queue.head = 0;
+    }
     return next;
   }
+}
+
+/** A lane's waiting jobs; `head` is the next to run. */
+interface JobQueue {
+  readonly jobs: Job[];
+  head: number;
 }
