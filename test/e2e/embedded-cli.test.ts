@@ -224,7 +224,7 @@ describe('vision-flow run refuses what it cannot run', () => {
 
   it('names the "images" parameter when --images is missing (exit 2)', async () => {
     const line = expectUsageError(await runCli(['run', IMAGE_PIPELINE], EMBEDDED));
-    expect(line).toMatch(/^vision-flow: .*needs the parameter "images".*images=/);
+    expect(line).toMatch(/^vision-flow: .*needs the parameter "images".*--set images=<value> \(or --images <dir>\)$/);
   });
 });
 
