@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ConfigError, checkNamespace, type JsonValue } from '@vision-flow/core';
+import { ConfigError, checkNamespace, toMillis, type JsonValue } from '@vision-flow/core';
 
 /** Settings that can come from flags, environment variables or a config file. */
 export interface VisionFlowConfig {
@@ -10,6 +10,8 @@ export interface VisionFlowConfig {
   readonly modelDir: string | undefined;
   /** Prefix of every topic, consumer group and subject (`<namespace>.`), so deployments can share a cluster. */
   readonly namespace: string | undefined;
+  /** Kafka consumer session timeout in ms: how soon the partitions of a killed node move to another instance. */
+  readonly sessionTimeoutMs: number | undefined;
   /** Topology parameters: `--set name=value`, `--images`, `"params"` in the file. */
   readonly params: { readonly [name: string]: JsonValue };
   /** Where each setting came from, for `--explain-config` and error messages. */
@@ -22,11 +24,12 @@ export interface ConfigFlags {
   readonly registry?: string;
   readonly models?: string;
   readonly namespace?: string;
+  readonly sessionTimeout?: string;
   readonly config?: string;
   readonly params?: { readonly [name: string]: JsonValue };
 }
 
-export const ENV = { transport: 'VF_TRANSPORT', brokers: 'VF_BROKERS', registry: 'VF_REGISTRY', modelDir: 'VF_MODEL_DIR', namespace: 'VF_NAMESPACE', config: 'VF_CONFIG' } as const;
+export const ENV = { transport: 'VF_TRANSPORT', brokers: 'VF_BROKERS', registry: 'VF_REGISTRY', modelDir: 'VF_MODEL_DIR', namespace: 'VF_NAMESPACE', sessionTimeout: 'VF_SESSION_TIMEOUT', config: 'VF_CONFIG' } as const;
 export const DEFAULT_CONFIG_FILE = 'vision-flow.config.json';
 
 /**
@@ -51,13 +54,17 @@ export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = proce
   const modelDir = pick('modelDir', flags.models, ENV.modelDir, file.modelDir);
   const namespace = pick('namespace', flags.namespace, ENV.namespace, file.namespace);
   if (namespace !== undefined) checkNamespace(namespace);
+  // In the file a number means milliseconds, as everywhere a Duration is taken.
+  const fileSession = typeof file.sessionTimeout === 'number' ? `${file.sessionTimeout}ms` : file.sessionTimeout;
+  const sessionTimeout = pick('sessionTimeout', flags.sessionTimeout, ENV.sessionTimeout, fileSession);
+  const sessionTimeoutMs = sessionTimeout === undefined ? undefined : toMillis(sessionTimeout as never, `session timeout (from ${origins.sessionTimeout})`);
   let transport = pick('transport', flags.transport, ENV.transport, file.transport);
   if (transport === undefined) transport = brokers ? 'kafka' : 'memory';
   if (transport !== 'memory' && transport !== 'kafka') {
     throw new ConfigError(`transport "${transport}" (from ${origins.transport}) is not known; use memory (embedded, one process) or kafka (with --brokers)`);
   }
   const fileParams = (file.params ?? {}) as { [k: string]: JsonValue };
-  return { transport, brokers, registry, modelDir, namespace, params: { ...fileParams, ...flags.params }, origins };
+  return { transport, brokers, registry, modelDir, namespace, sessionTimeoutMs, params: { ...fileParams, ...flags.params }, origins };
 }
 
 function readConfigFile(path: string | undefined, cwd: string): { [k: string]: unknown } {
@@ -69,7 +76,7 @@ function readConfigFile(path: string | undefined, cwd: string): { [k: string]: u
   try {
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as unknown;
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the top level must be a JSON object');
-    const known = new Set(['transport', 'brokers', 'registry', 'modelDir', 'namespace', 'params']);
+    const known = new Set(['transport', 'brokers', 'registry', 'modelDir', 'namespace', 'sessionTimeout', 'params']);
     const unknown = Object.keys(parsed).filter((k) => !known.has(k));
     if (unknown.length > 0) throw new Error(`unknown setting(s) ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
     return parsed as { [k: string]: unknown };

@@ -7,6 +7,8 @@ export interface RunOptions {
   readonly models?: string;
   readonly namespace?: string;
   readonly config?: string;
+  /** Kafka consumer session timeout, e.g. `10s`. */
+  readonly sessionTimeout?: string;
   /** Run only these nodes (each node can be its own process on Kafka). */
   readonly node?: readonly string[];
   /** `--set name=value`, collected. */

@@ -32,6 +32,16 @@ describe('kafka-config', () => {
     expect(producerConfig({ brokers: 'b:9092', librdkafka: { 'linger.ms': 0 } })['linger.ms']).toBe(0);
   });
 
+  it('should take the session timeout from the consumer, else the transport, else 45 s, within the broker\'s bounds', () => {
+    const opts = { brokers: 'b:1' };
+    expect(consumerConfig(opts, { groupId: 'g' }).global['session.timeout.ms']).toBe(45_000);
+    expect(consumerConfig({ ...opts, sessionTimeoutMs: 10_000 }, { groupId: 'g' }).global['session.timeout.ms']).toBe(10_000);
+    expect(consumerConfig({ ...opts, sessionTimeoutMs: 10_000 }, { groupId: 'g', sessionTimeoutMs: 7_000 }).global['session.timeout.ms']).toBe(7_000);
+    // Heartbeats stay a third of the session, so a member is not evicted between two of them.
+    expect(consumerConfig({ ...opts, sessionTimeoutMs: 6_000 }, { groupId: 'g' }).global['heartbeat.interval.ms']).toBe(1_000);
+    expect(() => consumerConfig({ ...opts, sessionTimeoutMs: 2_000 }, { groupId: 'g' })).toThrow(/session timeout must be 6000–1800000 ms.*got 2000/);
+  });
+
   it('should refuse a consumer without a group', () => {
     expect(() => consumerConfig({ brokers: 'b:9092' }, { groupId: '' })).toThrow(ConfigError);
   });

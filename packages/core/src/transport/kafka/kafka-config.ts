@@ -21,6 +21,13 @@ export interface KafkaTransportOptions {
    * node stops fetching once it is reached, so lag grows on the broker, not in memory.
    */
   readonly prefetchKBytes?: number;
+  /**
+   * How long a group waits for a silent member (a killed process) before moving its partitions
+   * to the others; ms, default 45000. Shorter means faster recovery after a crash, and more
+   * false alarms on a long GC pause. The broker accepts 6000–1800000 by default
+   * (group.min/max.session.timeout.ms). A consumer's own `sessionTimeoutMs` wins.
+   */
+  readonly sessionTimeoutMs?: number;
   /** Extra librdkafka properties (security, tuning) for every client; they win over ours. */
   readonly librdkafka?: Readonly<Record<string, LibrdkafkaValue>>;
 }
@@ -31,7 +38,12 @@ export const KAFKA_DEFAULTS = {
   requestTimeoutMs: 15_000,
   replicationFactor: -1,
   prefetchKBytes: 16_384,
+  sessionTimeoutMs: 45_000,
 } as const;
+
+/** The broker's default bounds of a consumer's session timeout (group.min/max.session.timeout.ms). */
+const MIN_SESSION_TIMEOUT_MS = 6_000;
+const MAX_SESSION_TIMEOUT_MS = 1_800_000;
 
 /** Largest record a producer sends: a ~10 MB image plus key, headers and batch overhead. */
 export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -97,7 +109,10 @@ export function consumerConfig(opts: KafkaTransportOptions, c: ConsumerOptions):
   if (!c.groupId) throw new ConfigError('kafka consumer: groupId is required', { option: 'groupId' });
   const prefetchKBytes = opts.prefetchKBytes ?? KAFKA_DEFAULTS.prefetchKBytes;
   if (!(prefetchKBytes >= 1024)) throw new ConfigError(`kafka: prefetchKBytes must be at least 1024, got ${prefetchKBytes}`, { option: 'prefetchKBytes' });
-  const sessionTimeoutMs = c.sessionTimeoutMs ?? 45_000;
+  const sessionTimeoutMs = c.sessionTimeoutMs ?? opts.sessionTimeoutMs ?? KAFKA_DEFAULTS.sessionTimeoutMs;
+  if (!(Number.isInteger(sessionTimeoutMs) && sessionTimeoutMs >= MIN_SESSION_TIMEOUT_MS && sessionTimeoutMs <= MAX_SESSION_TIMEOUT_MS)) {
+    throw new ConfigError(`kafka: session timeout must be ${MIN_SESSION_TIMEOUT_MS}–${MAX_SESSION_TIMEOUT_MS} ms (the broker's default group.min/max.session.timeout.ms), got ${sessionTimeoutMs}`, { option: 'sessionTimeoutMs' });
+  }
   const global: ConsumerGlobalConfig = {
     ...commonConfig(opts, `consumer-${c.groupId}`, c.clientId),
     'group.id': c.groupId,
