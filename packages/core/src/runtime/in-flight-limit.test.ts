@@ -5,37 +5,13 @@ import { map, mergeMap, type OperatorFunction } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { named } from '../dsl/named.js';
 import type { NodeOptions } from '../dsl/node-options.js';
-import type { Source, SourceReader } from '../dsl/source.js';
 import { topic } from '../dsl/topic.js';
 import { topology } from '../dsl/topology.js';
-import { record, type Rec } from '../records/record.js';
+import type { Rec } from '../records/record.js';
 import { InMemorySchemaRegistry } from '../serde/avro/in-memory-schema-registry.js';
-import { avro, type Infer } from '../serde/avro/schema.js';
 import { MemoryTransport } from '../transport/memory/memory-transport.js';
+import { Item, items } from './items-source.fixture.js';
 import { TopologyRunner } from './topology-runner.js';
-
-const Item = avro.record('t.Item', { id: avro.string() });
-type Item = Infer<typeof Item>;
-
-/** A bounded source of `n` records with distinct keys `item-0`, `item-1`, ... */
-function items(n: number): Source<string, Item> {
-  return {
-    kind: 'items',
-    bounded: true,
-    open: async (): Promise<SourceReader<string, Item>> => {
-      let i = 0;
-      return {
-        total: n,
-        next: async () => {
-          if (i >= n) return null;
-          const id = `item-${i++}`;
-          return { record: record({ key: id, value: { id } }) };
-        },
-        close: async () => undefined,
-      };
-    },
-  };
-}
 
 interface Concurrency {
   now: number;

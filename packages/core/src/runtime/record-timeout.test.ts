@@ -5,33 +5,14 @@
 import { NEVER, map, mergeMap, of } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { named } from '../dsl/named.js';
-import type { Source, SourceReader } from '../dsl/source.js';
 import { topic } from '../dsl/topic.js';
 import { topology } from '../dsl/topology.js';
 import { HeaderNames } from '../records/headers.js';
-import { record, type Rec } from '../records/record.js';
+import type { Rec } from '../records/record.js';
 import { InMemorySchemaRegistry } from '../serde/avro/in-memory-schema-registry.js';
-import { avro, type Infer } from '../serde/avro/schema.js';
 import { MemoryTransport } from '../transport/memory/memory-transport.js';
+import { Item, items } from './items-source.fixture.js';
 import { TopologyRunner } from './topology-runner.js';
-
-const Item = avro.record('t.Item', { id: avro.string() });
-type Item = Infer<typeof Item>;
-
-function items(n: number): Source<string, Item> {
-  return {
-    kind: 'items',
-    bounded: true,
-    open: async (): Promise<SourceReader<string, Item>> => {
-      let i = 0;
-      return {
-        total: n,
-        next: async () => (i >= n ? null : { record: record({ key: `item-${i}`, value: { id: `item-${i++}` } }) }),
-        close: async () => undefined,
-      };
-    },
-  };
-}
 
 const transports: MemoryTransport[] = [];
 afterEach(async () => {
