@@ -35,6 +35,13 @@ const REPEAT = 8;
 const SEED = testSeed('VF_BROKER_RESTART_SEED');
 const DEADLINE_MS = 240_000;
 
+/** `kafka-consumer-groups --describe --all-groups`, the lines of this run's groups. */
+async function describeGroups(ns: string): Promise<string> {
+  const r = await stackScript(['kafka-tool', 'consumer-groups', '--bootstrap-server', brokers, '--describe', '--all-groups'], 120_000);
+  const lines = `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => l.includes(ns) || /^GROUP\s/.test(l));
+  return `kafka-consumer-groups --describe (exit ${r.code}):\n${[...new Set(lines)].join('\n')}`;
+}
+
 /** Whether scripts/stack.sh (with this environment) manages a healthy broker at VF_BROKERS. */
 function ownStack(): boolean {
   const env = spawnSync('bash', [join(REPO, 'scripts', 'stack.sh'), 'env'], { cwd: REPO, env: process.env, encoding: 'utf8' });
@@ -143,7 +150,9 @@ describe.runIf(ownStack())('the image pipeline across a broker restart (one proc
         quiet = Object.values(lag).every((l) => l === 0) ? quiet + 1 : 0;
         return quiet >= 2;
       }, Math.max(30_000, DEADLINE_MS - (Date.now() - started)), 500);
-      expect(done, `not finished: ${seen.size}/${ids.length} ids have a result, lag ${JSON.stringify(lag)}, last error ${lastError}\n${diagnostics()}`).toBe(true);
+      // At a stall, the broker's view of the groups (members, committed offsets, lag) says which node stopped.
+      const groups = done ? '' : await describeGroups(ns);
+      expect(done, `not finished: ${seen.size}/${ids.length} ids have a result, lag ${JSON.stringify(lag)}, last error ${lastError}\n${groups}\n${diagnostics()}`).toBe(true);
     } finally {
       await follower?.close();
     }

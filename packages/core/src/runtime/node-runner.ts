@@ -126,6 +126,8 @@ export class NodeRunner implements TaskHost {
   private readonly changelogSerdes = new Map<string, TopicSerde<unknown, unknown>>();
   private commitTimer: NodeJS.Timeout | undefined;
   private commitChain: Promise<void> = Promise.resolve();
+  /** A full commit queued behind the running one; later full commits join it (see `commit`). */
+  private commitWaiting: Promise<void> | undefined;
   private loop: Promise<void> = Promise.resolve();
   private prepared: Promise<void> | undefined;
   private fatal: unknown;
@@ -655,7 +657,13 @@ export class NodeRunner implements TaskHost {
     for (const k of keys) this.revoking.add(k);
     const finished = await withDeadline(this.limiter.whenDrained(keys), this.revokeTimeoutMs);
     const unfinished = keys.reduce((sum, k) => sum + this.limiter.countFor(k), 0);
-    await this.commit(keys).catch((e: unknown) => this.log(`${this.node}: commit on revoke failed: ${errorMessage(e)}`));
+    // Bounded like the drain: a coordinator that does not answer (away, or this member expired) must
+    // not hold up the rebalance and every poll behind it. What is not committed is read again.
+    const answered = await withDeadline(
+      this.commit(keys).catch((e: unknown) => this.log(`${this.node}: commit on revoke failed: ${errorMessage(e)}`)),
+      this.revokeTimeoutMs,
+    );
+    if (!answered) this.log(`${this.node}: commit on revoke got no answer in ${this.revokeTimeoutMs} ms; the revoked partitions are read again from their last commit`);
     for (const k of keys) {
       this.trackers.delete(k);
       this.committed.delete(k);
@@ -673,9 +681,17 @@ export class NodeRunner implements TaskHost {
     this.emitter.emit('node.partitions_revoked', { node: this.node, partitions: partitions.map((p) => ({ topic: p.topic, partition: p.partition })), unfinished });
   }
 
-  /** Commits, per partition, the highest offset below which every record is complete. Serialised. */
+  /**
+   * Commits, per partition, the highest offset below which every record is complete. Serialised. A
+   * full commit still waiting for its turn also serves later full-commit callers (it reads the
+   * offsets when it starts; its failure is reported to the caller that queued it): while the
+   * coordinator is slow to answer (45 s when it is away), one commit per tick would otherwise pile
+   * up in front of the one a revocation needs.
+   */
   private commit(only?: readonly string[]): Promise<void> {
+    if (!only && this.commitWaiting) return this.commitWaiting.catch(() => undefined);
     const run = async () => {
+      if (!only) this.commitWaiting = undefined;
       if (!this.consumer) return;
       const offsets: TopicPartitionOffset[] = [];
       for (const [key, tracker] of this.trackers) {
@@ -692,6 +708,7 @@ export class NodeRunner implements TaskHost {
     };
     const next = this.commitChain.then(run, run);
     this.commitChain = next.catch(() => undefined);
+    if (!only) this.commitWaiting = next;
     return next;
   }
 

@@ -1,3 +1,4 @@
+import { ConnectionError } from '../../errors/connection-error.js';
 import { TimeoutError } from '../../errors/timeout-error.js';
 import { VisionFlowError } from '../../errors/vision-flow-error.js';
 import type { Headers } from '../../records/headers.js';
@@ -14,6 +15,7 @@ type Native = InstanceType<typeof RdConsumer> & {
   assign(partitions: TopicPartition[]): void;
   unassign(): void;
   rebalanceProtocol(): 'NONE' | 'EAGER' | 'COOPERATIVE';
+  assignmentLost(): boolean;
 };
 
 /**
@@ -36,6 +38,12 @@ const PUMP_BATCH = 1;
 const PUMP_SLICE_MS = 5;
 /** librdkafka's close() waits for the group to answer LeaveGroup; do not hang close() on a dead broker. */
 const DISCONNECT_TIMEOUT_MS = 15_000;
+/** How often librdkafka reports statistics, whose broker list shows a handle cut off from the cluster; a user setting wins. */
+const STATS_INTERVAL_MS = 5_000;
+/** Reports in a row without a broker before the handle is replaced: one may fall between a removal and a re-bootstrap. */
+const CUT_OFF_REPORTS = 2;
+/** Pause between attempts to connect a replacement handle while the cluster cannot be reached; ms. */
+const RECONNECT_BACKOFF_MS = 1_000;
 
 /** Consume errors that only mean "nothing to read right now": librdkafka recovers by itself. */
 export const TRANSIENT = new Set(
@@ -45,6 +53,29 @@ export const TRANSIENT = new Set(
 );
 
 const tpKey = (tp: TopicPartition): string => `${tp.topic}\u0000${tp.partition}`;
+
+/**
+ * Whether a librdkafka statistics report (its JSON) shows a client left without any broker: no
+ * bootstrap server and none learned from metadata, only the logical group-coordinator handle.
+ * librdkafka 2.15 (issue #5301) gets there when a broker that is shutting down answers a metadata
+ * request with an empty broker list: it drops every broker it knows, and when their connection had
+ * just failed, that same response cancels the re-bootstrap the failure had scheduled. Nothing in
+ * the client brings a broker back after that, whatever the cluster does; only a new client recovers.
+ */
+export function statsShowNoBroker(json: string): boolean {
+  let stats: unknown;
+  try {
+    stats = JSON.parse(json);
+  } catch {
+    return false;
+  }
+  const brokers = (stats as { brokers?: unknown } | null)?.brokers;
+  if (typeof brokers !== 'object' || brokers === null) return false;
+  return !Object.values(brokers).some((b) => {
+    const source = (b as { source?: unknown } | null)?.source;
+    return source === 'configured' || source === 'learned';
+  });
+}
 
 /**
  * A pull-based group member on librdkafka's native KafkaConsumer.
@@ -67,14 +98,27 @@ const tpKey = (tp: TopicPartition): string => `${tp.topic}\u0000${tp.partition}`
  *   reads for the next poll. Not `commitSync`: it blocks the whole process until the coordinator
  *   answers (45 s with the broker down). Not the binding's `commitCb` (used by the KafkaJS layer):
  *   it reports success as soon as the commit is queued, before the broker has it.
+ * - A revocation librdkafka reports as lost (the group expired this member, e.g. after a broker
+ *   outage longer than the session timeout) commits nothing: the partitions already belong to
+ *   someone else, and a commit would only wait for a coordinator that no longer knows the member.
+ * - A librdkafka handle that has lost every broker (see `statsShowNoBroker`) is replaced by a new
+ *   group member: the old member's partitions are revoked as lost, the next poll throws a
+ *   retriable ConnectionError that says so, and the new member subscribes to the same topics.
  */
 export class KafkaConsumer implements TransportConsumer {
+  /** The current librdkafka consumer; replaced when it loses every broker. */
+  private native!: Native;
+  /** The handle whose callbacks this consumer acts on; unset while a replacement is under way. */
+  private live: Native | undefined;
   private listener: RebalanceListener | undefined;
   private subscribed = false;
+  private topics: string[] = [];
   private readonly assigned = new Map<string, TopicPartition>();
   private readonly revoking = new Set<string>();
   private readonly paused = new Set<string>();
   private readonly held = new Map<string, IncomingMessage[]>();
+  /** Owned partitions the group has already given away (a lost revocation, a replaced handle): commits of them fail at once. */
+  private readonly lost = new Set<string>();
   /** Rebalance handling runs one step at a time; poll waits for it before returning messages. */
   private rebalancing: Promise<void> = Promise.resolve();
   /** Listener failures, thrown by the next polls (as the memory transport does). */
@@ -91,11 +135,14 @@ export class KafkaConsumer implements TransportConsumer {
   private closing: Promise<void> | undefined;
   /** Set once close() has run the final onRevoked: later revocations just unassign. */
   private leaving = false;
+  private noBrokerReports = 0;
+  private replacing: Promise<void> | undefined;
 
   private constructor(
-    private readonly native: Native,
     readonly address: string,
     readonly groupId: string,
+    private readonly config: { global: ConsumerGlobalConfig; topic: ConsumerTopicConfig },
+    private readonly connectTimeoutMs: number,
     private readonly joinTimeoutMs: number,
   ) {}
 
@@ -106,26 +153,34 @@ export class KafkaConsumer implements TransportConsumer {
     connectTimeoutMs: number,
   ): Promise<KafkaConsumer> {
     const groupId = String(config.global['group.id']);
-    let self: KafkaConsumer | undefined;
-    const native = new RdConsumer(
+    // A join waits at most for every member to rejoin, bounded by the session timeout, plus a margin.
+    const self = new KafkaConsumer(address, groupId, config, connectTimeoutMs, Number(config.global['session.timeout.ms'] ?? 45_000) + 15_000);
+    self.native = self.live = await self.open();
+    return self;
+  }
+
+  /** A new connected librdkafka consumer; its callbacks reach this object only while it is the live handle. */
+  private async open(): Promise<Native> {
+    const native: Native = new RdConsumer(
       {
-        ...config.global,
-        rebalance_cb: (err: LibrdKafkaError, assignment: TopicPartition[]) => self?.onRebalance(err, assignment),
-        offset_commit_cb: (err: LibrdKafkaError | undefined) => self?.onCommitted(err),
+        'statistics.interval.ms': STATS_INTERVAL_MS,
+        ...this.config.global,
+        rebalance_cb: (err: LibrdKafkaError, assignment: TopicPartition[]) =>
+          native === this.live ? this.onRebalance(err, assignment) : answerRebalance(native, err, assignment),
+        offset_commit_cb: (err: LibrdKafkaError | undefined) => native === this.live && this.onCommitted(err),
       },
-      config.topic,
+      this.config.topic,
     ) as Native;
     native.on('event.error', () => undefined); // surfaced through consume(); a listener keeps it off stderr
+    native.on('event.stats', (s: { message: string }) => native === this.live && this.onStats(s.message));
     try {
-      await new Promise<void>((resolve, reject) => native.connect({ timeout: connectTimeoutMs }, (err) => (err ? reject(err) : resolve())));
+      await new Promise<void>((resolve, reject) => native.connect({ timeout: this.connectTimeoutMs }, (err) => (err ? reject(err) : resolve())));
     } catch (e) {
       native.disconnect(() => undefined);
-      throw mapKafkaError(e, { address, operation: 'connect consumer', groupId, timeoutMs: connectTimeoutMs });
+      throw mapKafkaError(e, { address: this.address, operation: 'connect consumer', groupId: this.groupId, timeoutMs: this.connectTimeoutMs });
     }
     native.setDefaultIsTimeoutOnlyForFirstMessage(true);
-    // A join waits at most for every member to rejoin, bounded by the session timeout, plus a margin.
-    self = new KafkaConsumer(native, address, groupId, Number(config.global['session.timeout.ms'] ?? 45_000) + 15_000);
-    return self;
+    return native;
   }
 
   /**
@@ -141,6 +196,7 @@ export class KafkaConsumer implements TransportConsumer {
       throw invalidArgument('subscribe: topics must be a non-empty array of topic names', { groupId: this.groupId });
     }
     this.listener = listener;
+    this.topics = [...topics];
     const round = this.assignRounds;
     try {
       this.native.subscribe([...topics]);
@@ -217,6 +273,10 @@ export class KafkaConsumer implements TransportConsumer {
         { address: this.address, groupId: this.groupId, topic: foreign.topic, partition: foreign.partition },
       );
     }
+    const gone = offsets.find((o) => this.lost.has(tpKey(o)));
+    if (gone) {
+      throw this.error({ code: ERR['ERR__ASSIGNMENT_LOST'], message: 'the group expired this member and gave the partition away' }, 'commit', { topic: gone.topic, partition: gone.partition });
+    }
     if (offsets.length === 0) return;
     const run = this.commits.then(() => this.commitNow(offsets));
     this.commits = run.catch(() => undefined);
@@ -226,6 +286,7 @@ export class KafkaConsumer implements TransportConsumer {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.polling; // a running poll returns after its current slice once `closing` is set
+      await this.replacing; // gives up connecting a new handle once `closing` is set
       await this.rebalancing;
       await this.commits;
       const remaining = [...this.assigned.values()].filter((tp) => !this.revoking.has(tpKey(tp)));
@@ -239,20 +300,10 @@ export class KafkaConsumer implements TransportConsumer {
       }
       await this.commits; // those onRevoked made
       this.leaving = true;
-      try {
-        if (this.subscribed) this.native.unsubscribe();
-      } catch {
-        // not connected any more: nothing to leave
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, DISCONNECT_TIMEOUT_MS);
-        this.native.disconnect(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+      await closeNative(this.native, this.subscribed);
       this.assigned.clear();
       this.held.clear();
+      this.lost.clear();
     })();
     return this.closing;
   }
@@ -335,6 +386,15 @@ export class KafkaConsumer implements TransportConsumer {
 
   private commitNow(offsets: readonly TopicPartitionOffset[]): Promise<void> {
     const one = offsets.length === 1 ? { topic: offsets[0]!.topic, partition: offsets[0]!.partition } : {};
+    // Checked again when its turn comes: the partitions may have been lost meanwhile, and a replaced
+    // handle would never answer (its callbacks are no longer followed).
+    const gone = offsets.find((o) => this.lost.has(tpKey(o)) || !this.assigned.has(tpKey(o)));
+    if (gone) {
+      return Promise.reject(this.error({ code: ERR['ERR__ASSIGNMENT_LOST'], message: 'the partition was revoked or given away while the commit waited' }, 'commit', { topic: gone.topic, partition: gone.partition }));
+    }
+    if (this.native !== this.live) {
+      return Promise.reject(new ConnectionError(`kafka ${this.address}: commit failed: the consumer is reconnecting`, { address: this.address, groupId: this.groupId, ...one }));
+    }
     return new Promise<void>((resolve, reject) => {
       this.pendingCommit = { resolve, reject, ...one };
       try {
@@ -347,11 +407,11 @@ export class KafkaConsumer implements TransportConsumer {
     });
   }
 
-  private onCommitted(err: LibrdKafkaError | undefined): void {
+  private onCommitted(err: LibrdKafkaError | VisionFlowError | undefined): void {
     const p = this.pendingCommit;
     if (!p) return;
     this.pendingCommit = undefined;
-    if (err && err.code !== 0) p.reject(this.error(err, 'commit', { topic: p.topic, partition: p.partition }));
+    if (err && (err instanceof VisionFlowError || err.code !== 0)) p.reject(this.error(err, 'commit', { topic: p.topic, partition: p.partition }));
     else p.resolve();
   }
 
@@ -389,7 +449,11 @@ export class KafkaConsumer implements TransportConsumer {
       if (!this.leaving && tps.length > 0) this.step('onAssigned', () => this.listener?.onAssigned?.(tps));
       this.step('onAssigned', () => void this.assignRounds++);
     } else if (err?.code === ERR['ERR__REVOKE_PARTITIONS']) {
-      for (const tp of tps) this.revoking.add(tpKey(tp));
+      const lost = this.assignmentLost();
+      for (const tp of tps) {
+        this.revoking.add(tpKey(tp));
+        if (lost) this.lost.add(tpKey(tp));
+      }
       if (this.leaving || tps.length === 0) return this.release(tps);
       this.step('onRevoked', async () => {
         try {
@@ -411,6 +475,15 @@ export class KafkaConsumer implements TransportConsumer {
     return this.native.rebalanceProtocol() === 'EAGER';
   }
 
+  /** Whether librdkafka revokes an assignment the group has already taken away. */
+  private assignmentLost(): boolean {
+    try {
+      return this.native.assignmentLost();
+    } catch {
+      return false;
+    }
+  }
+
   /** Gives partitions back to librdkafka and forgets their local state. */
   private release(tps: readonly TopicPartition[]): void {
     try {
@@ -421,13 +494,88 @@ export class KafkaConsumer implements TransportConsumer {
     } catch {
       // already closed: nothing to give back
     }
+    this.forget(tps);
+  }
+
+  private forget(tps: readonly TopicPartition[]): void {
     for (const tp of tps) {
       const k = tpKey(tp);
       this.assigned.delete(k);
       this.revoking.delete(k);
       this.paused.delete(k);
       this.held.delete(k);
+      this.lost.delete(k);
     }
+  }
+
+  // --- replacing a handle cut off from the cluster
+
+  /** librdkafka's periodic statistics: a handle that shows no broker twice in a row is replaced. */
+  private onStats(json: string): void {
+    if (!statsShowNoBroker(json)) {
+      this.noBrokerReports = 0;
+      return;
+    }
+    if (++this.noBrokerReports >= CUT_OFF_REPORTS) this.replaceNative();
+  }
+
+  /**
+   * Replaces the librdkafka handle with a new group member, as a restart of the node would: the
+   * old member's partitions are lost (the group expires it within the session timeout and gives
+   * them to the new member), so the listener hears of them as revoked and their commits fail at
+   * once. Until the new handle is connected, the old one stays in place, quietly answered.
+   */
+  private replaceNative(): void {
+    if (this.replacing || this.closing) return;
+    const old = this.native;
+    this.live = undefined; // from now on the old handle's callbacks only get librdkafka what it waits for
+    this.noBrokerReports = 0;
+    this.listenerErrors.push(new ConnectionError(
+      `kafka ${this.address}: the consumer of group "${this.groupId}" lost every broker (librdkafka dropped them after a metadata response that listed none, and will not look for them again); reconnecting as a new member, its partitions are read again from the last commit`,
+      { address: this.address, groupId: this.groupId },
+    ));
+    // A commit waiting on the old handle would wait for a coordinator it can no longer find.
+    this.onCommitted(new ConnectionError(`kafka ${this.address}: commit abandoned: the consumer lost every broker`, { address: this.address, groupId: this.groupId }));
+    for (const k of this.assigned.keys()) this.lost.add(k);
+    const owned = [...this.assigned.values()].filter((tp) => !this.revoking.has(tpKey(tp)));
+    if (owned.length > 0) {
+      for (const tp of owned) this.revoking.add(tpKey(tp));
+      this.step('onRevoked', async () => {
+        try {
+          await this.listener?.onRevoked?.(owned);
+        } finally {
+          this.forget(owned);
+        }
+      });
+    }
+    this.replacing = (async () => {
+      let fresh: Native | undefined;
+      while (!this.closing && !fresh) {
+        try {
+          fresh = await this.open();
+        } catch {
+          await sleep(RECONNECT_BACKOFF_MS); // the cluster is still away
+        }
+      }
+      // Revocations under way on the old handle unassign through `this.native`: let them finish first.
+      for (let r = this.rebalancing; ; r = this.rebalancing) {
+        await r;
+        if (r === this.rebalancing) break;
+      }
+      if (!fresh) return; // closing: close() takes the old handle down
+      if (this.closing) return void closeNative(fresh, false);
+      this.native = this.live = fresh;
+      this.forget([...this.assigned.values()]);
+      try {
+        if (this.subscribed) fresh.subscribe([...this.topics]);
+      } catch (e) {
+        this.listenerErrors.push(this.error(e, 'subscribe', { topic: this.topics.join(',') }));
+      }
+      // After the consume() under way on it, if any; it cannot reach a broker, so nobody waits for it.
+      void this.consuming.then(() => closeNative(old, this.subscribed));
+    })().finally(() => {
+      this.replacing = undefined;
+    });
   }
 
   /** Runs rebalance work after the previous step; a listener that throws does not stop the rebalance. */
@@ -472,6 +620,41 @@ function fromRdHeaders(headers: MessageHeader[] | undefined): Headers {
     for (const [k, v] of Object.entries(h)) out[k] = typeof v === 'string' ? v : v.toString('utf8');
   }
   return Object.freeze(out);
+}
+
+/**
+ * Answers a rebalance of a handle this consumer no longer acts on, as the binding does by default,
+ * so that librdkafka does not wait for the call (closing it would wait too).
+ */
+function answerRebalance(native: Native, err: LibrdKafkaError | undefined, tps: TopicPartition[]): void {
+  try {
+    const cooperative = native.rebalanceProtocol() === 'COOPERATIVE';
+    if (err?.code === ERR['ERR__ASSIGN_PARTITIONS']) {
+      if (cooperative) native.incrementalAssign(tps);
+      else native.assign(tps);
+    } else if (err?.code === ERR['ERR__REVOKE_PARTITIONS']) {
+      if (cooperative) native.incrementalUnassign(tps);
+      else native.unassign();
+    }
+  } catch {
+    // closed already: nothing waits
+  }
+}
+
+/** Leaves the group (when subscribed) and closes the handle, waiting at most DISCONNECT_TIMEOUT_MS. */
+async function closeNative(native: Native, subscribed: boolean): Promise<void> {
+  try {
+    if (subscribed) native.unsubscribe();
+  } catch {
+    // not connected any more: nothing to leave
+  }
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, DISCONNECT_TIMEOUT_MS);
+    native.disconnect(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,7 +1,9 @@
+import { ConnectionError } from '../../errors/connection-error.js';
 import { TimeoutError } from '../../errors/timeout-error.js';
 import type { VisionFlowError } from '../../errors/vision-flow-error.js';
 import type { Headers } from '../../records/headers.js';
 import type { DeliveryCallback, DeliveryReport, OutgoingMessage, TransportProducer } from '../transport.js';
+import { statsShowNoBroker } from './kafka-consumer.js';
 import { closedError, hasKafkaCode, invalidArgument, mapKafkaError } from './map-kafka-error.js';
 import { RdProducer, type LibrdKafkaError, type MessageHeader, type ProducerGlobalConfig, type RdDeliveryReport } from './rdkafka.js';
 
@@ -18,16 +20,31 @@ interface Pending {
 const PARTITION_COUNT_TTL_MS = 30_000;
 /** Wait before producing again after librdkafka's local queue was full; ms. */
 const QUEUE_FULL_BACKOFF_MS = 5;
+/** How often librdkafka reports statistics, whose broker list shows a handle cut off from the cluster; a user setting wins. */
+const STATS_INTERVAL_MS = 5_000;
+/** Reports in a row without a broker before the handle is replaced: one may fall between a removal and a re-bootstrap. */
+const CUT_OFF_REPORTS = 2;
+/** Pause between attempts to connect a replacement handle while the cluster cannot be reached; ms. */
+const RECONNECT_BACKOFF_MS = 1_000;
 
 /**
  * The idempotent acks=all producer (see kafka-config.ts). Each `produce` (and `send`, its promise
  * form) is answered by its own delivery report: the callback rides along as librdkafka's
  * per-message opaque, and a background poll thread (`setPollInBackground`) hands reports to JS as
  * soon as they arrive, so no poll-interval delay is added to the ingest latency.
+ *
+ * A librdkafka handle that has lost every broker (see `statsShowNoBroker`) would hold its messages
+ * until message.timeout.ms (5 min) and then fail every later one the same way: it is replaced by a
+ * new one, and the messages it held fail at once with a retriable ConnectionError (the runtime
+ * runs those records again).
  */
 export class KafkaProducer implements TransportProducer {
   /** Messages produced and not yet reported; `flush` waits for zero. */
   private unreported = 0;
+  /** Messages in the current librdkafka handle, not yet reported: what a replaced handle strands. */
+  private readonly inNative = new Set<Pending>();
+  private noBrokerReports = 0;
+  private replacing: Promise<void> | undefined;
   private flushWaiters: Array<() => void> = [];
   /** Sends that could not enter librdkafka's queue yet (QUEUE_FULL), kept in order. */
   private readonly backlog: Pending[] = [];
@@ -40,27 +57,29 @@ export class KafkaProducer implements TransportProducer {
   private closing: Promise<void> | undefined;
 
   private constructor(
-    private readonly native: Native,
+    private native: Native,
     readonly address: string,
+    private readonly config: ProducerGlobalConfig,
+    private readonly connectTimeoutMs: number,
     private readonly requestTimeoutMs: number,
   ) {
-    native.on('delivery-report', (err, report) => this.onDeliveryReport(err, report));
-    native.on('event.error', (err) => {
-      if (err.isFatal) this.fatal = mapKafkaError(err, { address, operation: 'produce' });
-    });
+    this.listen(native);
   }
 
   /** Connects (first metadata request within `connectTimeoutMs`) or rejects with a ConnectionError. */
   static async connect(address: string, config: ProducerGlobalConfig, connectTimeoutMs: number, requestTimeoutMs: number): Promise<KafkaProducer> {
-    const native = new RdProducer(config);
-    try {
-      await new Promise<void>((resolve, reject) => native.connect({ timeout: connectTimeoutMs }, (err) => (err ? reject(err) : resolve())));
-    } catch (e) {
-      native.disconnect(() => undefined);
-      throw mapKafkaError(e, { address, operation: 'connect producer', timeoutMs: connectTimeoutMs });
-    }
-    native.setPollInBackground(true);
-    return new KafkaProducer(native, address, requestTimeoutMs);
+    return new KafkaProducer(await open(address, config, connectTimeoutMs), address, config, connectTimeoutMs, requestTimeoutMs);
+  }
+
+  /** Follows a handle's reports while it is the current one (a replaced handle's late reports are for messages already answered). */
+  private listen(native: Native): void {
+    native.on('delivery-report', (err, report) => this.onDeliveryReport(err, report));
+    native.on('event.error', (err) => {
+      if (err.isFatal && native === this.native) this.fatal = mapKafkaError(err, { address: this.address, operation: 'produce' });
+    });
+    native.on('event.stats', (s: { message: string }) => {
+      if (native === this.native) this.onStats(s.message);
+    });
   }
 
   send(msg: OutgoingMessage): Promise<DeliveryReport> {
@@ -97,6 +116,7 @@ export class KafkaProducer implements TransportProducer {
   close(): Promise<void> {
     this.closing ??= (async () => {
       try {
+        await this.replacing; // gives up connecting a new handle once `closing` is set
         await this.flush(this.requestTimeoutMs * 2);
       } finally {
         clearTimeout(this.backlogTimer);
@@ -127,6 +147,7 @@ export class KafkaProducer implements TransportProducer {
       const { msg } = p;
       try {
         this.native.produce(msg.topic, p.partition, nonNullEmpty(msg.value), nonNullEmpty(msg.key ?? null), msg.timestamp ?? null, p, toRdHeaders(msg.headers));
+        this.inNative.add(p);
       } catch (e) {
         if (hasKafkaCode(e, 'ERR__QUEUE_FULL') && !this.closing) {
           this.backlogTimer = setTimeout(() => this.drain(), QUEUE_FULL_BACKOFF_MS);
@@ -141,9 +162,54 @@ export class KafkaProducer implements TransportProducer {
 
   private onDeliveryReport(err: LibrdKafkaError | null | undefined, report: RdDeliveryReport): void {
     const p = report.opaque as Pending | undefined;
-    if (!p) return;
+    if (!p || !this.inNative.delete(p)) return; // answered already, when its handle was replaced
     if (err) this.answer(p, mapKafkaError(err, { address: this.address, operation: 'send', topic: report.topic, partition: report.partition }), undefined);
     else this.answer(p, undefined, { topic: report.topic, partition: report.partition, offset: report.offset });
+  }
+
+  // --- replacing a handle cut off from the cluster
+
+  /** librdkafka's periodic statistics: a handle that shows no broker twice in a row is replaced. */
+  private onStats(json: string): void {
+    if (!statsShowNoBroker(json)) {
+      this.noBrokerReports = 0;
+      return;
+    }
+    if (++this.noBrokerReports >= CUT_OFF_REPORTS) this.replaceNative();
+  }
+
+  /** Connects a new handle (retrying while the cluster is away), sends on through it, and fails what the old one holds. */
+  private replaceNative(): void {
+    if (this.replacing || this.closing) return;
+    this.noBrokerReports = 0;
+    this.replacing = (async () => {
+      let fresh: Native | undefined;
+      while (!this.closing && !fresh) {
+        try {
+          fresh = await open(this.address, this.config, this.connectTimeoutMs);
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, RECONNECT_BACKOFF_MS)); // the cluster is still away
+        }
+      }
+      if (!fresh) return; // closing: close() takes the old handle down
+      const old = this.native;
+      this.native = fresh;
+      this.listen(fresh);
+      const stranded = [...this.inNative];
+      this.inNative.clear();
+      const error = new ConnectionError(
+        `kafka ${this.address}: send failed: the producer lost every broker (librdkafka dropped them after a metadata response that listed none, and will not look for them again); reconnected, the record must be sent again`,
+        { address: this.address, operation: 'send' },
+      );
+      for (const p of stranded) this.answer(p, error, undefined);
+      try {
+        old.disconnect(0, () => undefined);
+      } catch {
+        // gone already
+      }
+    })().finally(() => {
+      this.replacing = undefined;
+    });
   }
 
   // --- round robin for null keys (librdkafka's murmur2_random would pick at random)
@@ -176,6 +242,23 @@ export class KafkaProducer implements TransportProducer {
     this.topicGates.set(topic, gate);
   }
 
+}
+
+/** A connected librdkafka producer that reports from a background thread, or a ConnectionError within `connectTimeoutMs`. */
+async function open(address: string, config: ProducerGlobalConfig, connectTimeoutMs: number): Promise<Native> {
+  const native = new RdProducer({ 'statistics.interval.ms': STATS_INTERVAL_MS, ...config });
+  try {
+    await new Promise<void>((resolve, reject) => native.connect({ timeout: connectTimeoutMs }, (err) => (err ? reject(err) : resolve())));
+  } catch (e) {
+    try {
+      native.disconnect(() => undefined);
+    } catch {
+      // "Producer not connected": the binding has let go of it already
+    }
+    throw mapKafkaError(e, { address, operation: 'connect producer', timeoutMs: connectTimeoutMs });
+  }
+  native.setPollInBackground(true);
+  return native;
 }
 
 /** Why a message cannot be sent, checked before it reaches librdkafka; undefined when it is fine. */
