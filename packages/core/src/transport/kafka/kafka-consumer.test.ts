@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isVisionFlowError } from '../../errors/vision-flow-error.js';
 import type { IncomingMessage, TopicPartition, TransportConsumer } from '../transport.js';
-import { statsShowNoBroker } from './kafka-consumer.js';
+import { statsShowNoBroker } from './cut-off-watch.js';
 import { KafkaTransport } from './kafka-transport.js';
 
 /** A statistics report as librdkafka writes it, cut down to the broker list. */

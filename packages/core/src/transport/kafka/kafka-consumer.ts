@@ -3,6 +3,7 @@ import { TimeoutError } from '../../errors/timeout-error.js';
 import { VisionFlowError } from '../../errors/vision-flow-error.js';
 import type { Headers } from '../../records/headers.js';
 import type { IncomingMessage, RebalanceListener, TopicPartition, TopicPartitionOffset, TransportConsumer } from '../transport.js';
+import { CutOffWatch, CUT_OFF_STATS_INTERVAL_MS, reconnect } from './cut-off-watch.js';
 import { closedError, invalidArgument, mapKafkaError, type KafkaErrorContext } from './map-kafka-error.js';
 import { ERR, RdConsumer, type ConsumerGlobalConfig, type ConsumerTopicConfig, type LibrdKafkaError, type Message, type MessageHeader } from './rdkafka.js';
 
@@ -38,12 +39,6 @@ const PUMP_BATCH = 1;
 const PUMP_SLICE_MS = 5;
 /** librdkafka's close() waits for the group to answer LeaveGroup; do not hang close() on a dead broker. */
 const DISCONNECT_TIMEOUT_MS = 15_000;
-/** How often librdkafka reports statistics, whose broker list shows a handle cut off from the cluster; a user setting wins. */
-const STATS_INTERVAL_MS = 5_000;
-/** Reports in a row without a broker before the handle is replaced: one may fall between a removal and a re-bootstrap. */
-const CUT_OFF_REPORTS = 2;
-/** Pause between attempts to connect a replacement handle while the cluster cannot be reached; ms. */
-const RECONNECT_BACKOFF_MS = 1_000;
 
 /** Consume errors that only mean "nothing to read right now": librdkafka recovers by itself. */
 export const TRANSIENT = new Set(
@@ -53,29 +48,6 @@ export const TRANSIENT = new Set(
 );
 
 const tpKey = (tp: TopicPartition): string => `${tp.topic}\u0000${tp.partition}`;
-
-/**
- * Whether a librdkafka statistics report (its JSON) shows a client left without any broker: no
- * bootstrap server and none learned from metadata, only the logical group-coordinator handle.
- * librdkafka 2.15 (issue #5301) gets there when a broker that is shutting down answers a metadata
- * request with an empty broker list: it drops every broker it knows, and when their connection had
- * just failed, that same response cancels the re-bootstrap the failure had scheduled. Nothing in
- * the client brings a broker back after that, whatever the cluster does; only a new client recovers.
- */
-export function statsShowNoBroker(json: string): boolean {
-  let stats: unknown;
-  try {
-    stats = JSON.parse(json);
-  } catch {
-    return false;
-  }
-  const brokers = (stats as { brokers?: unknown } | null)?.brokers;
-  if (typeof brokers !== 'object' || brokers === null) return false;
-  return !Object.values(brokers).some((b) => {
-    const source = (b as { source?: unknown } | null)?.source;
-    return source === 'configured' || source === 'learned';
-  });
-}
 
 /**
  * A pull-based group member on librdkafka's native KafkaConsumer.
@@ -101,7 +73,7 @@ export function statsShowNoBroker(json: string): boolean {
  * - A revocation librdkafka reports as lost (the group expired this member, e.g. after a broker
  *   outage longer than the session timeout) commits nothing: the partitions already belong to
  *   someone else, and a commit would only wait for a coordinator that no longer knows the member.
- * - A librdkafka handle that has lost every broker (see `statsShowNoBroker`) is replaced by a new
+ * - A librdkafka handle that has lost every broker (see cut-off-watch.ts) is replaced by a new
  *   group member: the old member's partitions are revoked as lost, the next poll throws a
  *   retriable ConnectionError that says so, and the new member subscribes to the same topics.
  */
@@ -135,7 +107,7 @@ export class KafkaConsumer implements TransportConsumer {
   private closing: Promise<void> | undefined;
   /** Set once close() has run the final onRevoked: later revocations just unassign. */
   private leaving = false;
-  private noBrokerReports = 0;
+  private readonly cutOff = new CutOffWatch(() => this.replaceNative());
   private replacing: Promise<void> | undefined;
 
   private constructor(
@@ -163,7 +135,7 @@ export class KafkaConsumer implements TransportConsumer {
   private async open(): Promise<Native> {
     const native: Native = new RdConsumer(
       {
-        'statistics.interval.ms': STATS_INTERVAL_MS,
+        'statistics.interval.ms': CUT_OFF_STATS_INTERVAL_MS,
         ...this.config.global,
         rebalance_cb: (err: LibrdKafkaError, assignment: TopicPartition[]) =>
           native === this.live ? this.onRebalance(err, assignment) : answerRebalance(native, err, assignment),
@@ -172,7 +144,7 @@ export class KafkaConsumer implements TransportConsumer {
       this.config.topic,
     ) as Native;
     native.on('event.error', () => undefined); // surfaced through consume(); a listener keeps it off stderr
-    native.on('event.stats', (s: { message: string }) => native === this.live && this.onStats(s.message));
+    native.on('event.stats', (s: { message: string }) => native === this.live && this.cutOff.report(s.message));
     try {
       await new Promise<void>((resolve, reject) => native.connect({ timeout: this.connectTimeoutMs }, (err) => (err ? reject(err) : resolve())));
     } catch (e) {
@@ -510,15 +482,6 @@ export class KafkaConsumer implements TransportConsumer {
 
   // --- replacing a handle cut off from the cluster
 
-  /** librdkafka's periodic statistics: a handle that shows no broker twice in a row is replaced. */
-  private onStats(json: string): void {
-    if (!statsShowNoBroker(json)) {
-      this.noBrokerReports = 0;
-      return;
-    }
-    if (++this.noBrokerReports >= CUT_OFF_REPORTS) this.replaceNative();
-  }
-
   /**
    * Replaces the librdkafka handle with a new group member, as a restart of the node would: the
    * old member's partitions are lost (the group expires it within the session timeout and gives
@@ -529,7 +492,6 @@ export class KafkaConsumer implements TransportConsumer {
     if (this.replacing || this.closing) return;
     const old = this.native;
     this.live = undefined; // from now on the old handle's callbacks only get librdkafka what it waits for
-    this.noBrokerReports = 0;
     this.listenerErrors.push(new ConnectionError(
       `kafka ${this.address}: the consumer of group "${this.groupId}" lost every broker (librdkafka dropped them after a metadata response that listed none, and will not look for them again); reconnecting as a new member, its partitions are read again from the last commit`,
       { address: this.address, groupId: this.groupId },
@@ -549,14 +511,7 @@ export class KafkaConsumer implements TransportConsumer {
       });
     }
     this.replacing = (async () => {
-      let fresh: Native | undefined;
-      while (!this.closing && !fresh) {
-        try {
-          fresh = await this.open();
-        } catch {
-          await sleep(RECONNECT_BACKOFF_MS); // the cluster is still away
-        }
-      }
+      const fresh = await reconnect(() => this.open(), () => this.closing !== undefined);
       // Revocations under way on the old handle unassign through `this.native`: let them finish first.
       for (let r = this.rebalancing; ; r = this.rebalancing) {
         await r;

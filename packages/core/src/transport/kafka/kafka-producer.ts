@@ -3,7 +3,7 @@ import { TimeoutError } from '../../errors/timeout-error.js';
 import type { VisionFlowError } from '../../errors/vision-flow-error.js';
 import type { Headers } from '../../records/headers.js';
 import type { DeliveryCallback, DeliveryReport, OutgoingMessage, TransportProducer } from '../transport.js';
-import { statsShowNoBroker } from './kafka-consumer.js';
+import { CutOffWatch, CUT_OFF_STATS_INTERVAL_MS, reconnect } from './cut-off-watch.js';
 import { closedError, hasKafkaCode, invalidArgument, mapKafkaError } from './map-kafka-error.js';
 import { RdProducer, type LibrdKafkaError, type MessageHeader, type ProducerGlobalConfig, type RdDeliveryReport } from './rdkafka.js';
 
@@ -20,12 +20,6 @@ interface Pending {
 const PARTITION_COUNT_TTL_MS = 30_000;
 /** Wait before producing again after librdkafka's local queue was full; ms. */
 const QUEUE_FULL_BACKOFF_MS = 5;
-/** How often librdkafka reports statistics, whose broker list shows a handle cut off from the cluster; a user setting wins. */
-const STATS_INTERVAL_MS = 5_000;
-/** Reports in a row without a broker before the handle is replaced: one may fall between a removal and a re-bootstrap. */
-const CUT_OFF_REPORTS = 2;
-/** Pause between attempts to connect a replacement handle while the cluster cannot be reached; ms. */
-const RECONNECT_BACKOFF_MS = 1_000;
 
 /**
  * The idempotent acks=all producer (see kafka-config.ts). Each `produce` (and `send`, its promise
@@ -33,7 +27,7 @@ const RECONNECT_BACKOFF_MS = 1_000;
  * per-message opaque, and a background poll thread (`setPollInBackground`) hands reports to JS as
  * soon as they arrive, so no poll-interval delay is added to the ingest latency.
  *
- * A librdkafka handle that has lost every broker (see `statsShowNoBroker`) would hold its messages
+ * A librdkafka handle that has lost every broker (see cut-off-watch.ts) would hold its messages
  * until message.timeout.ms (5 min) and then fail every later one the same way: it is replaced by a
  * new one, and the messages it held fail at once with a retriable ConnectionError (the runtime
  * runs those records again).
@@ -43,7 +37,7 @@ export class KafkaProducer implements TransportProducer {
   private unreported = 0;
   /** Messages in the current librdkafka handle, not yet reported: what a replaced handle strands. */
   private readonly inNative = new Set<Pending>();
-  private noBrokerReports = 0;
+  private readonly cutOff = new CutOffWatch(() => this.replaceNative());
   private replacing: Promise<void> | undefined;
   private flushWaiters: Array<() => void> = [];
   /** Sends that could not enter librdkafka's queue yet (QUEUE_FULL), kept in order. */
@@ -78,7 +72,7 @@ export class KafkaProducer implements TransportProducer {
       if (err.isFatal && native === this.native) this.fatal = mapKafkaError(err, { address: this.address, operation: 'produce' });
     });
     native.on('event.stats', (s: { message: string }) => {
-      if (native === this.native) this.onStats(s.message);
+      if (native === this.native) this.cutOff.report(s.message);
     });
   }
 
@@ -169,28 +163,11 @@ export class KafkaProducer implements TransportProducer {
 
   // --- replacing a handle cut off from the cluster
 
-  /** librdkafka's periodic statistics: a handle that shows no broker twice in a row is replaced. */
-  private onStats(json: string): void {
-    if (!statsShowNoBroker(json)) {
-      this.noBrokerReports = 0;
-      return;
-    }
-    if (++this.noBrokerReports >= CUT_OFF_REPORTS) this.replaceNative();
-  }
-
   /** Connects a new handle (retrying while the cluster is away), sends on through it, and fails what the old one holds. */
   private replaceNative(): void {
     if (this.replacing || this.closing) return;
-    this.noBrokerReports = 0;
     this.replacing = (async () => {
-      let fresh: Native | undefined;
-      while (!this.closing && !fresh) {
-        try {
-          fresh = await open(this.address, this.config, this.connectTimeoutMs);
-        } catch {
-          await new Promise((resolve) => setTimeout(resolve, RECONNECT_BACKOFF_MS)); // the cluster is still away
-        }
-      }
+      const fresh = await reconnect(() => open(this.address, this.config, this.connectTimeoutMs), () => this.closing !== undefined);
       if (!fresh) return; // closing: close() takes the old handle down
       const old = this.native;
       this.native = fresh;
@@ -246,7 +223,7 @@ export class KafkaProducer implements TransportProducer {
 
 /** A connected librdkafka producer that reports from a background thread, or a ConnectionError within `connectTimeoutMs`. */
 async function open(address: string, config: ProducerGlobalConfig, connectTimeoutMs: number): Promise<Native> {
-  const native = new RdProducer({ 'statistics.interval.ms': STATS_INTERVAL_MS, ...config });
+  const native = new RdProducer({ 'statistics.interval.ms': CUT_OFF_STATS_INTERVAL_MS, ...config });
   try {
     await new Promise<void>((resolve, reject) => native.connect({ timeout: connectTimeoutMs }, (err) => (err ? reject(err) : resolve())));
   } catch (e) {
