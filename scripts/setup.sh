@@ -25,7 +25,8 @@ stamp="node_modules/.vision-flow-lock.sha256"
 want="$(sha256sum package-lock.json | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || [ ! -f node_modules/@confluentinc/kafka-javascript/build/Release/confluent-kafka-javascript.node ]; then
   log "installing npm dependencies (builds librdkafka from source; about 2-3 minutes)"
-  CKJS_LINKING=dynamic ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
+  # npm prints its summary on stdout; the demo's stdout carries results only.
+  CKJS_LINKING=dynamic ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error >&2
   echo "$want" > "$stamp"
 fi
 
