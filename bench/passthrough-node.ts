@@ -4,7 +4,8 @@
 //   bash scripts/stack.sh start && eval "$(bash scripts/stack.sh env)"
 //   npx tsx bench/passthrough-node.ts                       1,000,000 records
 //   npx tsx bench/passthrough-node.ts --messages 200000     quicker
-// Also: --threads (CPU seconds per thread of each phase), --max-in-flight N, --linger MS (producer linger.ms).
+// Also: --threads (CPU seconds per thread of each phase), --max-in-flight N, --linger MS (producer linger.ms),
+// --skip-raw (node only, e.g. under `node --cpu-prof --import tsx`).
 // Each rate comes with the CPU this process spent per record (JS and librdkafka threads): on these
 // shared 2-core machines it is steadier than the rate.
 import { randomUUID } from 'node:crypto';
@@ -12,7 +13,7 @@ import { map } from 'rxjs';
 import {
   AvroSerde, ConfluentSchemaRegistry, KafkaTransport, NamespacedSchemaRegistry, NamespacedTransport, TopologyRunner, avro, topic, topology, type Infer, type Rec,
 } from '@vision-flow/core';
-import { cpuPerRecord, cpuSecondsSince, fillTopic, printThreadCpu, rawPassthrough, threadCpu, type PassthroughResult } from './raw-passthrough.js';
+import { brokerCpu, cpuPerRecord, cpuSecondsSince, fillTopic, printThreadCpu, rawPassthrough, threadCpu, type PassthroughResult } from './raw-passthrough.js';
 
 const PARTITIONS = 6;
 
@@ -54,10 +55,13 @@ async function main(): Promise<void> {
 
   const threads = process.argv.includes('--threads');
   let before = threadCpu();
-  const raw = await rawPassthrough({ brokers, inputTopic: transport.outer(input.name), outputTopic: transport.outer(rawOut), messages });
-  print(raw);
-  if (threads) printThreadCpu('raw loop', before, threadCpu());
+  let brokerBefore = brokerCpu();
+  const raw = process.argv.includes('--skip-raw') ? undefined : await rawPassthrough({ brokers, inputTopic: transport.outer(input.name), outputTopic: transport.outer(rawOut), messages });
+  if (raw) print(raw);
+  if (threads && raw) printThreadCpu('raw loop', before, threadCpu());
+  if (raw) printBrokerCpu('raw loop', brokerBefore, messages);
   before = threadCpu();
+  brokerBefore = brokerCpu();
 
   const runner = new TopologyRunner(passThrough, { transport, registry });
   const started = performance.now();
@@ -78,12 +82,19 @@ async function main(): Promise<void> {
   const seconds = (performance.now() - started) / 1000;
   const cpuSeconds = cpuSecondsSince(cpu);
   if (threads) printThreadCpu('vision-flow node', before, threadCpu());
+  printBrokerCpu('vision-flow node', brokerBefore, messages);
   await runner.stop('bench done');
   const node: PassthroughResult = { api: 'vision-flow node (decode → map → encode, Avro)', messages, seconds, messagesPerSecond: messages / seconds, cpuSeconds };
   print(node, raw);
-  console.log(`ratio vision-flow / raw librdkafka: ${(node.messagesPerSecond / raw.messagesPerSecond).toFixed(2)} (target ≥ 0.80)`);
+  if (raw) console.log(`ratio vision-flow / raw librdkafka: ${(node.messagesPerSecond / raw.messagesPerSecond).toFixed(2)} (target ≥ 0.80)`);
   await transport.admin().deleteTopics([input.name, output.name, rawOut]);
   await transport.close();
+}
+
+/** The broker's CPU per record moved in a phase, when the broker is the local stack's. */
+function printBrokerCpu(label: string, before: number | undefined, messages: number): void {
+  const after = brokerCpu();
+  if (before !== undefined && after !== undefined) console.log(`  broker CPU, ${label}: ${(((after - before) * 1e6) / messages).toFixed(1)} µs/record`);
 }
 
 function print(r: PassthroughResult, baseline?: PassthroughResult): void {

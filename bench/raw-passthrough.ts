@@ -57,6 +57,22 @@ export function threadCpu(): Map<string, number> {
   return out;
 }
 
+/**
+ * CPU seconds the local Kafka broker (scripts/stack.sh's, found by its pid file) has used, or
+ * undefined without one. Both programs share two cores with it, so its cost per record matters.
+ */
+export function brokerCpu(): number | undefined {
+  const stackDir = process.env['VF_STACK_DIR'] ?? fileURLToPath(new URL('../.stack', import.meta.url));
+  try {
+    const pid = readFileSync(`${stackDir}/run/kafka.pid`, 'utf8').trim();
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Prints, per thread name, the CPU seconds used between two `threadCpu()` snapshots. */
 export function printThreadCpu(label: string, before: Map<string, number>, after: Map<string, number>): void {
   const rows = [...after].map(([name, s]) => [name, s - (before.get(name) ?? 0)] as const).filter(([, s]) => s > 0.05).sort((a, b) => b[1] - a[1]);

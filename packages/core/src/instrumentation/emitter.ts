@@ -20,6 +20,11 @@ export class InstrumentationEmitter {
     return () => void set.delete(listener as Listener<never>);
   }
 
+  /** Whether anyone listens to `type`: the hot path skips building a payload nobody reads. */
+  wants(type: EventName): boolean {
+    return (this.listeners.get(type)?.size ?? 0) > 0;
+  }
+
   emit<N extends EventName>(type: N, payload: EventPayloads[N]): void {
     const set = this.listeners.get(type);
     if (!set || set.size === 0) return;

@@ -45,24 +45,20 @@ export class StreamRecord<K, V> {
   }
 
   withKey<K2>(key: K2): StreamRecord<K2, V> {
-    return new StreamRecord({ ...this.fields(), key });
+    return new StreamRecord({ key, value: this.value, timestamp: this.timestamp, headers: this.headers, source: this.source });
   }
 
   withValue<V2>(value: V2): StreamRecord<K, V2> {
-    return new StreamRecord({ ...this.fields(), value });
+    return new StreamRecord({ key: this.key, value, timestamp: this.timestamp, headers: this.headers, source: this.source });
   }
 
   withTimestamp(timestamp: number): StreamRecord<K, V> {
-    return new StreamRecord({ ...this.fields(), timestamp });
+    return new StreamRecord({ key: this.key, value: this.value, timestamp, headers: this.headers, source: this.source });
   }
 
   /** Adds or replaces the given headers; the others are kept. */
   withHeaders(headers: Headers): StreamRecord<K, V> {
-    return new StreamRecord({ ...this.fields(), headers: mergeHeaders(this.headers, headers) });
-  }
-
-  private fields(): StreamRecordInit<K, V> {
-    return { key: this.key, value: this.value, timestamp: this.timestamp, headers: this.headers, source: this.source };
+    return new StreamRecord({ key: this.key, value: this.value, timestamp: this.timestamp, headers: mergeHeaders(this.headers, headers), source: this.source });
   }
 }
 

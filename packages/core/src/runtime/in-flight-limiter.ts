@@ -6,7 +6,8 @@
 export class InFlightLimiter {
   private inFlight = 0;
   private readonly perKey = new Map<string, number>();
-  private waiters: Array<() => void> = [];
+  /** `whenFree` / `whenDrained` callers, each woken only once its condition holds, not on every release. */
+  private waiters: Array<{ readonly ready: () => boolean; readonly wake: () => void }> = [];
 
   constructor(
     readonly limit: number,
@@ -39,11 +40,7 @@ export class InFlightLimiter {
     const n = (this.perKey.get(partitionKey) ?? 1) - 1;
     if (n === 0) this.perKey.delete(partitionKey);
     else this.perKey.set(partitionKey, n);
-    if (this.waiters.length > 0) {
-      const waiters = this.waiters;
-      this.waiters = [];
-      for (const w of waiters) w();
-    }
+    if (this.waiters.length > 0) this.wakeReady();
     return n === this.perPartitionLimit - 1;
   }
 
@@ -51,14 +48,27 @@ export class InFlightLimiter {
    * Resolves once at least `slots` slots are free, or nothing is in flight (at once if so). Asking
    * for a batch of slots instead of one keeps a busy node from polling one record at a time.
    */
-  async whenFree(slots = 1): Promise<void> {
+  whenFree(slots = 1): Promise<void> {
     const wanted = Math.max(1, Math.min(slots, this.limit));
-    while (this.free < wanted && this.inFlight > 0) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    return this.when(() => this.free >= wanted || this.inFlight === 0);
   }
 
   /** Resolves once nothing is in flight for the given partitions (all when omitted). */
-  async whenDrained(partitionKeys?: readonly string[]): Promise<void> {
-    const busy = () => (partitionKeys ? partitionKeys.some((k) => (this.perKey.get(k) ?? 0) > 0) : this.inFlight > 0);
-    while (busy()) await new Promise<void>((resolve) => this.waiters.push(resolve));
+  whenDrained(partitionKeys?: readonly string[]): Promise<void> {
+    return this.when(() => (partitionKeys ? !partitionKeys.some((k) => (this.perKey.get(k) ?? 0) > 0) : this.inFlight === 0));
+  }
+
+  /** Checked again on waking: whoever ran first may have taken the slots meanwhile. */
+  private async when(ready: () => boolean): Promise<void> {
+    while (!ready()) await new Promise<void>((wake) => this.waiters.push({ ready, wake }));
+  }
+
+  private wakeReady(): void {
+    const waiting = this.waiters;
+    this.waiters = [];
+    for (const w of waiting) {
+      if (w.ready()) w.wake();
+      else this.waiters.push(w);
+    }
   }
 }

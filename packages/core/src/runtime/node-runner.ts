@@ -382,7 +382,7 @@ export class NodeRunner implements TaskHost {
 
   private recordProcessed(m: IncomingMessage, keyText: string | undefined, started: number): void {
     this.counts.processed++;
-    this.emitter.emit('node.record_processed', { node: this.node, topic: m.topic, partition: m.partition, offset: m.offset, key: keyText, durationMs: Date.now() - started });
+    if (this.emitter.wants('node.record_processed')) this.emitter.emit('node.record_processed', { node: this.node, topic: m.topic, partition: m.partition, offset: m.offset, key: keyText, durationMs: Date.now() - started });
   }
 
   /** The general path: decodes (fetching schemas), dead-letters what cannot be read, retries under the policy. */
@@ -552,17 +552,21 @@ export class NodeRunner implements TaskHost {
       if (!isStreamRecord(rec)) {
         throw new VisionFlowError(`node "${this.node}" emitted ${describeValue(rec)} instead of a record; map to records with r.withValue(...)`, { code: 'NOT_A_RECORD', retriable: false });
       }
-      const headers: Record<string, string> = { ...rec.headers };
-      if (cause?.origin) headers[HeaderNames.origin] = cause.origin;
-      if (cause?.traceId) headers[HeaderNames.traceId] = cause.traceId;
-      message = this.outputSerde.toMessage(rec.withHeaders(headers));
+      let headers = rec.headers;
+      if (cause?.origin || cause?.traceId) {
+        const traced: Record<string, string> = { ...headers };
+        if (cause.origin) traced[HeaderNames.origin] = cause.origin;
+        if (cause.traceId) traced[HeaderNames.traceId] = cause.traceId;
+        headers = traced;
+      }
+      message = this.outputSerde.toMessage(rec, headers);
     } catch (e) {
       return done(e);
     }
     this.producer!.produce(message, (e, report) => {
       if (e) return done(e);
       this.counts.produced++;
-      this.emitter.emit('node.output_produced', { node: this.node, topic: report!.topic, partition: report!.partition, offset: report!.offset, key: keyToText((rec as StreamRecord<unknown, unknown>).key) });
+      if (this.emitter.wants('node.output_produced')) this.emitter.emit('node.output_produced', { node: this.node, topic: report!.topic, partition: report!.partition, offset: report!.offset, key: keyToText((rec as StreamRecord<unknown, unknown>).key) });
       done();
     });
   }

@@ -1,4 +1,5 @@
 import type { Topic } from '../dsl/topic.js';
+import type { Headers } from '../records/headers.js';
 import { StreamRecord } from '../records/record.js';
 import type { IncomingMessage, OutgoingMessage } from '../transport/transport.js';
 import { AvroSerde, UNKNOWN_WRITER } from './avro/avro-serde.js';
@@ -26,12 +27,13 @@ export class TopicSerde<K, V> {
     await this.value.register();
   }
 
-  toMessage(rec: StreamRecord<K, V>): OutgoingMessage {
+  /** The record as it goes on the wire; `headers` replace the record's own (the runtime adds its trace headers). */
+  toMessage(rec: StreamRecord<K, V>, headers: Headers = rec.headers): OutgoingMessage {
     return {
       topic: this.topic.name,
       key: rec.key === null || rec.key === undefined ? null : this.key.encode(rec.key),
       value: rec.value === null || rec.value === undefined ? null : this.value.encode(rec.value),
-      headers: rec.headers,
+      headers,
       timestamp: rec.timestamp,
     };
   }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import avsc from 'avsc';
 import { AvroSerde, UNKNOWN_WRITER } from './avro-serde.js';
 import { InMemorySchemaRegistry } from './in-memory-schema-registry.js';
 import { avro } from './schema.js';
@@ -27,5 +28,41 @@ describe('AvroSerde.decodeIfKnown (the hot path)', () => {
     expect(() => serde.decodeIfKnown(Buffer.from('not avro'))).toThrow(/not Confluent Avro/);
     const truncated = serde.encode({ id: 'abcdef', seq: 1 }).subarray(0, 7);
     expect(() => serde.decodeIfKnown(truncated)).toThrow(/cannot decode/);
+  });
+});
+
+describe('AvroSerde wire format', () => {
+  const Blob = avro.record('t.Blob', { id: avro.string(), data: avro.bytes() });
+
+  it('writes magic byte, schema id and exactly the Avro body, however large the value', async () => {
+    const registry = new InMemorySchemaRegistry();
+    const serde = new AvroSerde(registry, 'blobs-value', Blob);
+    const id = await serde.register();
+    for (const size of [0, 10, 200_000, 3_000_000, 5]) {
+      const value = { id: `blob-${size}`, data: Buffer.alloc(size, size % 251) };
+      const bytes = serde.encode(value);
+      expect(bytes[0]).toBe(0);
+      expect(bytes.readUInt32BE(1)).toBe(id);
+      // Buffer.equals: vitest's deep equality takes seconds on megabytes
+      expect(bytes.subarray(5).equals(avsc.Type.forSchema(serde.json as avsc.Schema).toBuffer(value))).toBe(true);
+      const back = await serde.decode(bytes);
+      expect(back.id).toBe(value.id);
+      expect(back.data.equals(value.data)).toBe(true);
+    }
+  });
+
+  it('refuses trailing bytes after the value and a truncated body', async () => {
+    const serde = new AvroSerde(new InMemorySchemaRegistry(), 'blobs-value', Blob);
+    await serde.register();
+    const bytes = serde.encode({ id: 'x', data: Buffer.from('abc') });
+    await expect(serde.decode(Buffer.concat([bytes, Buffer.from([0])]))).rejects.toThrow(/trailing data \(1 bytes after the value\)/);
+    await expect(serde.decode(bytes.subarray(0, bytes.length - 1))).rejects.toThrow(/cannot decode .* truncated/);
+  });
+
+  it('names the fields that do not match the schema and leaves later encodes intact', async () => {
+    const serde = new AvroSerde(new InMemorySchemaRegistry(), 'blobs-value', Blob);
+    await serde.register();
+    expect(() => serde.encode({ id: 7, data: Buffer.alloc(1) } as never)).toThrow(/id should be string but is 7/);
+    expect(await serde.decode(serde.encode({ id: 'ok', data: Buffer.from([1, 2]) }))).toEqual({ id: 'ok', data: Buffer.from([1, 2]) });
   });
 });

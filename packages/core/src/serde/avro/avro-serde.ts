@@ -7,6 +7,13 @@ import { toAvroJson, type AvroSchema, type AvroJson } from './schema.js';
 const MAGIC = 0;
 const HEADER_BYTES = 5;
 
+/**
+ * Where `encode` writes before copying out the exact bytes: one allocation per record (from
+ * Node's buffer pool when small) instead of avsc's zero-filled one plus a copy with the header.
+ * Grows to the largest record seen; shared, since encoding is synchronous.
+ */
+let scratch = Buffer.allocUnsafe(64 * 1024);
+
 /** `decodeIfKnown`'s answer when the writer schema has not been fetched yet. */
 export const UNKNOWN_WRITER: unique symbol = Symbol('unknown writer schema');
 
@@ -51,16 +58,21 @@ export class AvroSerde<T> {
 
   encode(value: T): Buffer {
     if (this.schemaId === undefined) throw new Error(`AvroSerde(${this.subject}): register() must run before encode()`);
-    let body: Buffer;
+    let end: number;
     try {
-      body = this.type.toBuffer(value);
+      end = this.type.encode(value, scratch, HEADER_BYTES);
+      if (end < 0) {
+        // avsc answers a short buffer with minus the bytes missing
+        scratch = Buffer.allocUnsafe(Math.max(scratch.length * 2, scratch.length - end));
+        end = this.type.encode(value, scratch, HEADER_BYTES);
+      }
     } catch (e) {
       throw new SerdeError('AVRO_ENCODE_FAILED', `value does not match the schema of ${this.subject}: ${this.invalidPaths(value)}`, { subject: this.subject }, e);
     }
-    const out = Buffer.allocUnsafe(HEADER_BYTES + body.length);
-    out.writeUInt8(MAGIC, 0);
+    const out = Buffer.allocUnsafe(end);
+    out[0] = MAGIC;
     out.writeUInt32BE(this.schemaId, 1);
-    body.copy(out, HEADER_BYTES);
+    scratch.copy(out, HEADER_BYTES, HEADER_BYTES, end);
     return out;
   }
 
@@ -88,11 +100,20 @@ export class AvroSerde<T> {
   }
 
   private decodeWith(bytes: Buffer, id: number, resolver: avsc.Resolver | undefined): T {
+    let decoded: { value: unknown; offset: number };
     try {
-      return this.type.fromBuffer(bytes.subarray(HEADER_BYTES), resolver, false) as T;
+      decoded = this.type.decode(bytes, HEADER_BYTES, resolver);
     } catch (e) {
-      throw new SerdeError('AVRO_DECODE_FAILED', `cannot decode ${bytes.length} bytes on ${this.subject} with writer schema id ${id}: ${(e as Error).message}`, { subject: this.subject, schemaId: id }, e);
+      throw this.decodeFailed(bytes, id, (e as Error).message, e);
     }
+    // avsc's decode (which reads in place, no copy of the body) reports a short body as offset -1 and leaves trailing bytes to us
+    if (decoded.offset < 0) throw this.decodeFailed(bytes, id, 'truncated buffer');
+    if (decoded.offset !== bytes.length) throw this.decodeFailed(bytes, id, `trailing data (${bytes.length - decoded.offset} bytes after the value)`);
+    return decoded.value as T;
+  }
+
+  private decodeFailed(bytes: Buffer, id: number, why: string, cause?: unknown): SerdeError {
+    return new SerdeError('AVRO_DECODE_FAILED', `cannot decode ${bytes.length} bytes on ${this.subject} with writer schema id ${id}: ${why}`, { subject: this.subject, schemaId: id }, cause);
   }
 
   private resolverFor(id: number): Promise<avsc.Resolver | undefined> {

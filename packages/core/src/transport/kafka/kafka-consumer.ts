@@ -1,7 +1,7 @@
 import { ConnectionError } from '../../errors/connection-error.js';
 import { TimeoutError } from '../../errors/timeout-error.js';
 import { VisionFlowError } from '../../errors/vision-flow-error.js';
-import type { Headers } from '../../records/headers.js';
+import { EMPTY_HEADERS, type Headers } from '../../records/headers.js';
 import type { IncomingMessage, RebalanceListener, TopicPartition, TopicPartitionOffset, TransportConsumer } from '../transport.js';
 import { CutOffWatch, CUT_OFF_STATS_INTERVAL_MS, reconnect } from './cut-off-watch.js';
 import { closedError, invalidArgument, mapKafkaError, type KafkaErrorContext } from './map-kafka-error.js';
@@ -570,9 +570,13 @@ export function toIncoming(m: Message): IncomingMessage {
 }
 
 function fromRdHeaders(headers: MessageHeader[] | undefined): Headers {
+  if (!headers || headers.length === 0) return EMPTY_HEADERS;
   const out: { [name: string]: string } = {};
-  for (const h of headers ?? []) {
-    for (const [k, v] of Object.entries(h)) out[k] = typeof v === 'string' ? v : v.toString('utf8');
+  for (const h of headers) {
+    for (const k in h) {
+      const v = h[k]!;
+      out[k] = typeof v === 'string' ? v : v.toString('utf8');
+    }
   }
   return Object.freeze(out);
 }

@@ -81,11 +81,10 @@ export class KafkaProducer implements TransportProducer {
   }
 
   produce(msg: OutgoingMessage, onDelivery: DeliveryCallback): void {
-    const refuse = (e: Error) => queueMicrotask(() => onDelivery(e, undefined));
-    if (this.closing) return refuse(closedError('producer', this.address));
-    if (this.fatal) return refuse(this.fatal);
+    if (this.closing) return refuse(onDelivery, closedError('producer', this.address));
+    if (this.fatal) return refuse(onDelivery, this.fatal);
     const bad = checkMessage(msg);
-    if (bad) return refuse(invalidArgument(`send to ${msg.topic}: ${bad}`, { address: this.address, topic: msg.topic }));
+    if (bad) return refuse(onDelivery, invalidArgument(`send to ${msg.topic}: ${bad}`, { address: this.address, topic: msg.topic }));
     this.unreported++;
     const pending: Pending = { msg, partition: msg.partition ?? null, onDelivery };
     const gate = this.topicGates.get(msg.topic);
@@ -238,6 +237,11 @@ async function open(address: string, config: ProducerGlobalConfig, connectTimeou
   return native;
 }
 
+/** Answers a send that never reached librdkafka; later, since a produce never answers inside the call. */
+function refuse(onDelivery: DeliveryCallback, e: Error): void {
+  queueMicrotask(() => onDelivery(e, undefined));
+}
+
 /** Why a message cannot be sent, checked before it reaches librdkafka; undefined when it is fine. */
 function checkMessage(msg: OutgoingMessage): string | undefined {
   if (typeof msg.topic !== 'string' || msg.topic.length === 0) return 'topic must be a non-empty string';
@@ -256,7 +260,7 @@ function nonNullEmpty(b: Buffer | null): Buffer | null {
 
 function toRdHeaders(headers: Headers | undefined): MessageHeader[] | undefined {
   if (!headers) return undefined;
-  const out: MessageHeader[] = [];
-  for (const [key, value] of Object.entries(headers)) out.push({ [key]: value });
-  return out.length > 0 ? out : undefined;
+  let out: MessageHeader[] | undefined;
+  for (const key in headers) (out ??= []).push({ [key]: headers[key]! });
+  return out;
 }
