@@ -26,8 +26,10 @@ export interface TopologyRunnerOptions {
  * transport's topics, exactly as when each runs in a process of its own.
  */
 export class TopologyRunner {
-  /** Set by stop(): drain checks end. */
+  /** Set by stop(): drain checks end, and the input is not "ended" (no endOfInput). */
   private stopping = false;
+  /** The stop under way, if any (see `stop`). */
+  private stopped: Promise<void> | undefined;
   readonly emitter: InstrumentationEmitter;
   readonly runners: readonly NodeRunner[];
   private readonly log: (message: string) => void;
@@ -96,21 +98,55 @@ export class TopologyRunner {
   /**
    * For bounded runs: waits until the sources are exhausted and every node has consumed all its
    * input with nothing in flight, tells stateful nodes the input ended (final windows and partial
-   * joins are emitted), waits for quiet again, then stops every node.
+   * joins are emitted), waits for quiet again, then stops every node. A stop meanwhile (SIGTERM)
+   * is not the end of the input: nodes may still be draining, so open joins and windows stay in
+   * their stores and nothing is flushed as final.
    */
   async runUntilDrained(): Promise<void> {
     const failure = this.done.then(() => undefined);
     await Promise.race([this.quiescent(), failure]);
-    for (const r of this.runners) if (!r.isSourceNode) await r.endOfInput();
-    await Promise.race([this.quiescent(), failure]);
+    if (!this.stopping) {
+      for (const r of this.runners) if (!r.isSourceNode && !this.stopping) await r.endOfInput();
+      await Promise.race([this.quiescent(), failure]);
+    }
     await this.stop('input drained');
     await this.done;
   }
 
-  /** Stops every node gracefully (drain, commit, close), downstream nodes last. */
-  async stop(reason = 'requested'): Promise<void> {
+  /**
+   * Stops every node gracefully (stop pulling, drain in flight, commit, close), upstream first: a
+   * node stops once the nodes of this process that write its inputs have stopped, so it is still
+   * pulling while they drain and what they finish reaches it. Nodes of one wave stop together
+   * (two detectors reading one topic stop pulling at once, neither running on past the other).
+   * What a stopped node has not pulled stays in its topic, uncommitted, as after a Kafka Streams
+   * close. Idempotent: a signal, the end of a drained run and the CLI's exit share one stop.
+   */
+  stop(reason = 'requested'): Promise<void> {
     this.stopping = true;
-    for (const r of this.runners) await r.stop(reason).catch((e: unknown) => this.log(`${r.node}: stop failed: ${errorMessage(e)}`));
+    this.stopped ??= this.stopInWaves(reason);
+    return this.stopped;
+  }
+
+  private async stopInWaves(reason: string): Promise<void> {
+    const left = new Set(this.runners);
+    while (left.size > 0) {
+      let wave = [...left].filter((r) => !this.writersOf(r).some((w) => left.has(w)));
+      if (wave.length === 0) wave = [...left]; // nodes feeding each other in a cycle stop together
+      await Promise.all(
+        wave.map((r) => r.stop(reason).catch((e: unknown) => this.log(`${r.node}: stop failed: ${errorMessage(e)}`))),
+      );
+      for (const r of wave) left.delete(r);
+    }
+  }
+
+  /** The nodes of this process that write a topic `r` reads (output or dead letters). */
+  private writersOf(r: NodeRunner): NodeRunner[] {
+    const inputs = new Set(r.inputTopics().map((t) => t.name));
+    return this.runners.filter((w) => {
+      if (w === r) return false;
+      const def = this.topology.node$(w.node);
+      return (def.plan.output !== undefined && inputs.has(def.plan.output.name)) || inputs.has(def.deadLetterTopic);
+    });
   }
 
   private async quiescent(): Promise<void> {
