@@ -1,13 +1,14 @@
 // The image pipeline end to end on the embedded default: the real `vision-flow` binary in its own
 // process, no broker and no registry (the helper passes neither VF_BROKERS nor VF_REGISTRY, and we
 // unset them explicitly), real models from ../shared/models and copies of ../shared/images.
+import { spawnSync } from 'node:child_process';
 import { access, copyFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, extname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHARED_IMAGES, writeBadImages } from '../helpers/bad-images.js';
-import { CLI_BIN, CliProcess, IMAGE_PIPELINE, jsonLines, runCli, type CliOptions, type CliResult } from '../helpers/cli.js';
+import { CLI_BIN, CliProcess, IMAGE_PIPELINE, REPO, jsonLines, runCli, type CliOptions, type CliResult } from '../helpers/cli.js';
 
 /**
  * The embedded default whatever the test runner's own environment holds: no broker, registry,
@@ -34,17 +35,26 @@ interface Analysis {
   readonly reason: string;
 }
 
-/** `N images, R rejected, X images/s (D delivered in S s)`, the run's last word on stderr. */
+/**
+ * The run's last word on stderr: `N images, R rejected, X images/s (D delivered in S s)` for a run
+ * that went to the end; `N images ingested, D delivered, R rejected, X images/s in S s (stopped by
+ * SIGTERM before the end)` for one a signal stopped, whose source had read more than was processed.
+ */
 interface Summary {
+  /** Images the source read: all of them, for a run that went to the end. */
   readonly images: number;
   readonly rejected: number;
   readonly rate: number;
   readonly delivered: number;
+  /** What stopped the run, e.g. "SIGTERM before the end"; null when it went to the end. */
+  readonly stopped: string | null;
 }
 function summaryOf(stderr: string): Summary {
-  const m = /^(\d+) images, (\d+) rejected, (\d+\.\d) images\/s \((\d+) delivered in \d+\.\d s\)$/m.exec(stderr);
-  if (!m) throw new Error(`no summary line on stderr:\n${stderr.slice(-2000)}`);
-  return { images: Number(m[1]), rejected: Number(m[2]), rate: Number(m[3]), delivered: Number(m[4]) };
+  const done = /^(\d+) images, (\d+) rejected, (\d+\.\d) images\/s \((\d+) delivered in \d+\.\d s\)$/m.exec(stderr);
+  if (done) return { images: Number(done[1]), rejected: Number(done[2]), rate: Number(done[3]), delivered: Number(done[4]), stopped: null };
+  const stopped = /^(\d+) images ingested, (\d+) delivered, (\d+) rejected, (\d+\.\d) images\/s in \d+\.\d s \(stopped by (.+)\)$/m.exec(stderr);
+  if (stopped) return { images: Number(stopped[1]), delivered: Number(stopped[2]), rejected: Number(stopped[3]), rate: Number(stopped[4]), stopped: stopped[5]! };
+  throw new Error(`no summary line on stderr:\n${stderr.slice(-2000)}`);
 }
 
 const temps: string[] = [];
@@ -143,7 +153,7 @@ describe('vision-flow run topologies/image-pipeline.ts --images <dir>', () => {
 
   it('ends with the summary "8 images, 0 rejected, X images/s" on stderr', () => {
     const s = summaryOf(result.stderr);
-    expect(s).toMatchObject({ images: 8, rejected: 0, delivered: 8 });
+    expect(s).toMatchObject({ images: 8, rejected: 0, delivered: 8, stopped: null });
     expect(s.rate).toBeGreaterThan(0);
   });
 
@@ -179,7 +189,7 @@ describe('vision-flow run over a folder with bad images', () => {
   });
 
   it('counts every file: 6 images, of which 4 rejected and 2 delivered', () => {
-    expect(summaryOf(result.stderr)).toMatchObject({ images: 6, rejected: 4, delivered: 2 });
+    expect(summaryOf(result.stderr)).toMatchObject({ images: 6, rejected: 4, delivered: 2, stopped: null });
   });
 
   it('lists each bad image under "rejected:" with its code, one line each', () => {
@@ -226,6 +236,28 @@ describe('vision-flow run refuses what it cannot run', () => {
     const line = expectUsageError(await runCli(['run', IMAGE_PIPELINE], EMBEDDED));
     expect(line).toMatch(/^vision-flow: .*needs the parameter "images".*--set images=<value> \(or --images <dir>\)$/);
   });
+
+  it('names the file, line and column of a syntax error in a .ts topology, and what the parser says (exit 2)', async () => {
+    const file = join(await tempDir('syntax-error'), 'broken.ts');
+    await writeFile(file, "import { topology } from '@vision-flow/core';\nexport default topology('broken')\n  .node('a', (n) => n.from(;\n");
+    const line = expectUsageError(await runCli(['run', file, '--images', SHARED_IMAGES], EMBEDDED));
+    expect(line).toBe(`vision-flow: topology file ${file} could not be loaded: syntax error at ${file}:3:28: Unexpected ";"`);
+  });
+});
+
+describe('the installed vision-flow command', () => {
+  it('node_modules/.bin/vision-flow --help exits 0 and prints the usage', () => {
+    // The launcher npm links, run as a shell would: by its #!/usr/bin/env node line, from elsewhere.
+    const r = spawnSync(join(REPO, 'node_modules/.bin/vision-flow'), ['--help'], {
+      cwd: EMBEDDED.cwd,
+      env: { PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}`, HOME: process.env['HOME'] },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect({ status: r.status, signal: r.signal, error: r.error?.message }, r.stderr).toEqual({ status: 0, signal: null, error: undefined });
+    expect(r.stdout).toMatch(/^Usage: vision-flow \[options\] \[command\]\n/);
+    for (const command of ['run [options] <topology>', 'graph [options] <topology>', 'schemas', 'tail [options] <topic>']) expect(r.stdout).toContain(`\n  ${command} `);
+  });
 });
 
 describe('vision-flow run stopped by SIGTERM', () => {
@@ -267,6 +299,21 @@ describe('vision-flow run stopped by SIGTERM', () => {
     expect(result.stdout.endsWith('\n')).toBe(true);
     expect(new Set(out.map((a) => a.id)).size).toBe(out.length);
     expect(summaryOf(result.stderr).delivered).toBe(out.length);
+  });
+
+  it('says in its summary that SIGTERM stopped it before the end, and how many images were read apart from delivered', () => {
+    const s = summaryOf(result.stderr);
+    expect(s.stopped).toBe('SIGTERM before the end');
+    expect(s.images).toBeGreaterThanOrEqual(s.delivered);
+    expect(s.images).toBeLessThanOrEqual(total);
+  });
+
+  it('delivers only complete results: a stop is not the end of the input, so no open join is flushed as partial', () => {
+    const out = jsonLines<Analysis>(result.stdout);
+    // Stopped mid-stream, with both detectors busy: joins were open when the signal came.
+    expect(out.length).toBeGreaterThanOrEqual(5);
+    const partial = out.filter((a) => !a.complete || a.reason !== 'complete').map((a) => `${a.id}: ${a.reason}, missing ${a.missing.join(',')}`);
+    expect(partial, `${partial.length} of ${out.length} results partial`).toEqual([]);
   });
 });
 

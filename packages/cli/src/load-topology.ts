@@ -2,6 +2,7 @@ import { access } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, isTopology, isVisionFlowError, type Topology } from '@vision-flow/core';
+import { loadErrorMessage } from './load-error-message.js';
 
 /**
  * Loads a topology module (TypeScript through tsx, or JavaScript) and returns its default export
@@ -22,7 +23,7 @@ export async function loadTopology(file: string): Promise<Topology> {
     mod = (await import(pathToFileURL(path).href)) as { [name: string]: unknown };
   } catch (e) {
     if (isVisionFlowError(e)) throw e; // a TopologyError while building the graph says it best
-    throw new ConfigError(`topology file ${file} could not be loaded: ${(e as Error).message}`, { file }, e);
+    throw new ConfigError(`topology file ${file} could not be loaded: ${loadErrorMessage(e)}`, { file }, e);
   }
   const def = unwrapDefault(mod.default);
   if (isTopology(def)) return def;

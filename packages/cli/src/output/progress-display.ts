@@ -1,9 +1,11 @@
 import type { NodeStats } from '@vision-flow/core';
+import { renderProgress } from './progress-line.js';
 import { runCounts, type RunMonitor } from './run-monitor.js';
 
 export interface ProgressOptions {
   readonly stream: NodeJS.WriteStream;
   readonly unit: string;
+  readonly sourceNodes: readonly string[];
   readonly sinkNodes: readonly string[];
   readonly stats: () => readonly NodeStats[];
   readonly monitor: RunMonitor;
@@ -29,7 +31,7 @@ export class ProgressDisplay {
       if (tty) this.draw();
       else if (Date.now() - this.lastLog >= (this.opts.logEveryMs ?? 10_000)) {
         this.lastLog = Date.now();
-        this.opts.stream.write(`${this.line(false)}\n`);
+        this.opts.stream.write(`${this.line()}\n`);
       }
     }, this.opts.everyMs ?? 250);
     this.timer.unref();
@@ -40,24 +42,16 @@ export class ProgressDisplay {
     if (this.drawn) this.opts.stream.write('\r\x1b[2K');
   }
 
-  line(bar: boolean): string {
+  /** The progress line for a terminal `width` columns wide, or in full for a log (no width). */
+  line(width?: number): string {
     const stats = this.opts.stats();
-    const { ingested, total, delivered } = runCounts(stats, this.opts.sinkNodes);
-    const elapsed = this.opts.monitor.elapsedSeconds();
-    const rate = elapsed > 0 ? (delivered / elapsed).toFixed(1) : '0.0';
-    const nodes = stats.map((s) => `${s.node} ${s.processed}${s.inFlight > 0 ? `+${s.inFlight}` : ''}`).join(' · ');
-    const head = total !== undefined ? `${bar ? `${progressBar(delivered + this.opts.monitor.rejectedCount, total, 20)} ` : ''}${ingested}/${total} ${this.opts.unit}` : `${ingested} ${this.opts.unit}`;
-    return `${head} │ ${nodes} │ rejected ${this.opts.monitor.rejectedCount} │ ${rate} ${this.opts.unit}/s`;
+    const { ingested, total, delivered } = runCounts(stats, this.opts.sourceNodes, this.opts.sinkNodes);
+    const { monitor, unit } = this.opts;
+    return renderProgress({ unit, ingested, total, delivered, rejected: monitor.rejectedCount, elapsedSeconds: monitor.elapsedSeconds(), nodes: stats }, width);
   }
 
   private draw(): void {
-    const width = this.opts.stream.columns ?? 120;
-    this.opts.stream.write(`\r\x1b[2K${this.line(true).slice(0, width - 1)}`);
+    this.opts.stream.write(`\r\x1b[2K${this.line(this.opts.stream.columns ?? 120)}`);
     this.drawn = true;
   }
-}
-
-export function progressBar(done: number, total: number, width: number): string {
-  const filled = total > 0 ? Math.min(width, Math.round((done / total) * width)) : 0;
-  return `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}]`;
 }

@@ -19,17 +19,25 @@ export function renderText(d: TopologyDescription): string {
 
 const id = (kind: 'n' | 't', name: string) => `${kind}_${name.replace(/[^A-Za-z0-9_]/g, '_')}`;
 
+/**
+ * Text for a quoted Mermaid label. Mermaid has no backslash escapes; it reads `#name;` and `#35;`
+ * as entity codes, so `#` goes first, then the quote that would end the label, then the characters
+ * its HTML labels would take for markup.
+ */
+export const mermaidText = (s: string): string =>
+  s.replace(/#/g, '#35;').replace(/"/g, '#quot;').replace(/&/g, '#amp;').replace(/</g, '#lt;').replace(/>/g, '#gt;');
+
 /** A Mermaid flowchart: nodes as boxes, topics as cylinders, left to right. */
 export function renderMermaid(d: TopologyDescription): string {
   const lines = ['flowchart LR'];
-  for (const t of d.topics.filter((x) => x.role !== 'dead-letter' && x.role !== 'changelog')) lines.push(`  ${id('t', t.name)}[("${t.name}")]`);
+  for (const t of d.topics.filter((x) => x.role !== 'dead-letter' && x.role !== 'changelog')) lines.push(`  ${id('t', t.name)}[("${mermaidText(t.name)}")]`);
   for (const n of d.nodes) {
-    const label = [n.name, ...(n.input.kind === 'source' ? [`source: ${n.input.source}`] : []), ...n.operators].join('<br/>');
-    lines.push(`  ${id('n', n.name)}["${label.replace(/"/g, "'")}"]`);
+    const label = [n.name, ...(n.input.kind === 'source' ? [`source: ${n.input.source}`] : []), ...n.operators].map(mermaidText).join('<br/>');
+    lines.push(`  ${id('n', n.name)}["${label}"]`);
     if (n.input.kind === 'topics') for (const t of n.input.topics) lines.push(`  ${id('t', t)} --> ${id('n', n.name)}`);
     if (n.output) lines.push(`  ${id('n', n.name)} --> ${id('t', n.output)}`);
-    lines.push(`  ${id('n', n.name)} -.-> ${id('t', n.deadLetter)}[("${n.deadLetter}")]`);
-    for (const s of n.stores) if (s.changelog) lines.push(`  ${id('n', n.name)} <-.-> ${id('t', s.changelog)}[("${s.changelog}")]`);
+    lines.push(`  ${id('n', n.name)} -.-> ${id('t', n.deadLetter)}[("${mermaidText(n.deadLetter)}")]`);
+    for (const s of n.stores) if (s.changelog) lines.push(`  ${id('n', n.name)} <-.-> ${id('t', s.changelog)}[("${mermaidText(s.changelog)}")]`);
   }
   return lines.join('\n');
 }

@@ -49,9 +49,9 @@ export class RunMonitor {
   }
 }
 
-/** What the run's sources took in, and what its last nodes delivered. */
-export function runCounts(stats: readonly NodeStats[], sinkNodes: readonly string[]): { ingested: number; total: number | undefined; delivered: number } {
-  const sources = stats.filter((s) => s.sourceTotal !== undefined || s.sourceExhausted);
+/** What the run's source nodes took in (and will take in all, when bounded and known), and what its last nodes delivered. */
+export function runCounts(stats: readonly NodeStats[], sourceNodes: readonly string[], sinkNodes: readonly string[]): { ingested: number; total: number | undefined; delivered: number } {
+  const sources = stats.filter((s) => sourceNodes.includes(s.node));
   const ingested = sources.reduce((n, s) => n + s.processed + s.deadLettered, 0);
   const totals = sources.map((s) => s.sourceTotal);
   const total = totals.length > 0 && totals.every((t) => t !== undefined) ? totals.reduce((a, b) => a! + b!, 0) : undefined;

@@ -43,4 +43,12 @@ describe('catalogue', () => {
       expect(catalogue[name].licence.spdx).toBe('MIT');
     }
   });
+
+  // Error messages say "download it again from <upstream>": that must give the file, not an HTML page.
+  it.each(modelNames)('gives a direct download URL for %s, not a GitHub /blob/ page', (name) => {
+    const { upstream, file } = catalogue[name];
+    expect(upstream).not.toContain('/blob/');
+    expect(upstream).toMatch(/^https:\/\/github\.com\/[\w.-]+\/[\w.-]+\/(raw\/[\w.-]+|releases\/download\/[\w.-]+)\/([\w.-]+\/)*[\w.-]+\.onnx$/);
+    expect(file).toMatch(/\.onnx$/);
+  });
 });

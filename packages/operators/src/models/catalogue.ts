@@ -55,6 +55,7 @@ export interface ModelSpec {
   /** Class names, one a line (index = class id), beside the model file. */
   readonly labels?: { readonly file: string; readonly sha256: string };
   readonly defaults: { readonly scoreThreshold: number; readonly iouThreshold: number };
+  /** Where to download `file` itself (a direct download, not a web page about it). */
   readonly upstream: string;
   readonly licence: { readonly spdx: string; readonly file: string };
   readonly description: string;
@@ -71,7 +72,8 @@ function ultraface(name: FaceModelName, upstreamFile: string, sha256: string, wi
     input: { tensor: 'input', shape: [1, 3, height, width], layout: 'NCHW', channelOrder: 'RGB', mean: 127, std: 128, resize: 'stretch', padValue: 0 },
     output: { kind: 'ultraface', scores: 'scores', boxes: 'boxes', anchors },
     defaults: { scoreThreshold: 0.7, iouThreshold: 0.3 },
-    upstream: `${ULTRAFACE_REPO}/blob/master/models/onnx/${upstreamFile}`,
+    // /raw/, not /blob/: /blob/ is an HTML page; /raw/ redirects to the file (also for Git LFS).
+    upstream: `${ULTRAFACE_REPO}/raw/master/models/onnx/${upstreamFile}`,
     licence: { spdx: 'MIT', file: 'LICENSE.ultraface.txt' },
     description,
   };

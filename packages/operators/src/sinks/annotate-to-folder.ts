@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { mergeMap, type OperatorFunction } from 'rxjs';
-import { describeParam, named, resolveParam, runtimeParams, type ParamOr, type Rec } from '@vision-flow/core';
+import { describeParam, isParam, named, resolveParam, runtimeParams, type ParamOr, type Rec } from '@vision-flow/core';
 import { annotateImage, type Annotations } from '../vision/annotate-image.js';
 
 /** What annotation needs of a result: its id, the original image's path, and what was found. */
@@ -45,5 +45,5 @@ export function annotateToFolder<K, V extends AnnotatableResult>(opts: AnnotateT
         return rec;
       }, 2),
     );
-  return named(`annotateToFolder(${JSON.stringify(describeParam(opts.dir))})`, op);
+  return named(`annotateToFolder(${isParam(opts.dir) ? describeParam(opts.dir) : JSON.stringify(opts.dir)})`, op);
 }

@@ -2,7 +2,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { mergeMap, type OperatorFunction } from 'rxjs';
-import { describeParam, named, resolveParam, runtimeParams, type ParamOr, type Rec } from '@vision-flow/core';
+import { describeParam, isParam, named, resolveParam, runtimeParams, type ParamOr, type Rec } from '@vision-flow/core';
 
 export interface JsonLinesSinkOptions<K, V> {
   /** `-` (default) for standard output, or a file path (appended to). Often `param('out')`. */
@@ -40,7 +40,7 @@ export function jsonLinesSink<K, V>(opts: JsonLinesSinkOptions<K, V> = {}): Oper
         return rec;
       }, 1),
     );
-  return named(`jsonLinesSink(${JSON.stringify(describeParam(to))})`, op);
+  return named(`jsonLinesSink(${isParam(to) ? describeParam(to) : JSON.stringify(to)})`, op);
 }
 
 /** Buffers as their size, so an image never floods a results file. */

@@ -24,10 +24,13 @@ export async function run(file: string, opts: RunOptions): Promise<RunResult> {
   const { transport, registry, close } = await connect(config);
   const runner = new TopologyRunner(topology, { transport, registry, nodes, params: config.params });
   const monitor = new RunMonitor(runner.emitter);
+  const sourceNodes = runner.runners.filter((r) => r.isSourceNode).map((r) => r.node);
   const sinkNodes = runner.runners.filter((r) => !r.isSourceNode && !topology.node$(r.node).plan.output).map((r) => r.node);
   const unit = sourceUnit(topology);
-  const progress = new ProgressDisplay({ stream: process.stderr, unit, sinkNodes, stats: () => runner.stats(), monitor });
+  const progress = new ProgressDisplay({ stream: process.stderr, unit, sourceNodes, sinkNodes, stats: () => runner.stats(), monitor });
+  let stoppedBy: NodeJS.Signals | undefined;
   const stopOnSignal = (signal: NodeJS.Signals) => {
+    stoppedBy = signal;
     process.stderr.write(`\nvision-flow: ${signal}: draining in-flight records and committing (again to force exit)\n`);
     process.once(signal, () => process.exit(130));
     void runner.stop(signal);
@@ -49,7 +52,7 @@ export async function run(file: string, opts: RunOptions): Promise<RunResult> {
     await close();
   }
   const partial = runner.runners.length < topology.nodes.length;
-  return { exitCode: 0, summary: partial ? summarizeNodes(topology, runner, monitor) : summarize(runner, monitor, sinkNodes, unit) };
+  return { exitCode: 0, summary: partial ? summarizeNodes(topology, runner, monitor) : summarize(runner, monitor, sourceNodes, sinkNodes, unit, stoppedBy) };
 }
 
 function sourceUnit(topology: Topology): string {
@@ -78,12 +81,21 @@ function rejectionLines(monitor: RunMonitor): string[] {
   return rejections.length === 0 ? [] : ['rejected:', ...rejections.map((r) => `  ${r.key}: ${r.code} in ${r.node}: ${r.message}`)];
 }
 
-function summarize(runner: TopologyRunner, monitor: RunMonitor, sinkNodes: readonly string[], unit: string): string[] {
+/**
+ * `N images, R rejected, X images/s (D delivered in S s)` for a run that went to the end. A run a
+ * signal stopped has its sources' count ahead of what was processed (a source reads far ahead),
+ * so it says which is which and why it ended.
+ */
+function summarize(runner: TopologyRunner, monitor: RunMonitor, sourceNodes: readonly string[], sinkNodes: readonly string[], unit: string, stoppedBy: NodeJS.Signals | undefined): string[] {
   const stats = runner.stats();
-  const { ingested, delivered } = runCounts(stats, sinkNodes);
+  const { ingested, delivered } = runCounts(stats, sourceNodes, sinkNodes);
   const seconds = monitor.elapsedSeconds();
+  const rate = `${(delivered / seconds).toFixed(1)} ${unit}/s`;
   const counted = ingested > 0 ? ingested : stats.reduce((n, s) => Math.max(n, s.processed), 0);
-  const lines = [`${counted} ${unit}, ${monitor.rejectedCount} rejected, ${(delivered / seconds).toFixed(1)} ${unit}/s (${delivered} delivered in ${seconds.toFixed(1)} s)`];
+  const lines =
+    stoppedBy === undefined
+      ? [`${counted} ${unit}, ${monitor.rejectedCount} rejected, ${rate} (${delivered} delivered in ${seconds.toFixed(1)} s)`]
+      : [`${counted} ${unit} ingested, ${delivered} delivered, ${monitor.rejectedCount} rejected, ${rate} in ${seconds.toFixed(1)} s (stopped by ${stoppedBy}${runner.bounded ? ' before the end' : ''})`];
   lines.push(...rejectionLines(monitor));
   lines.push(...deadLetterLines(monitor));
   return lines;
