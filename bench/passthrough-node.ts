@@ -5,7 +5,8 @@
 //   npx tsx bench/passthrough-node.ts                       1,000,000 records
 //   npx tsx bench/passthrough-node.ts --messages 200000     quicker
 // Also: --threads (CPU seconds per thread of each phase), --max-in-flight N, --linger MS (producer linger.ms),
-// --skip-raw (node only, e.g. under `node --cpu-prof --import tsx`).
+// --skip-raw (node only, e.g. under `node --cpu-prof --import tsx`), --latency (each record's time from
+// poll to its acknowledged output, p50/p99: with the in-flight limit it bounds the rate).
 // Each rate comes with the CPU this process spent per record (JS and librdkafka threads): on these
 // shared 2-core machines it is steadier than the rate.
 import { randomUUID } from 'node:crypto';
@@ -64,8 +65,11 @@ async function main(): Promise<void> {
   brokerBefore = brokerCpu();
 
   const runner = new TopologyRunner(passThrough, { transport, registry });
+  const latencies: number[] = [];
+  if (process.argv.includes('--latency')) runner.emitter.on('node.record_processed', (e) => void latencies.push(e.payload.durationMs));
   const started = performance.now();
   const cpu = process.cpuUsage();
+  const elu = performance.eventLoopUtilization();
   await runner.start();
   let last = 0;
   for (;;) {
@@ -82,7 +86,13 @@ async function main(): Promise<void> {
   const seconds = (performance.now() - started) / 1000;
   const cpuSeconds = cpuSecondsSince(cpu);
   if (threads) printThreadCpu('vision-flow node', before, threadCpu());
+  if (threads) console.log(`  event loop busy (not waiting for I/O): ${(performance.eventLoopUtilization(elu).utilization * 100).toFixed(0)} % of the node's run`);
   printBrokerCpu('vision-flow node', brokerBefore, messages);
+  if (latencies.length > 0) {
+    latencies.sort((a, b) => a - b);
+    const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
+    console.log(`  record latency (poll → output acknowledged): p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms`);
+  }
   await runner.stop('bench done');
   const node: PassthroughResult = { api: 'vision-flow node (decode → map → encode, Avro)', messages, seconds, messagesPerSecond: messages / seconds, cpuSeconds };
   print(node, raw);

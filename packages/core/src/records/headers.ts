@@ -11,7 +11,10 @@ export const EMPTY_HEADERS: Headers = Object.freeze({});
 export const HeaderNames = {
   /** `topic/partition/offset` of the input record that caused this one. */
   origin: 'vf-origin',
-  /** Id of the first record of a causal chain (the ingest id), kept through every node. */
+  /**
+   * Id of the first record of a causal chain (the ingest id), kept through every node. Written only
+   * when it differs from the record's key (as text): without the header, the key is the trace id.
+   */
   traceId: 'vf-trace-id',
   errorCode: 'vf-error-code',
   errorMessage: 'vf-error-message',

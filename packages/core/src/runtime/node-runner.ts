@@ -556,7 +556,8 @@ export class NodeRunner implements TaskHost {
       if (cause?.origin || cause?.traceId) {
         const traced: Record<string, string> = { ...headers };
         if (cause.origin) traced[HeaderNames.origin] = cause.origin;
-        if (cause.traceId) traced[HeaderNames.traceId] = cause.traceId;
+        // A trace id that is the record's own key goes without saying: readers take the key when the header is absent.
+        if (cause.traceId && cause.traceId !== keyToText(rec.key)) traced[HeaderNames.traceId] = cause.traceId;
         headers = traced;
       }
       message = this.outputSerde.toMessage(rec, headers);

@@ -43,8 +43,15 @@ export function compileStages(operators: readonly OperatorFunction<never, unknow
   let run: Array<{ op: AnyOperator; name: string }> = [];
   const flush = () => {
     if (run.length === 0) return;
-    const wrapped = run.map(({ op, name }) => (source: Observable<unknown>) => op(source).pipe(catchError((e: unknown) => throwError(() => tagFailedOperator(e, name)))));
-    stages.push({ kind: 'operators', names: run.map((r) => r.name), apply: (pipe as (...f: AnyOperator[]) => AnyOperator)(...wrapped) });
+    const names = run.map((r) => r.name);
+    if (run.length === 1) {
+      // A lone operator's errors can only be its own (runOperatorStage tags them): no wrapper, which
+      // would cost every record another Observable and Subscriber.
+      stages.push({ kind: 'operators', names, apply: run[0]!.op });
+    } else {
+      const wrapped = run.map(({ op, name }) => (source: Observable<unknown>) => op(source).pipe(catchError((e: unknown) => throwError(() => tagFailedOperator(e, name)))));
+      stages.push({ kind: 'operators', names, apply: (pipe as (...f: AnyOperator[]) => AnyOperator)(...wrapped) });
+    }
     run = [];
   };
   operators.forEach((op, i) => {
@@ -74,7 +81,7 @@ export function runOperatorStage(stage: OperatorStage, rec: unknown, emit: (out:
     done(error);
   };
   try {
-    stage.apply(of(rec)).subscribe({ next: emit, error: (e: unknown) => finish(e ?? new Error('an operator failed with undefined')), complete: () => finish() });
+    stage.apply(of(rec)).subscribe({ next: emit, error: (e: unknown) => finish(stage.names.length === 1 ? tagFailedOperator(e ?? new Error('an operator failed with undefined'), stage.names[0]!) : (e ?? new Error('an operator failed with undefined'))), complete: () => finish() });
   } catch (e) {
     finish(tagFailedOperator(e, stage.names[0] ?? 'pipe'));
   }

@@ -27,6 +27,13 @@ type Native = InstanceType<typeof RdConsumer> & {
 const CONSUME_SLICE_MS = 100;
 /** Pause after a transient consume error so the loop does not spin; ms. */
 const ERROR_BACKOFF_MS = 50;
+/**
+ * What a paused partition may hold back before librdkafka pauses it too (see the class comment):
+ * a few polls' worth of small records, or a few large images.
+ */
+const HELD_WHILE_PAUSED_RECORDS = 2_000;
+const HELD_WHILE_PAUSED_BYTES = 8 * 1024 * 1024;
+
 /** Records per consume() while subscribe() drives the join; what arrives is kept for the next poll. */
 const JOIN_BATCH = 500;
 /**
@@ -61,9 +68,11 @@ const tpKey = (tp: TopicPartition): string => `${tp.topic}\u0000${tp.partition}`
  *   the listener's `onRevoked` (where the runtime commits) and only then unassigns: the partitions
  *   do not move before the commit is done. Messages of partitions being revoked are dropped; the
  *   next owner reads them again from the committed offset.
- * - `pause`/`resume` are librdkafka's (they stop fetching; queued messages are discarded and fetched
- *   again on resume). Messages of a partition paused while a consume() was already running are held
- *   back and handed out first after `resume`, so none is lost or reordered.
+ * - `pause` first holds a partition's records back here and hands them out first after `resume`, so
+ *   none is lost or reordered. Only when a paused partition holds more than a bound (records or
+ *   bytes) does librdkafka pause it too: a librdkafka pause discards what it has prefetched for the
+ *   partition and fetches it again on resume, which for the short pauses of a busy node's
+ *   per-partition limit cost more than they saved (a stall, and the same bytes fetched twice).
  * - `commit` resolves when the group coordinator confirmed it, without blocking the event loop: an
  *   async commit whose result (`offset_commit_cb`) librdkafka delivers only from inside consume(),
  *   so while a commit is pending and no poll is consuming, a pump runs consume() and keeps what it
@@ -88,7 +97,10 @@ export class KafkaConsumer implements TransportConsumer {
   private readonly assigned = new Map<string, TopicPartition>();
   private readonly revoking = new Set<string>();
   private readonly paused = new Set<string>();
-  private readonly held = new Map<string, IncomingMessage[]>();
+  /** Paused partitions librdkafka stopped fetching too (their held records reached the bound). */
+  private readonly pausedNatively = new Set<string>();
+  /** Records read but not yet polled, per partition, in offset order, with their size. */
+  private readonly held = new Map<string, Held>();
   /** Owned partitions the group has already given away (a lost revocation, a replaced handle): commits of them fail at once. */
   private readonly lost = new Set<string>();
   /** Rebalance handling runs one step at a time; poll waits for it before returning messages. */
@@ -201,25 +213,44 @@ export class KafkaConsumer implements TransportConsumer {
   }
 
   pause(partitions: readonly TopicPartition[]): void {
-    const list = partitions.filter((tp) => this.assigned.has(tpKey(tp)) && !this.paused.has(tpKey(tp)));
-    if (list.length === 0) return;
-    try {
-      this.native.pause(list.map(({ topic, partition }) => ({ topic, partition })));
-    } catch (e) {
-      throw this.error(e, 'pause');
+    for (const tp of partitions) {
+      const k = tpKey(tp);
+      if (!this.assigned.has(k) || this.paused.has(k)) continue;
+      this.paused.add(k);
+      if (this.heldBeyondBound(k)) this.pauseNatively(tp);
     }
-    for (const tp of list) this.paused.add(tpKey(tp));
   }
 
   resume(partitions: readonly TopicPartition[]): void {
-    const list = partitions.filter((tp) => this.paused.has(tpKey(tp)));
-    if (list.length === 0) return;
-    for (const tp of list) this.paused.delete(tpKey(tp));
+    const natively: TopicPartition[] = [];
+    for (const tp of partitions) {
+      const k = tpKey(tp);
+      if (!this.paused.delete(k)) continue;
+      if (this.pausedNatively.delete(k) && this.assigned.has(k)) natively.push({ topic: tp.topic, partition: tp.partition });
+    }
+    if (natively.length === 0) return;
     try {
-      this.native.resume(list.filter((tp) => this.assigned.has(tpKey(tp))).map(({ topic, partition }) => ({ topic, partition })));
+      this.native.resume(natively);
     } catch (e) {
       throw this.error(e, 'resume');
     }
+  }
+
+  /** Whether a paused partition holds so much that librdkafka must stop fetching it too. */
+  private heldBeyondBound(k: string): boolean {
+    const h = this.held.get(k);
+    return h !== undefined && (h.msgs.length - h.head >= HELD_WHILE_PAUSED_RECORDS || h.bytes >= HELD_WHILE_PAUSED_BYTES);
+  }
+
+  /** Pauses a partition in librdkafka; false if it could not (closed meanwhile): it is then only held back here. */
+  private pauseNatively(tp: TopicPartition): boolean {
+    try {
+      this.native.pause([{ topic: tp.topic, partition: tp.partition }]);
+    } catch {
+      return false;
+    }
+    this.pausedNatively.add(tpKey(tp));
+    return true;
   }
 
   /** Every partition this member owns, including those whose `onAssigned`/`onRevoked` is running. */
@@ -330,25 +361,38 @@ export class KafkaConsumer implements TransportConsumer {
     for (const m of raw) {
       const k = tpKey(m);
       if (!this.assigned.has(k) || this.revoking.has(k)) continue;
-      const h = this.held.get(k);
-      if (h) h.push(toIncoming(m));
-      else this.held.set(k, [toIncoming(m)]);
+      let h = this.held.get(k);
+      if (!h) this.held.set(k, (h = { msgs: [], head: 0, bytes: 0 }));
+      const msg = toIncoming(m);
+      h.msgs.push(msg);
+      h.bytes += sizeOf(msg);
+      if (this.paused.has(k) && !this.pausedNatively.has(k) && this.heldBeyondBound(k)) this.pauseNatively(m);
     }
   }
 
   /** Set-aside records of unpaused partitions. */
   private readyCount(): number {
     let n = 0;
-    for (const [k, msgs] of this.held) if (!this.paused.has(k)) n += msgs.length;
+    for (const [k, h] of this.held) if (!this.paused.has(k)) n += h.msgs.length - h.head;
     return n;
   }
 
   private takeHeld(max: number): IncomingMessage[] {
     const out: IncomingMessage[] = [];
-    for (const [k, msgs] of this.held) {
+    for (const [k, h] of this.held) {
       if (this.paused.has(k)) continue;
-      out.push(...msgs.splice(0, max - out.length));
-      if (msgs.length === 0) this.held.delete(k);
+      const end = Math.min(h.msgs.length, h.head + max - out.length);
+      for (; h.head < end; h.head++) {
+        const msg = h.msgs[h.head]!;
+        out.push(msg);
+        h.bytes -= sizeOf(msg);
+      }
+      if (h.head === h.msgs.length) this.held.delete(k);
+      else if (h.head > 1024 && h.head * 2 > h.msgs.length) {
+        // a partition that never runs dry: drop the handed-out records now and then
+        h.msgs.splice(0, h.head);
+        h.head = 0;
+      }
       if (out.length >= max) break;
     }
     return out;
@@ -475,6 +519,7 @@ export class KafkaConsumer implements TransportConsumer {
       this.assigned.delete(k);
       this.revoking.delete(k);
       this.paused.delete(k);
+      this.pausedNatively.delete(k);
       this.held.delete(k);
       this.lost.delete(k);
     }
@@ -567,6 +612,17 @@ export function toIncoming(m: Message): IncomingMessage {
     headers: fromRdHeaders(m.headers),
     timestamp: m.timestamp ?? Date.now(),
   };
+}
+
+/** Records read but not yet polled of one partition; `head` is the next to hand out (no Array.shift per record). */
+interface Held {
+  readonly msgs: IncomingMessage[];
+  head: number;
+  bytes: number;
+}
+
+function sizeOf(m: IncomingMessage): number {
+  return (m.value?.length ?? 0) + (m.key?.length ?? 0);
 }
 
 function fromRdHeaders(headers: MessageHeader[] | undefined): Headers {

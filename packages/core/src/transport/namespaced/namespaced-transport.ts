@@ -35,13 +35,21 @@ export class NamespacedTransport implements Transport {
     this.address = inner.address;
   }
 
+  /** Both directions of every name seen, so a record in flight costs a lookup, not two new strings. */
+  private readonly outerNames = new Map<string, string>();
+  private readonly innerNames = new Map<string, string>();
+
   /** The cluster-side name of a topic or group. */
   outer(name: string): string {
-    return this.prefix + name;
+    let o = this.outerNames.get(name);
+    if (o === undefined) this.outerNames.set(name, (o = this.prefix + name));
+    return o;
   }
 
   private innerName(name: string): string {
-    return name.startsWith(this.prefix) ? name.slice(this.prefix.length) : name;
+    let i = this.innerNames.get(name);
+    if (i === undefined) this.innerNames.set(name, (i = name.startsWith(this.prefix) ? name.slice(this.prefix.length) : name));
+    return i;
   }
 
   private tp<T extends TopicPartition>(x: T): T {
