@@ -39,6 +39,7 @@ export function buildProgram(): Command {
     .option('--set <name=value>', 'set a topology parameter; repeatable', collectSet)
     .option('--models <dir>', 'model directory (env VF_MODEL_DIR)')
     .option('--session-timeout <duration>', 'how soon a killed node\'s partitions move to another instance, e.g. 10s (Kafka session.timeout.ms; default 45s; env VF_SESSION_TIMEOUT)')
+    .option('--instance-id <id>', 'static group membership: this copy of the node keeps its partitions across a restart within the session timeout; one id per running copy (Kafka group.instance.id; env VF_INSTANCE_ID)')
     .option('--no-progress', 'no progress display on standard error')
     .action(async (file: string, opts: runCommand.RunOptions) => {
       const result = await runCommand.run(file, opts);

@@ -30,6 +30,6 @@ async function connectUnprefixed(config: VisionFlowConfig): Promise<Connection> 
     throw new ConfigError('the kafka transport needs a schema registry for its Avro values: pass --registry <url> (e.g. http://127.0.0.1:8081/apis/ccompat/v7) or set VF_REGISTRY');
   }
   const registry = await ConfluentSchemaRegistry.connect({ url: config.registry });
-  const transport = await KafkaTransport.connect({ brokers: config.brokers, sessionTimeoutMs: config.sessionTimeoutMs });
+  const transport = await KafkaTransport.connect({ brokers: config.brokers, sessionTimeoutMs: config.sessionTimeoutMs, instanceId: config.instanceId });
   return { transport, registry, close: () => transport.close() };
 }

@@ -20,3 +20,18 @@ describe('resolveConfig: session timeout', () => {
     expect(() => resolveConfig({}, { VF_SESSION_TIMEOUT: 'soon' }, noFile)).toThrow('session timeout (from env): cannot read "soon" as a duration; write it like 250ms, 30s, 5m, 1h or 7d');
   });
 });
+
+describe('resolveConfig: instance id (static membership)', () => {
+  it('takes --instance-id over VF_INSTANCE_ID over the file, and none by default', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vf-config-'));
+    writeFileSync(join(dir, 'vision-flow.config.json'), JSON.stringify({ instanceId: 'from-file' }));
+    expect(resolveConfig({}, {}, dir)).toMatchObject({ instanceId: 'from-file', origins: { instanceId: 'file' } });
+    expect(resolveConfig({}, { VF_INSTANCE_ID: 'pod-2' }, dir)).toMatchObject({ instanceId: 'pod-2', origins: { instanceId: 'env' } });
+    expect(resolveConfig({ instanceId: 'host-1' }, { VF_INSTANCE_ID: 'pod-2' }, dir)).toMatchObject({ instanceId: 'host-1', origins: { instanceId: 'flag' } });
+    expect(resolveConfig({}, {}, noFile).instanceId).toBeUndefined();
+  });
+
+  it('refuses an id the broker would not take, naming where it came from', () => {
+    expect(() => resolveConfig({}, { VF_INSTANCE_ID: 'my pod' }, noFile)).toThrow('instance id "my pod" (from env) must be 1-200 characters of A-Z a-z 0-9 . _ -, e.g. the host or pod name');
+  });
+});

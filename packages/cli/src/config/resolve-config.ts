@@ -12,6 +12,11 @@ export interface VisionFlowConfig {
   readonly namespace: string | undefined;
   /** Kafka consumer session timeout in ms: how soon the partitions of a killed node move to another instance. */
   readonly sessionTimeoutMs: number | undefined;
+  /**
+   * Kafka static membership (`group.instance.id`): a node restarted with the same id takes its
+   * partitions back at once instead of after the session timeout. One id per running copy of a node.
+   */
+  readonly instanceId: string | undefined;
   /** Topology parameters: `--set name=value`, `--images`, `"params"` in the file. */
   readonly params: { readonly [name: string]: JsonValue };
   /** Where each setting came from, for `--explain-config` and error messages. */
@@ -25,17 +30,18 @@ export interface ConfigFlags {
   readonly models?: string;
   readonly namespace?: string;
   readonly sessionTimeout?: string;
+  readonly instanceId?: string;
   readonly config?: string;
   readonly params?: { readonly [name: string]: JsonValue };
 }
 
-export const ENV = { transport: 'VF_TRANSPORT', brokers: 'VF_BROKERS', registry: 'VF_REGISTRY', modelDir: 'VF_MODEL_DIR', namespace: 'VF_NAMESPACE', sessionTimeout: 'VF_SESSION_TIMEOUT', config: 'VF_CONFIG' } as const;
+export const ENV = { transport: 'VF_TRANSPORT', brokers: 'VF_BROKERS', registry: 'VF_REGISTRY', modelDir: 'VF_MODEL_DIR', namespace: 'VF_NAMESPACE', sessionTimeout: 'VF_SESSION_TIMEOUT', instanceId: 'VF_INSTANCE_ID', config: 'VF_CONFIG' } as const;
 export const DEFAULT_CONFIG_FILE = 'vision-flow.config.json';
 
 /**
  * Resolves configuration with this precedence, highest first:
  * 1. command-line flags; 2. environment variables (VF_TRANSPORT, VF_BROKERS, VF_REGISTRY,
- * VF_MODEL_DIR, VF_NAMESPACE); 3. the config file (--config, else VF_CONFIG, else ./vision-flow.config.json if
+ * VF_MODEL_DIR, VF_NAMESPACE, VF_SESSION_TIMEOUT, VF_INSTANCE_ID); 3. the config file (--config, else VF_CONFIG, else ./vision-flow.config.json if
  * present); 4. defaults (the embedded memory transport). Giving brokers without a transport
  * selects kafka. Parameters merge per name in the same order.
  */
@@ -58,13 +64,22 @@ export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = proce
   const fileSession = typeof file.sessionTimeout === 'number' ? `${file.sessionTimeout}ms` : file.sessionTimeout;
   const sessionTimeout = pick('sessionTimeout', flags.sessionTimeout, ENV.sessionTimeout, fileSession);
   const sessionTimeoutMs = sessionTimeout === undefined ? undefined : toMillis(sessionTimeout as never, `session timeout (from ${origins.sessionTimeout})`);
+  const instanceId = pick('instanceId', flags.instanceId, ENV.instanceId, file.instanceId);
+  if (instanceId !== undefined) checkInstanceId(instanceId, origins.instanceId!);
   let transport = pick('transport', flags.transport, ENV.transport, file.transport);
   if (transport === undefined) transport = brokers ? 'kafka' : 'memory';
   if (transport !== 'memory' && transport !== 'kafka') {
     throw new ConfigError(`transport "${transport}" (from ${origins.transport}) is not known; use memory (embedded, one process) or kafka (with --brokers)`);
   }
   const fileParams = (file.params ?? {}) as { [k: string]: JsonValue };
-  return { transport, brokers, registry, modelDir, namespace, sessionTimeoutMs, params: { ...fileParams, ...flags.params }, origins };
+  return { transport, brokers, registry, modelDir, namespace, sessionTimeoutMs, instanceId, params: { ...fileParams, ...flags.params }, origins };
+}
+
+/** A group.instance.id the broker takes (its legal characters, like a topic name), else a ConfigError naming where it came from. */
+function checkInstanceId(id: string, origin: string): void {
+  if (!/^[A-Za-z0-9._-]{1,200}$/.test(id)) {
+    throw new ConfigError(`instance id "${id}" (from ${origin}) must be 1-200 characters of A-Z a-z 0-9 . _ -, e.g. the host or pod name`, { option: 'instanceId', value: id });
+  }
 }
 
 function readConfigFile(path: string | undefined, cwd: string): { [k: string]: unknown } {
@@ -76,7 +91,7 @@ function readConfigFile(path: string | undefined, cwd: string): { [k: string]: u
   try {
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as unknown;
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the top level must be a JSON object');
-    const known = new Set(['transport', 'brokers', 'registry', 'modelDir', 'namespace', 'sessionTimeout', 'params']);
+    const known = new Set(['transport', 'brokers', 'registry', 'modelDir', 'namespace', 'sessionTimeout', 'instanceId', 'params']);
     const unknown = Object.keys(parsed).filter((k) => !known.has(k));
     if (unknown.length > 0) throw new Error(`unknown setting(s) ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
     return parsed as { [k: string]: unknown };

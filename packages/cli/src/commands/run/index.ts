@@ -14,7 +14,7 @@ import type { RunOptions, RunResult } from './types.js';
  */
 export async function run(file: string, opts: RunOptions): Promise<RunResult> {
   const params = { ...opts.set, ...(opts.images ? { images: opts.images } : {}), ...(opts.annotate ? { annotate: opts.annotate } : {}), ...(opts.out ? { out: opts.out } : {}) };
-  const config = resolveConfig({ transport: opts.transport, brokers: opts.brokers, registry: opts.registry, models: opts.models, namespace: opts.namespace, sessionTimeout: opts.sessionTimeout, config: opts.config, params });
+  const config = resolveConfig({ transport: opts.transport, brokers: opts.brokers, registry: opts.registry, models: opts.models, namespace: opts.namespace, sessionTimeout: opts.sessionTimeout, instanceId: opts.instanceId, config: opts.config, params });
   if (config.modelDir) process.env.VF_MODEL_DIR = config.modelDir;
   const topology = await loadTopology(file);
   const nodes = opts.node ?? [];

@@ -9,6 +9,7 @@ export interface RunOptions {
   readonly config?: string;
   /** Kafka consumer session timeout, e.g. `10s`. */
   readonly sessionTimeout?: string;
+  readonly instanceId?: string;
   /** Run only these nodes (each node can be its own process on Kafka). */
   readonly node?: readonly string[];
   /** `--set name=value`, collected. */

@@ -42,6 +42,11 @@ describe('kafka-config', () => {
     expect(() => consumerConfig({ ...opts, sessionTimeoutMs: 2_000 }, { groupId: 'g' })).toThrow(/session timeout must be 6000–1800000 ms.*got 2000/);
   });
 
+  it('should join as a static member (group.instance.id) only when an instance id is given', () => {
+    expect(consumerConfig({ brokers: 'b:1' }, { groupId: 'g' }).global).not.toHaveProperty('group.instance.id');
+    expect(consumerConfig({ brokers: 'b:1', instanceId: 'host-7' }, { groupId: 'g' }).global['group.instance.id']).toBe('host-7');
+  });
+
   it('should refuse a consumer without a group', () => {
     expect(() => consumerConfig({ brokers: 'b:9092' }, { groupId: '' })).toThrow(ConfigError);
   });

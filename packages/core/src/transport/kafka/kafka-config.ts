@@ -28,6 +28,14 @@ export interface KafkaTransportOptions {
    * (group.min/max.session.timeout.ms). A consumer's own `sessionTimeoutMs` wins.
    */
   readonly sessionTimeoutMs?: number;
+  /**
+   * Static membership (KIP-345): every consumer of this transport joins its group with this
+   * `group.instance.id`. A member restarted with the same id within the session timeout gets its
+   * partitions back at once, without a rebalance; a member that stops does not leave the group,
+   * so its partitions wait for its return until the session times out. Two running copies with
+   * one id fence each other: give each copy of a node its own.
+   */
+  readonly instanceId?: string;
   /** Extra librdkafka properties (security, tuning) for every client; they win over ours. */
   readonly librdkafka?: Readonly<Record<string, LibrdkafkaValue>>;
 }
@@ -125,6 +133,7 @@ export function consumerConfig(opts: KafkaTransportOptions, c: ConsumerOptions):
     // (same partition counts, same subscriptions, members sorted the same for every topic); range is eager.
     'partition.assignment.strategy': c.copartitioned ? 'range' : 'cooperative-sticky',
     'session.timeout.ms': sessionTimeoutMs,
+    ...(opts.instanceId !== undefined ? { 'group.instance.id': opts.instanceId } : {}),
     // Members learn of a rebalance on their next heartbeat, so each cooperative round costs up to one
     // interval; 1 s (Java: 3 s) moves partitions quickly for one small request per second.
     'heartbeat.interval.ms': Math.max(100, Math.min(1_000, Math.floor(sessionTimeoutMs / 3))),

@@ -1,3 +1,4 @@
+import { ConfigError } from '../../errors/config-error.js';
 import { ConnectionError } from '../../errors/connection-error.js';
 import { TimeoutError } from '../../errors/timeout-error.js';
 import { VisionFlowError } from '../../errors/vision-flow-error.js';
@@ -116,6 +117,8 @@ export class KafkaConsumer implements TransportConsumer {
   private commits: Promise<unknown> = Promise.resolve();
   private pendingCommit: { resolve: () => void; reject: (e: unknown) => void; topic?: string; partition?: number } | undefined;
   private pumping = false;
+  /** A fatal librdkafka error (e.g. fenced by a static member with the same instance id): every later poll throws it. */
+  private fatal: VisionFlowError | undefined;
   private closing: Promise<void> | undefined;
   /** Set once close() has run the final onRevoked: later revocations just unassign. */
   private leaving = false;
@@ -155,7 +158,12 @@ export class KafkaConsumer implements TransportConsumer {
       },
       this.config.topic,
     ) as Native;
-    native.on('event.error', () => undefined); // surfaced through consume(); a listener keeps it off stderr
+    // Most errors surface through consume(); the listener keeps them off stderr. A fatal one (this
+    // member fenced by another with its instance id) leaves the handle useless while consume() and
+    // commits keep failing quietly, so the next poll throws it and the node stops.
+    native.on('event.error', (err: LibrdKafkaError) => {
+      if (native === this.live && isFatal(err)) this.fatal ??= this.fatalError(err, 'consume');
+    });
     native.on('event.stats', (s: { message: string }) => native === this.live && this.cutOff.report(s.message));
     try {
       await new Promise<void>((resolve, reject) => native.connect({ timeout: this.connectTimeoutMs }, (err) => (err ? reject(err) : resolve())));
@@ -316,6 +324,7 @@ export class KafkaConsumer implements TransportConsumer {
   private async pollNow(max: number, timeoutMs: number): Promise<IncomingMessage[]> {
     await this.rebalancing;
     this.throwListenerError();
+    if (this.fatal) throw this.fatal;
     if (this.closing) return [];
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -424,6 +433,7 @@ export class KafkaConsumer implements TransportConsumer {
   }
 
   private onCommitted(err: LibrdKafkaError | VisionFlowError | undefined): void {
+    if (err && !(err instanceof VisionFlowError) && isFatal(err)) this.fatal ??= this.fatalError(err, 'commit');
     const p = this.pendingCommit;
     if (!p) return;
     this.pendingCommit = undefined;
@@ -597,6 +607,20 @@ export class KafkaConsumer implements TransportConsumer {
     if (e) throw e;
   }
 
+  /**
+   * librdkafka's only fatal consumer error is a static member fenced by another with its
+   * group.instance.id (the binding reports it as a bare `_FATAL`, without the reason): say so.
+   */
+  private fatalError(err: LibrdKafkaError, operation: string): VisionFlowError {
+    const instanceId = this.config.global['group.instance.id'];
+    if (instanceId === undefined) return this.error(err, operation);
+    return new ConfigError(
+      `kafka ${this.address}: ${operation} failed: another running copy of this node joined group "${this.groupId}" with the same instance id "${String(instanceId)}" (static membership), so the broker fenced this one; give each running copy its own --instance-id / VF_INSTANCE_ID`,
+      { address: this.address, groupId: this.groupId, operation, kafkaCode: 'FENCED' },
+      err,
+    );
+  }
+
   private error(e: unknown, operation: string, extra: Partial<KafkaErrorContext> = {}) {
     return mapKafkaError(e, { address: this.address, operation, groupId: this.groupId, ...extra });
   }
@@ -612,6 +636,11 @@ export function toIncoming(m: Message): IncomingMessage {
     headers: fromRdHeaders(m.headers),
     timestamp: m.timestamp ?? Date.now(),
   };
+}
+
+/** Whether librdkafka says the handle is beyond repair (its fatal flag, or the generic _FATAL code). */
+function isFatal(err: LibrdKafkaError | undefined): boolean {
+  return err !== undefined && (err.isFatal === true || err.code === ERR['ERR__FATAL']);
 }
 
 /** Records read but not yet polled of one partition; `head` is the next to hand out (no Array.shift per record). */

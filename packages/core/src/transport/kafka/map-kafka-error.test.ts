@@ -63,3 +63,17 @@ describe('mapKafkaError', () => {
     expect(kafkaCodeName(undefined)).toBe('UNKNOWN');
   });
 });
+
+describe('mapKafkaError for a fenced static member', () => {
+  it('tells the user that two running copies share an instance id, and how to fix it', () => {
+    const e = mapKafkaError(rd('ERR__FENCED', { isFatal: true }), { address: '127.0.0.1:9092', operation: 'poll', groupId: 'image-pipeline.objects' });
+    expect(e).toBeInstanceOf(ConfigError);
+    expect(e.retriable).toBe(false);
+    expect(e.message).toContain('another running copy of this node of group "image-pipeline.objects" joined with the same instance id');
+    expect(e.message).toContain('give each running copy its own --instance-id / VF_INSTANCE_ID');
+  });
+
+  it('leaves a commit refused with FENCED_INSTANCE_ID (not fatal) to the rebalance handling', () => {
+    expect(mapKafkaError(rd('ERR_FENCED_INSTANCE_ID'), { ...ctx, operation: 'commit' }).code).toBe('GROUP_REBALANCED');
+  });
+});

@@ -73,7 +73,12 @@ export function mapKafkaError(error: unknown, ctx: KafkaErrorContext): VisionFlo
     address: ctx.address, operation: ctx.operation, topic: ctx.topic, partition: ctx.partition, groupId: ctx.groupId, kafkaCode: name,
   };
   if (code === undefined) return new VisionFlowError(message, { code: 'KAFKA_CLIENT_ERROR', retriable: false, cause: error }, context);
-  if (e.isFatal === true) return new VisionFlowError(message, { code: 'KAFKA_FATAL', retriable: false, cause: error }, context);
+  const fatal = e.isFatal === true || code === ERR['ERR__FATAL'];
+  if (code === ERR['ERR__FENCED'] || (code === ERR['ERR_FENCED_INSTANCE_ID'] && fatal) || (fatal && /fenced/i.test(e.message ?? ''))) {
+    const group = ctx.groupId ? ` of group "${ctx.groupId}"` : '';
+    return new ConfigError(`${message}: another running copy of this node${group} joined with the same instance id (static membership), so the broker fenced this one; give each running copy its own --instance-id / VF_INSTANCE_ID`, context, error);
+  }
+  if (fatal) return new VisionFlowError(message, { code: 'KAFKA_FATAL', retriable: false, cause: error }, context);
   if (CONNECTION.has(code)) {
     // At start-up the likely fix is the user's: say it, as the registry's error does.
     const hint = ctx.operation.startsWith('connect') ? '; is the broker running (bash scripts/stack.sh start) and --brokers / VF_BROKERS right?' : '';
