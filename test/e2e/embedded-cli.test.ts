@@ -2,7 +2,7 @@
 // process, no broker and no registry (the helper passes neither VF_BROKERS nor VF_REGISTRY, and we
 // unset them explicitly), real models from ../shared/models and copies of ../shared/images.
 import { spawnSync } from 'node:child_process';
-import { access, copyFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { access, copyFile, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join } from 'node:path';
 import sharp from 'sharp';
@@ -257,6 +257,12 @@ describe('the installed vision-flow command', () => {
     expect({ status: r.status, signal: r.signal, error: r.error?.message }, r.stderr).toEqual({ status: 0, signal: null, error: undefined });
     expect(r.stdout).toMatch(/^Usage: vision-flow \[options\] \[command\]\n/);
     for (const command of ['run [options] <topology>', 'graph [options] <topology>', 'schemas', 'tail [options] <topic>']) expect(r.stdout).toContain(`\n  ${command} `);
+  });
+
+  it('vision-flow --version prints the version of the CLI package', async () => {
+    const { version } = JSON.parse(await readFile(join(REPO, 'packages/cli/package.json'), 'utf8')) as { version: string };
+    const r = spawnSync(process.execPath, [CLI_BIN, '--version'], { encoding: 'utf8', timeout: 60_000 });
+    expect({ status: r.status, stdout: r.stdout }, r.stderr).toEqual({ status: 0, stdout: `${version}\n` });
   });
 });
 

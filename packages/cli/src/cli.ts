@@ -1,5 +1,6 @@
 // Declares the vision-flow commands. Handlers live in commands/<name>/ and return results; only
 // this file turns results and errors into output and exit codes.
+import { createRequire } from 'node:module';
 import { Command, Option } from 'commander';
 import { isVisionFlowError, type JsonValue } from '@vision-flow/core';
 import { parseSet } from './config/resolve-config.js';
@@ -9,12 +10,16 @@ import * as graphCommand from './commands/graph/index.js';
 import * as schemasCommand from './commands/schemas/index.js';
 import * as tailCommand from './commands/tail/index.js';
 
+/** This package's version, from its package.json (one directory above src/ and dist/). */
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const collectSet = (value: string, previous: { [k: string]: JsonValue } = {}) => parseSet(value, previous);
 
 export function buildProgram(): Command {
   const program = new Command('vision-flow')
     .description('Run stream-processing topologies for computer vision on Kafka (or embedded, in one process).')
+    .version(version, '-V, --version', 'print the version of vision-flow')
     .showHelpAfterError('(run with --help for usage)')
     .option('--verbose', 'print stack traces of errors');
 
