@@ -4,6 +4,7 @@ import { retry } from '../../retry/retry.js';
 import { VisionFlowError } from '../../errors/vision-flow-error.js';
 import type { TopicDescription, TopicPartitionOffset, TopicSpec, TransportAdmin } from '../transport.js';
 import { describeTopicConfigs } from './describe-topic-configs.js';
+import { CutOffWatch, CUT_OFF_STATS_INTERVAL_MS } from './cut-off-watch.js';
 import { closedError, hasKafkaCode, invalidArgument, mapKafkaError } from './map-kafka-error.js';
 import { OffsetSpec, RdAdmin, type GlobalConfig, type IAdminClient, type LibrdKafkaError } from './rdkafka.js';
 
@@ -27,15 +28,38 @@ const READ_RETRY_INITIAL_MS = 100;
  * cluster's metadata shows the change, so a producer or `describeTopic` right after sees it.
  */
 export class KafkaAdmin implements TransportAdmin {
-  private readonly native: IAdminClient;
+  private native: IAdminClient;
   private closed = false;
+  /** A handle cut off from every broker (see cut-off-watch.ts) would fail every later call: it is replaced. */
+  private readonly cutOff = new CutOffWatch(() => this.replaceNative());
 
   constructor(
-    config: GlobalConfig,
+    private readonly config: GlobalConfig,
     private readonly s: KafkaAdminSettings,
   ) {
-    // The handle connects lazily; event listeners keep librdkafka's connection noise off stderr.
-    this.native = RdAdmin.create(config, { 'event.error': () => undefined, 'event.log': () => undefined });
+    this.native = this.open();
+  }
+
+  /** A new handle; it connects lazily. Its event listeners keep librdkafka's connection noise off stderr. */
+  private open(): IAdminClient {
+    const native: IAdminClient = RdAdmin.create({ 'statistics.interval.ms': CUT_OFF_STATS_INTERVAL_MS, ...this.config }, {
+      'event.error': () => undefined,
+      'event.log': () => undefined,
+      'event.stats': (stats: { message: string }) => native === this.native && this.cutOff.report(stats.message),
+    });
+    return native;
+  }
+
+  /** Swaps in a new handle; calls already on the old one finish or time out there (reads retry). */
+  private replaceNative(): void {
+    if (this.closed) return;
+    const old = this.native;
+    this.native = this.open();
+    try {
+      old.disconnect();
+    } catch {
+      // gone already
+    }
   }
 
   /** One metadata request within `timeoutMs`: the transport's check that the cluster answers at all. */
