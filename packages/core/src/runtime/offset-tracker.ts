@@ -16,7 +16,8 @@ export class OffsetTracker {
   }
 
   complete(offset: number): void {
-    this.done.add(offset);
+    if (offset === this.pending[this.head] && this.done.size === 0) this.head++; // in order, the usual case: no set
+    else this.done.add(offset);
     while (this.head < this.pending.length && this.done.has(this.pending[this.head]!)) {
       this.done.delete(this.pending[this.head]!);
       this.head++;
