@@ -336,13 +336,13 @@ export class NodeRunner implements TaskHost {
       this.emitter.emit('node.backpressure', { node: this.node, inFlight: this.limiter.count, paused: [{ topic: m.topic, partition: m.partition }] });
     }
     const task = this.taskFor(m.partition);
-    const lane = { key: m.key ? m.key.toString('latin1') : `#${m.offset}`, partition: key };
     const finished = () => {
       // A partition revoked meanwhile lost its tracker: this completion must not move any commit.
       if (this.trackers.get(key) === tracker) tracker.complete(m.offset);
       if (this.limiter.release(key) && this.paused.delete(key)) this.consumer?.resume([{ topic: m.topic, partition: m.partition }]);
     };
-    this.dispatcher.dispatch(lane, (next) =>
+    const laneKey = !this.dispatcher.byKey ? '' : m.key ? m.key.toString('latin1') : `#${m.offset}`;
+    this.dispatcher.dispatch(key, laneKey, (next) =>
       this.processMessage(m, task, () => {
         finished();
         next();
@@ -421,8 +421,8 @@ export class NodeRunner implements TaskHost {
       }
       records++;
       this.limiter.acquire('source');
-      const lane = { key: keyToText(envelope.record.key) ?? `#${records}`, partition: 'source' };
-      this.dispatcher.dispatch(lane, (next) =>
+      const laneKey = this.dispatcher.byKey ? keyToText(envelope.record.key) ?? `#${records}` : '';
+      this.dispatcher.dispatch('source', laneKey, (next) =>
         this.processSourceRecord(envelope, task, () => {
           this.limiter.release('source');
           next();

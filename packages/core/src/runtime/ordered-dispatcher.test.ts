@@ -22,10 +22,10 @@ describe('OrderedDispatcher', () => {
   it('runs jobs of one key one after another and other keys in parallel (ordering key)', () => {
     const d = new OrderedDispatcher('key');
     const r = recorder();
-    d.dispatch({ key: 'a', partition: 'p0' }, r.job('a1'));
-    d.dispatch({ key: 'a', partition: 'p0' }, r.job('a2'));
-    d.dispatch({ key: 'b', partition: 'p0' }, r.job('b1'));
-    d.dispatch({ key: 'a', partition: 'p1' }, r.job('a-other-partition'));
+    d.dispatch('p0', 'a', r.job('a1'));
+    d.dispatch('p0', 'a', r.job('a2'));
+    d.dispatch('p0', 'b', r.job('b1'));
+    d.dispatch('p1', 'a', r.job('a-other-partition'));
     expect(r.started).toEqual(['a1', 'b1', 'a-other-partition']);
     r.finish('a1');
     expect(r.started).toEqual(['a1', 'b1', 'a-other-partition', 'a2']);
@@ -34,9 +34,9 @@ describe('OrderedDispatcher', () => {
   it('runs one job at a time per partition (ordering partition)', () => {
     const d = new OrderedDispatcher('partition');
     const r = recorder();
-    d.dispatch({ key: 'a', partition: 'p0' }, r.job('1'));
-    d.dispatch({ key: 'b', partition: 'p0' }, r.job('2'));
-    d.dispatch({ key: 'c', partition: 'p1' }, r.job('3'));
+    d.dispatch('p0', 'a', r.job('1'));
+    d.dispatch('p0', 'b', r.job('2'));
+    d.dispatch('p1', 'c', r.job('3'));
     expect(r.started).toEqual(['1', '3']);
     r.finish('1');
     expect(r.started).toEqual(['1', '3', '2']);
@@ -45,17 +45,17 @@ describe('OrderedDispatcher', () => {
   it('starts every job at once when unordered', () => {
     const d = new OrderedDispatcher('unordered');
     const r = recorder();
-    for (const n of ['1', '2', '3']) d.dispatch({ key: 'a', partition: 'p0' }, r.job(n));
+    for (const n of ['1', '2', '3']) d.dispatch('p0', 'a', r.job(n));
     expect(r.started).toEqual(['1', '2', '3']);
   });
 
   it('runs 100,000 queued jobs that finish inside their call without growing the stack', () => {
     const d = new OrderedDispatcher('key');
     const r = recorder();
-    d.dispatch({ key: 'a', partition: 'p' }, r.job('first'));
+    d.dispatch('p', 'a', r.job('first'));
     const order: number[] = [];
     for (let i = 0; i < 100_000; i++) {
-      d.dispatch({ key: 'a', partition: 'p' }, (done) => {
+      d.dispatch('p', 'a', (done) => {
         order.push(i);
         done();
       });
@@ -65,7 +65,7 @@ describe('OrderedDispatcher', () => {
     expect(order).toHaveLength(100_000);
     expect(order[99_999]).toBe(99_999);
     // The lane is free again: a new job starts at once.
-    d.dispatch({ key: 'a', partition: 'p' }, r.job('after'));
+    d.dispatch('p', 'a', r.job('after'));
     expect(r.started.at(-1)).toBe('after');
   });
 });
