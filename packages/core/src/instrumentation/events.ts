@@ -9,7 +9,7 @@ export interface EventPayloads {
   'node.record_processed': { node: string; topic: string | undefined; partition: number | undefined; offset: number | undefined; key: string | undefined; durationMs: number };
   'node.record_dead_lettered': { node: string; code: string; message: string; operator: string; topic: string | undefined; partition: number | undefined; offset: number | undefined; key: string | undefined };
   'node.record_dropped': { node: string; reason: string };
-  'node.output_produced': { node: string; topic: string; partition: number; offset: number; key: string | undefined };
+  'node.output_produced': { node: string; topic: string; partition: number | undefined; offset: number | undefined; key: string | undefined };
   'node.committed': { node: string; offsets: Array<{ topic: string; partition: number; offset: number }> };
   'node.partitions_assigned': { node: string; partitions: Array<{ topic: string; partition: number }> };
   'node.partitions_revoked': { node: string; partitions: Array<{ topic: string; partition: number }>; unfinished: number };

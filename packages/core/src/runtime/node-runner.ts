@@ -3,6 +3,7 @@ import type { SourceEnvelope, SourceReader } from '../dsl/source.js';
 import type { AnyTopic } from '../dsl/topic.js';
 import { changelogTopicName } from '../dsl/describe.js';
 import { topic as declareTopic } from '../dsl/topic.js';
+import { TimeoutError } from '../errors/timeout-error.js';
 import { errorCode, errorMessage, isVisionFlowError, VisionFlowError } from '../errors/vision-flow-error.js';
 import type { InstrumentationEmitter } from '../instrumentation/emitter.js';
 import { HeaderNames } from '../records/headers.js';
@@ -15,6 +16,7 @@ import type { SchemaRegistry } from '../serde/avro/schema-registry.js';
 import { TopicSerde } from '../serde/topic-serde.js';
 import type { StoreBuilder } from '../state/state-store.js';
 import type {
+  ConsumerOptions,
   IncomingMessage,
   OutgoingMessage,
   TopicPartition,
@@ -73,10 +75,13 @@ interface Cause {
   readonly traceId: string | undefined;
 }
 
-/** A record whose first attempt (on the hot path) failed; the retry policy takes it from there. */
+/**
+ * A record whose first attempt (on the hot path) failed; the retry policy takes it from there,
+ * decoding the input again. Holding the decoded record instead would keep every record's decoded
+ * value and outputs alive until its outputs are acknowledged, which multiplies what the garbage
+ * collector copies for each record in flight.
+ */
 interface FirstAttempt {
-  readonly rec: StreamRecord<unknown, unknown>;
-  readonly cause: Cause;
   readonly started: number;
   readonly error: unknown;
 }
@@ -112,6 +117,8 @@ export class NodeRunner implements TaskHost {
   private state: NodeState = 'created';
   private producer: TransportProducer | undefined;
   private consumer: TransportConsumer | undefined;
+  /** Set while the node leaves its group and joins again to read from its last commit (see `rejoin`). */
+  private rejoining: Promise<void> | undefined;
   private reader: SourceReader<unknown, unknown> | undefined;
   private readonly abort = new AbortController();
   private readonly trackers = new Map<string, OffsetTracker>();
@@ -211,7 +218,9 @@ export class NodeRunner implements TaskHost {
     this.state = 'starting';
     const { transport } = this.opts;
     await this.prepare();
-    this.producer = await transport.producer({ clientId: this.def.groupId });
+    // Outputs count as done once the producer has them; each commit first checkpoints the producer
+    // (Kafka Streams' flush before commit), so an offset is committed only once they are acknowledged.
+    this.producer = await transport.producer({ clientId: this.def.groupId, acknowledge: 'checkpoint' });
     if (this.def.plan.input.kind === 'source') {
       const task = this.taskFor(0);
       await task.ready;
@@ -226,17 +235,8 @@ export class NodeRunner implements TaskHost {
       this.state = 'running';
       this.loop = this.sourceLoop();
     } else {
-      // A stateful node reading several topics keeps one task per partition number: partition i of
-      // every input must come to the same instance, or a key's records meet in different stores.
-      const copartitioned = this.inputTopics().length > 1 && this.stages.some((s) => s.kind === 'processor');
-      this.consumer = await transport.consumer({ groupId: this.def.groupId, clientId: this.def.groupId, copartitioned });
-      if (this.state === 'starting') {
-        // May wait long: a member killed without leaving holds the group until its session expires.
-        await this.consumer.subscribe(
-          this.inputTopics().map((t) => t.name),
-          { onAssigned: (tps) => this.onAssigned(tps), onRevoked: (tps) => this.onRevoked(tps) },
-        );
-      }
+      this.consumer = await transport.consumer(this.consumerOptions());
+      if (this.state === 'starting') await this.subscribe(this.consumer);
       if (await this.stoppedWhileStarting()) return;
       this.state = 'running';
       this.loop = this.pollLoop();
@@ -245,6 +245,44 @@ export class NodeRunner implements TaskHost {
     }
     this.loop.catch((e: unknown) => this.fail(e));
     this.emitter.emit('node.started', { node: this.node, transport: transport.kind, input: this.def.plan.input.kind === 'source' ? this.def.plan.input.source.kind : this.inputTopics().map((t) => t.name).join(',') });
+  }
+
+  private consumerOptions(): ConsumerOptions {
+    // A stateful node reading several topics keeps one task per partition number: partition i of
+    // every input must come to the same instance, or a key's records meet in different stores.
+    const copartitioned = this.inputTopics().length > 1 && this.stages.some((s) => s.kind === 'processor');
+    return { groupId: this.def.groupId, clientId: this.def.groupId, copartitioned };
+  }
+
+  /** May wait long: a member killed without leaving holds the group until its session expires. */
+  private subscribe(consumer: TransportConsumer): Promise<void> {
+    return consumer.subscribe(
+      this.inputTopics().map((t) => t.name),
+      { onAssigned: (tps) => this.onAssigned(tps), onRevoked: (tps) => this.onRevoked(tps) },
+    );
+  }
+
+  /**
+   * Writes taken by the producer since the last commit were lost (a checkpoint said so), so the
+   * records that made them must run again. Like Kafka Streams with a corrupted task: the node
+   * gives its partitions up without committing (their in-flight records no longer count), joins the
+   * group again and reads on from the last commit. A static member gets its partitions straight back.
+   */
+  private rejoin(cause: unknown): void {
+    if (this.rejoining || this.state !== 'running' || !this.consumer) return;
+    this.log(`${this.node}: writes since the last commit were lost (${errorMessage(cause)}); reading again from the last commit`);
+    const old = this.consumer;
+    this.rejoining = (async () => {
+      await old.close().catch(() => undefined); // revokes everything; commits are skipped meanwhile
+      if (this.state !== 'running') return;
+      const fresh = await this.opts.transport.consumer(this.consumerOptions());
+      this.consumer = fresh;
+      await this.subscribe(fresh);
+    })()
+      .catch((e: unknown) => this.fail(e))
+      .finally(() => {
+        this.rejoining = undefined;
+      });
   }
 
   /**
@@ -287,24 +325,27 @@ export class NodeRunner implements TaskHost {
   // ---------------------------------------------------------------- pulling
 
   private async pollLoop(): Promise<void> {
-    const consumer = this.consumer!;
     let backoff = 0;
     // Poll again once a quarter of the slots (at most one poll's worth) is free, not after every record.
     const batch = Math.min(this.maxPollRecords, Math.ceil(this.limiter.limit / 4));
     while (this.state === 'running') {
       await this.limiter.whenFree(batch);
+      await this.rejoining;
       if (this.state !== 'running') break;
+      const consumer = this.consumer!;
       let messages: IncomingMessage[];
       try {
         messages = await consumer.poll(Math.min(this.limiter.free, this.maxPollRecords, this.partitionRoom()), this.pollTimeoutMs);
         backoff = 0;
       } catch (e) {
+        if (this.rejoining) continue; // the consumer it polled was closed to rejoin
         if (isVisionFlowError(e) && !e.retriable) throw e;
         backoff = Math.min(5000, backoff * 2 || 100);
         this.log(`${this.node}: poll failed, retrying in ${backoff} ms: ${errorMessage(e)}`);
         await delay(backoff);
         continue;
       }
+      if (consumer !== this.consumer) continue; // polled before a rejoin: the new member reads these again
       for (const m of messages) this.admit(m);
     }
   }
@@ -374,7 +415,7 @@ export class NodeRunner implements TaskHost {
     const cause: Cause = { origin: `${m.topic}/${m.partition}/${m.offset}`, traceId: m.headers[HeaderNames.traceId] ?? keyText };
     this.continueAt(rec, 0, task, cause, (error) => {
       if (deadline?.expired) return; // dead-lettered as RECORD_TIMEOUT already
-      if (error !== undefined) return general({ rec, cause, started, error });
+      if (error !== undefined) return general({ started, error });
       this.recordProcessed(m, keyText, started);
       done();
     });
@@ -388,18 +429,17 @@ export class NodeRunner implements TaskHost {
   /** The general path: decodes (fetching schemas), dead-letters what cannot be read, retries under the policy. */
   private async processMessageAsync(m: IncomingMessage, task: Task, first?: FirstAttempt, expired?: AbortSignal): Promise<void> {
     const failed = failedInputOf(m);
-    let { rec, cause, started } = first ?? { rec: undefined, cause: undefined, started: Date.now() };
-    if (!rec || !cause) {
-      try {
-        rec = await this.inputSerdes.get(m.topic)!.fromInput(m);
-      } catch (e) {
-        if (isVisionFlowError(e) && e.retriable) throw e; // registry unreachable: not the record's fault
-        await this.deadLetter(e, 'deserialize', failed);
-        return;
-      }
-      cause = { origin: `${m.topic}/${m.partition}/${m.offset}`, traceId: m.headers[HeaderNames.traceId] ?? keyToText(rec.key) };
-      await task.ready;
+    const started = first?.started ?? Date.now();
+    let rec: StreamRecord<unknown, unknown>;
+    try {
+      rec = await this.inputSerdes.get(m.topic)!.fromInput(m);
+    } catch (e) {
+      if (isVisionFlowError(e) && e.retriable) throw e; // registry unreachable: not the record's fault
+      await this.deadLetter(e, 'deserialize', failed);
+      return;
     }
+    const cause: Cause = { origin: `${m.topic}/${m.partition}/${m.offset}`, traceId: m.headers[HeaderNames.traceId] ?? keyToText(rec.key) };
+    await task.ready;
     const keyText = keyToText(rec.key);
     const outcome = await this.runRecord(rec, task, cause, first?.error, expired);
     if (expired?.aborted) return; // dead-lettered as RECORD_TIMEOUT already
@@ -564,10 +604,14 @@ export class NodeRunner implements TaskHost {
     } catch (e) {
       return done(e);
     }
+    // The callback keeps only the key and topic: the record and its message stay alive no longer than the send call.
+    const key = rec.key;
+    const topic = message.topic;
     this.producer!.produce(message, (e, report) => {
       if (e) return done(e);
       this.counts.produced++;
-      if (this.emitter.wants('node.output_produced')) this.emitter.emit('node.output_produced', { node: this.node, topic: report!.topic, partition: report!.partition, offset: report!.offset, key: keyToText((rec as StreamRecord<unknown, unknown>).key) });
+      // Without a report (the producer answers when it takes the message) there is no offset yet.
+      if (this.emitter.wants('node.output_produced')) this.emitter.emit('node.output_produced', { node: this.node, topic: report?.topic ?? topic, partition: report?.partition, offset: report?.offset, key: keyToText(key) });
       done();
     });
   }
@@ -576,7 +620,7 @@ export class NodeRunner implements TaskHost {
     const { value, headers } = toDeadLetter(this.node, operator, error, input, attempts);
     const message = this.dlqSerde!.toMessage(new StreamRecord({ key: input.keyText, value, headers }));
     // If even the dead letter cannot be written the record must not be committed: fail the node.
-    await retry({ maxAttempts: 5 })(() => this.producer!.send(message));
+    await retry({ maxAttempts: 5 })(() => this.write(message));
     this.counts.deadLettered++;
     this.emitter.emit('node.record_dead_lettered', { node: this.node, code: errorCode(error), message: errorMessage(error), operator, topic: input.topic, partition: input.partition, offset: input.offset, key: input.keyText ?? undefined });
   }
@@ -617,7 +661,12 @@ export class NodeRunner implements TaskHost {
   async logChange(store: StoreBuilder, partition: number, key: unknown, value: unknown | null, timestamp: number): Promise<void> {
     const serde = this.changelogSerdes.get(store.name)!;
     const message = serde.toMessage(new StreamRecord({ key, value, timestamp }));
-    await this.producer!.send({ ...message, partition });
+    await this.write({ ...message, partition });
+  }
+
+  /** A write the producer has taken; the next commit's checkpoint makes sure it is acknowledged. */
+  private write(message: OutgoingMessage): Promise<void> {
+    return new Promise((resolve, reject) => this.producer!.produce(message, (e) => (e ? reject(e) : resolve())));
   }
 
   async restore(store: StoreBuilder, partition: number, apply: (key: unknown, value: unknown | null) => void): Promise<number> {
@@ -697,7 +746,8 @@ export class NodeRunner implements TaskHost {
     if (!only && this.commitWaiting) return this.commitWaiting.catch(() => undefined);
     const run = async () => {
       if (!only) this.commitWaiting = undefined;
-      if (!this.consumer) return;
+      // A rejoin reads everything since the last commit again; a failed node commits nothing more.
+      if (!this.consumer || this.rejoining || this.state === 'failed') return;
       const offsets: TopicPartitionOffset[] = [];
       for (const [key, tracker] of this.trackers) {
         if (only && !only.includes(key)) continue;
@@ -707,6 +757,9 @@ export class NodeRunner implements TaskHost {
         offsets.push({ topic: key.slice(0, i), partition: Number(key.slice(i + 1)), offset });
       }
       if (offsets.length === 0) return;
+      // The offsets were read first: every output of a record counted complete was taken by the
+      // producer before this checkpoint, which returns once those are acknowledged.
+      await this.checkpoint();
       await this.consumer.commit(offsets);
       for (const o of offsets) this.committed.set(tpKey(o.topic, o.partition), o.offset);
       this.emitter.emit('node.committed', { node: this.node, offsets });
@@ -715,6 +768,28 @@ export class NodeRunner implements TaskHost {
     this.commitChain = next.catch(() => undefined);
     if (!only) this.commitWaiting = next;
     return next;
+  }
+
+  /**
+   * Waits until the producer's writes so far are acknowledged. A timeout loses nothing (the next
+   * commit tries again); lost writes make the node read again from its last commit, or, when sending
+   * again cannot help (a record the topic refuses), stop it.
+   */
+  private async checkpoint(): Promise<void> {
+    try {
+      await this.producer?.checkpoint?.();
+    } catch (e) {
+      if (e instanceof TimeoutError) throw e;
+      if (isVisionFlowError(e) && !e.retriable) {
+        this.fail(new VisionFlowError(
+          `node "${this.node}": a write taken since the last commit was refused (${errorMessage(e)}), and sending it again cannot help; the node stops without committing, and reads those records again when it starts`,
+          { code: e.code, retriable: false, cause: e },
+        ));
+      } else {
+        this.rejoin(e);
+      }
+      throw e;
+    }
   }
 
   // ---------------------------------------------------------------- lifecycle

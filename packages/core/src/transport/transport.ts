@@ -69,6 +69,13 @@ export type DeliveryCallback = (error: Error | undefined, report: DeliveryReport
 
 export interface ProducerOptions {
   readonly clientId?: string;
+  /**
+   * When a write counts as done. `each` (default): every `produce`/`send` is answered once the
+   * broker acknowledged it. `checkpoint`: `produce` is answered once the client has taken the
+   * message (possibly inside the call), and `checkpoint()` says when everything taken so far is
+   * acknowledged — Kafka Streams' flush-before-commit, which spares a delivery report per message.
+   */
+  readonly acknowledge?: 'each' | 'checkpoint';
 }
 
 export interface TransportProducer {
@@ -76,17 +83,27 @@ export interface TransportProducer {
    * Resolves once the broker acknowledged the write with acks=all (idempotent producer); rejects
    * with a VisionFlowError when it will never be written (retries are the client's, inside):
    * `UNKNOWN_TOPIC` (topics are never auto-created), `MESSAGE_TOO_LARGE` (over the topic's
-   * maxMessageBytes; not retriable), `UNKNOWN_PARTITION`. Never settles inside the call.
+   * maxMessageBytes; not retriable), `UNKNOWN_PARTITION`. Never settles inside the call. With
+   * `acknowledge: 'checkpoint'` it waits for a checkpoint, and its report has no offset (-1).
    */
   send(msg: OutgoingMessage): Promise<DeliveryReport>;
   /**
    * `send` with a callback instead of a promise, for a node's hot path, where a promise per record
    * and its continuations cost more than the write itself. Same guarantees and errors; the callback
-   * runs exactly once, never inside the call.
+   * runs exactly once, never inside the call — except with `acknowledge: 'checkpoint'`, where it
+   * answers when the client took the message, and may do so inside the call.
    */
   produce(msg: OutgoingMessage, onDelivery: DeliveryCallback): void;
   /** Waits until every message sent so far is acknowledged or failed. */
   flush(timeoutMs?: number): Promise<void>;
+  /**
+   * With `acknowledge: 'checkpoint'`: resolves once every message taken before the call is
+   * acknowledged by the broker. Rejects with the first failure since the previous checkpoint when
+   * a taken message was lost (the caller must not commit what produced it: it reads its input again),
+   * or with a TimeoutError when the broker did not acknowledge in time (nothing lost; try again).
+   * Absent where writes are durable once taken (the memory transport).
+   */
+  checkpoint?(): Promise<void>;
   close(): Promise<void>;
 }
 

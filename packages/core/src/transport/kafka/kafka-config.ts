@@ -99,15 +99,20 @@ export function producerConfig(opts: KafkaTransportOptions, p: ProducerOptions =
     'message.max.bytes': MAX_MESSAGE_BYTES,
     // A few ms of batching gives most of the throughput while staying well inside the ingest latency budget.
     'linger.ms': 5,
-    // Bounds the producer's local buffer; the runtime's in-flight limit keeps it far below this.
-    'queue.buffering.max.kbytes': 262_144,
+    // Bounds what the producer holds unacknowledged (room for a few 16 MiB images). A node's record
+    // is done once its outputs are taken (acknowledged at the next commit's checkpoint), so when the
+    // broker falls behind this fills, sends wait in the producer's backlog (QUEUE_FULL), their records
+    // stay in flight, and the node stops pulling: the pace reaches the input again.
+    'queue.buffering.max.kbytes': 65_536,
     // Topics are declared and created by the topology; a typo must not auto-create a 1-partition topic.
     'allow.auto.create.topics': false,
     // How long a send waits for an unknown topic to appear before failing with UNKNOWN_TOPIC (default 30 s).
     // createTopics returns only once metadata shows the topic, so a short wait is enough.
     'topic.metadata.propagation.max.ms': 3_000,
-    // One delivery report per message, which resolves that send()'s promise.
+    // One delivery report per message, which resolves that send()'s promise; or, when a checkpoint
+    // (a flush) says what is durable, reports of failures only.
     dr_cb: true,
+    ...(p.acknowledge === 'checkpoint' ? { 'delivery.report.only.error': true } : {}),
     ...opts.librdkafka,
   } as ProducerGlobalConfig;
 }

@@ -9,9 +9,12 @@ import { RdProducer, type LibrdKafkaError, type MessageHeader, type ProducerGlob
 
 type Native = InstanceType<typeof RdProducer>;
 
-/** One send waiting for its delivery report; it travels through librdkafka as the message's opaque. */
+/**
+ * One send waiting for its delivery report; it travels through librdkafka as the message's opaque.
+ * `msg` is let go once librdkafka has its copy, so a send in flight keeps no key, value or headers alive.
+ */
 interface Pending {
-  readonly msg: OutgoingMessage;
+  msg: OutgoingMessage | undefined;
   partition: number | null;
   readonly onDelivery: DeliveryCallback;
 }
@@ -22,10 +25,16 @@ const PARTITION_COUNT_TTL_MS = 30_000;
 const QUEUE_FULL_BACKOFF_MS = 5;
 
 /**
- * The idempotent acks=all producer (see kafka-config.ts). Each `produce` (and `send`, its promise
- * form) is answered by its own delivery report: the callback rides along as librdkafka's
- * per-message opaque, and a background poll thread (`setPollInBackground`) hands reports to JS as
- * soon as they arrive, so no poll-interval delay is added to the ingest latency.
+ * The idempotent acks=all producer (see kafka-config.ts), in one of two modes:
+ * - `acknowledge: 'each'`: each `produce` (and `send`, its promise form) is answered by its own
+ *   delivery report: the callback rides along as librdkafka's per-message opaque, and a background
+ *   poll thread (`setPollInBackground`) hands reports to JS as soon as they arrive.
+ * - `acknowledge: 'checkpoint'` (a node's outputs): `produce` is answered once librdkafka has the
+ *   message, and `checkpoint()` holds new messages back, flushes librdkafka and reports whether
+ *   anything taken since the previous checkpoint failed. librdkafka reports failures only. A report
+ *   per message costs the binding a JS object, a global handle and a callback into JS — as much CPU
+ *   per record as the rest of a pass-through node — and keeps every record in flight alive until
+ *   it comes.
  *
  * A librdkafka handle that has lost every broker (see cut-off-watch.ts) would hold its messages
  * until message.timeout.ms (5 min) and then fail every later one the same way: it is replaced by a
@@ -49,6 +58,13 @@ export class KafkaProducer implements TransportProducer {
   private readonly topicGates = new Map<string, Promise<void>>();
   private fatal: VisionFlowError | undefined;
   private closing: Promise<void> | undefined;
+  /** `acknowledge: 'checkpoint'`: answered when taken; a checkpoint says what is durable. */
+  private readonly atCheckpoint: boolean;
+  /** While a checkpoint flushes, new messages wait in the backlog, or the flush could never end. */
+  private holding = false;
+  /** The first failure since the last checkpoint (checkpoint mode), which that checkpoint reports. */
+  private lost: VisionFlowError | undefined;
+  private checkpoints: Promise<void> = Promise.resolve();
 
   private constructor(
     private native: Native,
@@ -57,6 +73,7 @@ export class KafkaProducer implements TransportProducer {
     private readonly connectTimeoutMs: number,
     private readonly requestTimeoutMs: number,
   ) {
+    this.atCheckpoint = config['delivery.report.only.error'] === true;
     this.listen(native);
   }
 
@@ -77,7 +94,13 @@ export class KafkaProducer implements TransportProducer {
   }
 
   send(msg: OutgoingMessage): Promise<DeliveryReport> {
-    return new Promise<DeliveryReport>((resolve, reject) => this.produce(msg, (e, report) => (e ? reject(e) : resolve(report!))));
+    const sent = new Promise<DeliveryReport | undefined>((resolve, reject) => this.produce(msg, (e, report) => (e ? reject(e) : resolve(report))));
+    if (!this.atCheckpoint) return sent as Promise<DeliveryReport>;
+    // Durable once a checkpoint after it has passed; its offset is not reported in this mode.
+    return sent.then(async () => {
+      await this.checkpoint();
+      return { topic: msg.topic, partition: msg.partition ?? -1, offset: -1 };
+    });
   }
 
   produce(msg: OutgoingMessage, onDelivery: DeliveryCallback): void {
@@ -94,6 +117,7 @@ export class KafkaProducer implements TransportProducer {
   }
 
   async flush(timeoutMs = 30_000): Promise<void> {
+    if (this.atCheckpoint) return this.checkpoint(timeoutMs);
     const all = this.unreported === 0 ? Promise.resolve() : new Promise<void>((resolve) => this.flushWaiters.push(resolve));
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -104,6 +128,41 @@ export class KafkaProducer implements TransportProducer {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * Checkpoint mode: resolves once every message taken before the call is acknowledged; rejects
+   * with the first failure since the previous checkpoint (a message was lost), or with a TimeoutError
+   * when librdkafka still holds messages after `timeoutMs` (nothing lost: they are still being sent).
+   * Serialised: each waits for the one before.
+   */
+  checkpoint(timeoutMs = this.requestTimeoutMs * 2): Promise<void> {
+    const run = this.checkpoints.then(() => this.checkpointNow(timeoutMs));
+    this.checkpoints = run.catch(() => undefined);
+    return run;
+  }
+
+  private async checkpointNow(timeoutMs: number): Promise<void> {
+    if (!this.atCheckpoint) return this.flush(timeoutMs);
+    this.holding = true;
+    try {
+      await this.replacing;
+      const native = this.native;
+      await new Promise<void>((resolve, reject) =>
+        native.flush(timeoutMs, (err) => (err ? reject(hasKafkaCode(err, 'ERR__TIMED_OUT')
+          ? new TimeoutError(`kafka ${this.address}: checkpoint: messages still unacknowledged after ${timeoutMs} ms`, timeoutMs, { address: this.address })
+          : mapKafkaError(err, { address: this.address, operation: 'flush' })) : resolve())),
+      );
+      // A failure report librdkafka queued before the flush ended is handed to JS in the same turn
+      // of the event loop as the flush's own callback, possibly after it: let that turn finish.
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      this.holding = false;
+      if (this.backlog.length > 0 && !this.backlogTimer) this.drain();
+    }
+    const lost = this.lost;
+    this.lost = undefined;
+    if (lost) throw lost;
   }
 
   close(): Promise<void> {
@@ -127,7 +186,7 @@ export class KafkaProducer implements TransportProducer {
   }
 
   private enqueue(p: Pending): void {
-    if (p.partition === null && p.msg.key === null) p.partition = this.roundRobin(p.msg.topic);
+    if (p.partition === null && p.msg!.key === null) p.partition = this.roundRobin(p.msg!.topic);
     this.backlog.push(p);
     if (this.backlog.length === 1) this.drain();
   }
@@ -135,11 +194,19 @@ export class KafkaProducer implements TransportProducer {
   /** Hands the backlog to librdkafka in order; on QUEUE_FULL waits a moment and goes on. */
   private drain(): void {
     this.backlogTimer = undefined;
-    while (this.backlog.length > 0) {
+    while (this.backlog.length > 0 && !this.holding) {
       const p = this.backlog[0]!;
-      const { msg } = p;
+      const msg = p.msg!;
       try {
-        this.native.produce(msg.topic, p.partition, nonNullEmpty(msg.value), nonNullEmpty(msg.key ?? null), msg.timestamp ?? null, p, toRdHeaders(msg.headers));
+        // Checkpoint mode passes no opaque: with reports of failures only, the binding would never
+        // release the global handle it makes for one.
+        this.native.produce(msg.topic, p.partition, nonNullEmpty(msg.value), nonNullEmpty(msg.key ?? null), msg.timestamp ?? null, this.atCheckpoint ? undefined : p, toRdHeaders(msg.headers));
+        p.msg = undefined;
+        if (this.atCheckpoint) {
+          this.backlog.shift();
+          this.answer(p, undefined, undefined);
+          continue;
+        }
         this.inNative.add(p);
       } catch (e) {
         if (hasKafkaCode(e, 'ERR__QUEUE_FULL') && !this.closing) {
@@ -154,6 +221,10 @@ export class KafkaProducer implements TransportProducer {
   }
 
   private onDeliveryReport(err: LibrdKafkaError | null | undefined, report: RdDeliveryReport): void {
+    if (this.atCheckpoint) {
+      if (err) this.lost ??= mapKafkaError(err, { address: this.address, operation: 'send', topic: report.topic, partition: report.partition });
+      return;
+    }
     const p = report.opaque as Pending | undefined;
     if (!p || !this.inNative.delete(p)) return; // answered already, when its handle was replaced
     if (err) this.answer(p, mapKafkaError(err, { address: this.address, operation: 'send', topic: report.topic, partition: report.partition }), undefined);
@@ -178,6 +249,8 @@ export class KafkaProducer implements TransportProducer {
         { address: this.address, operation: 'send' },
       );
       for (const p of stranded) this.answer(p, error, undefined);
+      // Checkpoint mode keeps no list of what the old handle held: the next checkpoint reports them lost.
+      if (this.atCheckpoint) this.lost ??= error;
       try {
         old.disconnect(0, () => undefined);
       } catch {
@@ -204,7 +277,7 @@ export class KafkaProducer implements TransportProducer {
   }
 
   private gateOnMetadata(first: Pending): void {
-    const topic = first.msg.topic;
+    const topic = first.msg!.topic;
     const gate = new Promise<void>((resolve) => {
       this.native.getMetadata({ topic, allTopics: false, timeout: this.requestTimeoutMs }, (err, md) => {
         const partitions = err ? undefined : md?.topics.find((t) => t.name === topic)?.partitions.length;

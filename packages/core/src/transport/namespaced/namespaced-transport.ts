@@ -82,6 +82,7 @@ export class NamespacedTransport implements Transport {
       produce: (msg: OutgoingMessage, onDelivery: DeliveryCallback) =>
         p.produce({ ...msg, topic: this.outer(msg.topic) }, (e, report) => onDelivery(e, report && this.untp(report))),
       flush: (timeoutMs?: number) => p.flush(timeoutMs),
+      ...(p.checkpoint ? { checkpoint: () => p.checkpoint!() } : {}),
       close: () => p.close(),
     };
   }
