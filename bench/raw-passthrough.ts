@@ -31,6 +31,12 @@ export interface PassthroughOptions {
   readonly groupId?: string;
   /** Rewrites each value on its way (e.g. Avro decode → map → encode); the loop's name says so. */
   readonly transform?: { readonly name: string; readonly value: (value: Buffer) => Buffer };
+  /**
+   * How the loop learns its batch is durable before committing: `each` (default) counts one delivery
+   * report per message; `flush` asks librdkafka for reports of failures only and flushes the producer
+   * before each commit (Kafka Streams' protocol).
+   */
+  readonly acks?: 'each' | 'flush';
 }
 
 export interface PassthroughResult {
@@ -100,7 +106,8 @@ export async function rawPassthrough(opts: PassthroughOptions): Promise<Passthro
   const batchSize = opts.batch ?? 1000;
   const cfg = consumerConfig(transportOptions(opts.brokers), { groupId: opts.groupId ?? `bench-raw-${randomUUID().slice(0, 8)}` });
   const consumer = new rdkafka.KafkaConsumer({ ...cfg.global, rebalance_cb: true }, cfg.topic);
-  const producer = new rdkafka.Producer(producerConfig(transportOptions(opts.brokers)));
+  const flush = opts.acks === 'flush';
+  const producer = new rdkafka.Producer({ ...producerConfig(transportOptions(opts.brokers)), ...(flush ? { 'delivery.report.only.error': true } : {}) });
   await Promise.all([connect(consumer), connect(producer)]);
   producer.setPollInBackground(true);
   (consumer as unknown as { setDefaultIsTimeoutOnlyForFirstMessage(on: boolean): void }).setDefaultIsTimeoutOnlyForFirstMessage(true);
@@ -108,7 +115,12 @@ export async function rawPassthrough(opts: PassthroughOptions): Promise<Passthro
 
   // One counter per batch rides along as the opaque of its messages.
   interface Batch { left: number; failed?: LibrdKafkaError; done: () => void }
+  let failed: LibrdKafkaError | undefined; // with acks 'flush': any failure report since the last flush
   producer.on('delivery-report', (err, report) => {
+    if (flush) {
+      failed ??= err ?? undefined;
+      return;
+    }
     const b = report.opaque as Batch;
     if (err) b.failed = err;
     if (--b.left === 0) b.done();
@@ -125,11 +137,17 @@ export async function rawPassthrough(opts: PassthroughOptions): Promise<Passthro
       started = performance.now();
       cpu = process.cpuUsage();
     }
-    await new Promise<void>((resolve, reject) => {
-      const batch: Batch = { left: msgs.length, done: () => (batch.failed ? reject(batch.failed) : resolve()) };
-      const transform = opts.transform?.value;
-      for (const m of msgs) produceWithRetry(producer, opts.outputTopic, transform && m.value ? transform(m.value) : m.value, m.key ?? null, m.timestamp ?? null, batch);
-    });
+    const transform = opts.transform?.value;
+    if (flush) {
+      for (const m of msgs) produceWithRetry(producer, opts.outputTopic, transform && m.value ? transform(m.value) : m.value, m.key ?? null, m.timestamp ?? null, undefined);
+      await new Promise<void>((resolve, reject) => producer.flush(30_000, (e) => (e ? reject(e) : resolve())));
+      if (failed) throw failed;
+    } else {
+      await new Promise<void>((resolve, reject) => {
+        const batch: Batch = { left: msgs.length, done: () => (batch.failed ? reject(batch.failed) : resolve()) };
+        for (const m of msgs) produceWithRetry(producer, opts.outputTopic, transform && m.value ? transform(m.value) : m.value, m.key ?? null, m.timestamp ?? null, batch);
+      });
+    }
     const next = new Map<number, number>();
     for (const m of msgs) next.set(m.partition, m.offset + 1);
     consumer.commitSync([...next].map(([partition, offset]) => ({ topic: opts.inputTopic, partition, offset })));
@@ -138,7 +156,8 @@ export async function rawPassthrough(opts: PassthroughOptions): Promise<Passthro
   const seconds = (performance.now() - started) / 1000;
   const cpuSeconds = cpuSecondsSince(cpu);
   await Promise.all([disconnect(consumer), disconnect(producer)]);
-  return { api: opts.transform ? `native + ${opts.transform.name}` : 'native', messages: moved, seconds, messagesPerSecond: moved / seconds, cpuSeconds };
+  const api = `native${flush ? ' (flush before commit)' : ''}`;
+  return { api: opts.transform ? `${api} + ${opts.transform.name}` : api, messages: moved, seconds, messagesPerSecond: moved / seconds, cpuSeconds };
 }
 
 /** The same loop on the KafkaJS-compatible API: eachBatch → send() → commitOffsets(). */
@@ -283,6 +302,7 @@ async function main(): Promise<void> {
     for (const api of round % 2 === 0 ? apis : [...apis].reverse()) {
       const o = { brokers, inputTopic, outputTopic: `bench-raw-out-${api}-${id}`, messages, batch };
       const r = api === 'native' ? await rawPassthrough(o)
+        : api === 'native-flush' ? await rawPassthrough({ ...o, acks: 'flush' })
         : api === 'kafkajs' ? await kafkajsPassthrough(o)
         : api === 'kafkajs-concurrent' ? await kafkajsPassthrough({ ...o, concurrency: partitions })
         : api === 'transport' ? await transportPassthrough(o)
