@@ -274,10 +274,20 @@ export class NodeRunner implements TaskHost {
     const old = this.consumer;
     this.rejoining = (async () => {
       await old.close().catch(() => undefined); // revokes everything; commits are skipped meanwhile
-      if (this.state !== 'running') return;
-      const fresh = await this.opts.transport.consumer(this.consumerOptions());
-      this.consumer = fresh;
-      await this.subscribe(fresh);
+      for (let backoff = 250; this.state === 'running'; backoff = Math.min(5000, backoff * 2)) {
+        let fresh: TransportConsumer | undefined;
+        try {
+          fresh = await this.opts.transport.consumer(this.consumerOptions());
+          this.consumer = fresh;
+          await this.subscribe(fresh);
+          return;
+        } catch (e) {
+          await fresh?.close().catch(() => undefined);
+          if (isVisionFlowError(e) && !e.retriable) throw e;
+          this.log(`${this.node}: joining the group again failed, retrying in ${backoff} ms: ${errorMessage(e)}`);
+          await delay(backoff);
+        }
+      }
     })()
       .catch((e: unknown) => this.fail(e))
       .finally(() => {
