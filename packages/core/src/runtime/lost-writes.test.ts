@@ -48,7 +48,11 @@ class LossyTransport implements Transport {
     return this.inner.consumer(opts);
   }
 
+  /** How each client id asked to be acknowledged. */
+  readonly acknowledge = new Map<string, string | undefined>();
+
   async producer(opts?: ProducerOptions): Promise<TransportProducer> {
+    this.acknowledge.set(opts?.clientId ?? '', opts?.acknowledge);
     const p = await this.inner.producer(opts);
     if (opts?.clientId !== this.opts.lossyGroup) return p;
     let seen = 0;
@@ -109,6 +113,8 @@ describe('writes a checkpoint reports lost', () => {
     expect(missing, 'outputs never written').toEqual([]);
     expect(logs.some((l) => l.includes('pass: writes since the last commit were lost') && l.includes('reading again from the last commit')), logs.join('\n')).toBe(true);
     expect(runner.stats().find((s) => s.node === 'pass')?.state).toBe('stopped');
+    // A source cannot read its input again: its node keeps a delivery report per record.
+    expect(Object.fromEntries(transport.acknowledge)).toEqual({ 'lost.feed': 'each', 'lost.pass': 'checkpoint', 'lost.collect': 'checkpoint' });
   });
 
   it('stop the node, uncommitted, when sending again cannot help', async () => {

@@ -218,9 +218,12 @@ export class NodeRunner implements TaskHost {
     this.state = 'starting';
     const { transport } = this.opts;
     await this.prepare();
-    // Outputs count as done once the producer has them; each commit first checkpoints the producer
-    // (Kafka Streams' flush before commit), so an offset is committed only once they are acknowledged.
-    this.producer = await transport.producer({ clientId: this.def.groupId, acknowledge: 'checkpoint' });
+    // A node reading topics counts outputs done once the producer has them; each commit first
+    // checkpoints the producer (Kafka Streams' flush before commit), so an offset is committed only
+    // once they are acknowledged, and lost ones are read again. A source cannot read again, and
+    // tells its records' outcome (`settle`) only once durable: it waits for each acknowledgement.
+    const acknowledge = this.def.plan.input.kind === 'source' ? 'each' : 'checkpoint';
+    this.producer = await transport.producer({ clientId: this.def.groupId, acknowledge });
     if (this.def.plan.input.kind === 'source') {
       const task = this.taskFor(0);
       await task.ready;
