@@ -35,7 +35,7 @@ function recording(inner: KafkaTransport, producers: Map<string, TransportProduc
   };
 }
 
-describe('a node whose producer handle is replaced mid-run (real broker)', () => {
+describe('writes a node cannot tie to a record (real broker)', () => {
   const ns = `t-${randomId()}`;
   let raw: KafkaTransport;
   let transport: NamespacedTransport;
@@ -95,5 +95,30 @@ describe('a node whose producer handle is replaced mid-run (real broker)', () =>
     const committed = (await transport.admin().committedOffsets('lost.pass', input.name)).reduce((n, o) => n + o.offset, 0);
     expect(committed, 'the pass group ends with zero lag').toBe(RECORDS);
     await transport.admin().deleteTopics([input.name, output.name, 'lost.pass.dlq', 'lost.feed.dlq']).catch(() => undefined);
+  }, 120_000);
+
+  it('dead-letters an output larger than its topic takes, record by record, and goes on', async () => {
+    // The producer answers before the broker sees a message: a refusal reported at the checkpoint
+    // could not be tied to its record and would stop the node. The node checks the size first.
+    const input = topic('big.in', { value: Item, partitions: 3 });
+    const output = topic('big.out', { value: Item, partitions: 3, maxMessageBytes: 2_000 });
+    const t = topology('big')
+      .node('feed', (n) => n.source(items(500)).to(input))
+      .node('pass', (n) => n.from(input).pipe(map((r: Rec<string, Item>) => r.withValue({ id: r.value.id.endsWith('7') ? r.value.id.padEnd(5_000, '!') : r.value.id }))).to(output));
+    const deadLettered: string[] = [];
+    const runner = new TopologyRunner(t, { transport, registry, log: () => undefined, node: { commitIntervalMs: 200 } });
+    runner.emitter.on('node.record_dead_lettered', (e) => void deadLettered.push(`${e.payload.key}:${e.payload.code}`));
+    await runner.start();
+    await runner.runUntilDrained();
+    const pass = runner.stats().find((s) => s.node === 'pass');
+    await runner.stop('done');
+
+    expect(pass?.state, 'the node went on').not.toBe('failed');
+    expect(deadLettered.sort()).toEqual(Array.from({ length: 50 }, (_, i) => `item-${i * 10 + 7}:MESSAGE_TOO_LARGE`).sort());
+    const end = (await transport.admin().endOffsets(output.name)).reduce((n, o) => n + o.offset, 0);
+    expect(end).toBe(450);
+    const committed = (await transport.admin().committedOffsets('big.pass', input.name)).reduce((n, o) => n + o.offset, 0);
+    expect(committed).toBe(500);
+    await transport.admin().deleteTopics([input.name, output.name, 'big.pass.dlq', 'big.feed.dlq']).catch(() => undefined);
   }, 120_000);
 });

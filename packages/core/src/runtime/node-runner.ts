@@ -3,6 +3,7 @@ import type { SourceEnvelope, SourceReader } from '../dsl/source.js';
 import type { AnyTopic } from '../dsl/topic.js';
 import { changelogTopicName } from '../dsl/describe.js';
 import { topic as declareTopic } from '../dsl/topic.js';
+import { PoisonRecordError } from '../errors/poison-record-error.js';
 import { TimeoutError } from '../errors/timeout-error.js';
 import { errorCode, errorMessage, isVisionFlowError, VisionFlowError } from '../errors/vision-flow-error.js';
 import type { InstrumentationEmitter } from '../instrumentation/emitter.js';
@@ -14,6 +15,7 @@ import { readProblems } from '../serde/avro/compatibility.js';
 import { SchemaIncompatibleError } from '../serde/avro/schema-incompatible-error.js';
 import type { SchemaRegistry } from '../serde/avro/schema-registry.js';
 import { TopicSerde } from '../serde/topic-serde.js';
+import { recordBatchBytes } from '../transport/record-size.js';
 import type { StoreBuilder } from '../state/state-store.js';
 import type {
   ConsumerOptions,
@@ -223,7 +225,9 @@ export class NodeRunner implements TaskHost {
     // once they are acknowledged, and lost ones are read again. A source cannot read again, and
     // tells its records' outcome (`settle`) only once durable: it waits for each acknowledgement.
     const acknowledge = this.def.plan.input.kind === 'source' ? 'each' : 'checkpoint';
-    this.producer = await transport.producer({ clientId: this.def.groupId, acknowledge });
+    const inputs = new Set(this.inputTopics().map((t) => t.name));
+    const maxBatchBytes = Math.min(...this.topicSpecs().filter((t) => !inputs.has(t.name)).map((t) => t.maxMessageBytes ?? Infinity));
+    this.producer = await transport.producer({ clientId: this.def.groupId, acknowledge, ...(Number.isFinite(maxBatchBytes) ? { maxBatchBytes } : {}) });
     if (this.def.plan.input.kind === 'source') {
       const task = this.taskFor(0);
       await task.ready;
@@ -614,6 +618,7 @@ export class NodeRunner implements TaskHost {
         headers = traced;
       }
       message = this.outputSerde.toMessage(rec, headers);
+      this.checkSize(message);
     } catch (e) {
       return done(e);
     }
@@ -627,6 +632,20 @@ export class NodeRunner implements TaskHost {
       if (this.emitter.wants('node.output_produced')) this.emitter.emit('node.output_produced', { node: this.node, topic: report?.topic ?? topic, partition: report?.partition, offset: report?.offset, key: keyToText(key) });
       done();
     });
+  }
+
+  /**
+   * Refuses an output larger than its topic declares it takes, as the broker would. The producer
+   * answers before the broker has seen a message, and a refusal it reports at the next checkpoint
+   * can no longer be told apart from the other writes since the last commit: caught here, it is
+   * this record's alone and goes to the dead-letter topic.
+   */
+  private checkSize(message: OutgoingMessage): void {
+    const limit = this.def.plan.output!.maxMessageBytes;
+    const size = recordBatchBytes(message.key, message.value, message.headers);
+    if (size > limit) {
+      throw new PoisonRecordError('MESSAGE_TOO_LARGE', `node "${this.node}": an output of ${size} bytes is larger than topic "${message.topic}" takes (maxMessageBytes ${limit}); raise the topic's maxMessageBytes or emit less`, { topic: message.topic });
+    }
   }
 
   private async deadLetter(error: unknown, operator: string, input: FailedInput, attempts = 1): Promise<void> {

@@ -76,6 +76,12 @@ export interface ProducerOptions {
    * acknowledged — Kafka Streams' flush-before-commit, which spares a delivery report per message.
    */
   readonly acknowledge?: 'each' | 'checkpoint';
+  /**
+   * The largest batch the producer may send to one partition, in bytes: no more than the smallest
+   * maxMessageBytes of the topics it writes, which a broker compares with the whole batch, not each
+   * record. (A single larger message still goes alone, up to the topic's limit.)
+   */
+  readonly maxBatchBytes?: number;
 }
 
 export interface TransportProducer {

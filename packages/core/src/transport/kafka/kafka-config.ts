@@ -113,6 +113,8 @@ export function producerConfig(opts: KafkaTransportOptions, p: ProducerOptions =
     // (a flush) says what is durable, reports of failures only.
     dr_cb: true,
     ...(p.acknowledge === 'checkpoint' ? { 'delivery.report.only.error': true } : {}),
+    // librdkafka batches up to 1 MB per partition; a topic that takes less would refuse a whole batch of small records.
+    ...(p.maxBatchBytes !== undefined ? { 'batch.size': Math.max(1, Math.min(1_000_000, Math.floor(p.maxBatchBytes))) } : {}),
     ...opts.librdkafka,
   } as ProducerGlobalConfig;
 }

@@ -5,14 +5,7 @@ import type { DeliveryCallback, DeliveryReport, OutgoingMessage, ProducerOptions
 import { murmur2Partition } from '../../internal/murmur2.js';
 import type { MemoryBroker } from './memory-broker.js';
 import { MemoryErrors } from './memory-errors.js';
-
-/**
- * Bytes a one-record Kafka batch adds around key, value and headers (61-byte batch header plus the
- * record's own framing, at most). Counted so a message that fits the memory broker's
- * maxMessageBytes also fits a real broker's.
- */
-const RECORD_OVERHEAD_BYTES = 61 + 21;
-const HEADER_OVERHEAD_BYTES = 10;
+import { recordBatchBytes } from '../record-size.js';
 
 /**
  * A producer on the memory broker. `send` does its work on a later turn of the event loop, so
@@ -96,7 +89,7 @@ export class MemoryProducer implements TransportProducer {
 
     const topic = this.broker.topic(msg.topic);
     if (!topic) throw MemoryErrors.unknownTopic(msg.topic);
-    const size = RECORD_OVERHEAD_BYTES + (key?.length ?? 0) + (value?.length ?? 0) + headerBytes(headers);
+    const size = recordBatchBytes(key, value, headers); // so a message that fits here also fits a real broker
     if (size > topic.maxMessageBytes) throw MemoryErrors.messageTooLarge(msg.topic, size, topic.maxMessageBytes);
 
     const partitions = topic.partitions.length;
@@ -122,8 +115,3 @@ function toBuffer(b: Buffer | Uint8Array | null | undefined, what: string): Buff
   return Buffer.from(b);
 }
 
-function headerBytes(headers: Headers): number {
-  let n = 0;
-  for (const [name, v] of Object.entries(headers)) n += HEADER_OVERHEAD_BYTES + Buffer.byteLength(name) + Buffer.byteLength(v);
-  return n;
-}
