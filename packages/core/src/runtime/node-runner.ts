@@ -309,9 +309,7 @@ export class NodeRunner implements TaskHost {
    */
   private async stoppedWhileStarting(): Promise<boolean> {
     if (this.state === 'starting') return false;
-    await this.consumer?.close().catch(() => undefined);
-    await this.producer?.close().catch(() => undefined);
-    await this.reader?.close().catch(() => undefined);
+    await this.closeClients();
     return true;
   }
 
@@ -858,10 +856,7 @@ export class NodeRunner implements TaskHost {
     await this.commit().catch((e: unknown) => this.log(`${this.node}: final commit failed: ${errorMessage(e)}`));
     for (const t of this.tasks.values()) t.close();
     this.tasks.clear();
-    await this.consumer?.close().catch(() => undefined);
-    await this.producer?.flush(10_000).catch(() => undefined);
-    await this.producer?.close().catch(() => undefined);
-    await this.reader?.close().catch(() => undefined);
+    await this.closeClients(10_000);
     this.state = 'stopped';
     this.emitter.emit('node.stopped', { node: this.node, reason });
     this.finish();
@@ -877,11 +872,22 @@ export class NodeRunner implements TaskHost {
     this.emitter.emit('node.failed', { node: this.node, code: errorCode(error), message: errorMessage(error) });
     void (async () => {
       for (const t of this.tasks.values()) t.close();
-      await this.consumer?.close().catch(() => undefined);
-      await this.producer?.close().catch(() => undefined);
-      await this.reader?.close().catch(() => undefined);
+      await this.closeClients();
       this.finish(this.fatal);
     })();
+  }
+
+  /**
+   * Closes the consumer (leaving the group), the producer (after up to `flushMs` for what it holds)
+   * and the reader. A client that fails to close is said, not hidden: one librdkafka still holds
+   * keeps the process from exiting.
+   */
+  private async closeClients(flushMs?: number): Promise<void> {
+    const said = (what: string) => (e: unknown) => this.log(`${this.node}: closing the ${what} failed: ${errorMessage(e)}`);
+    await this.consumer?.close().catch(said('consumer'));
+    if (flushMs !== undefined) await this.producer?.flush(flushMs).catch(() => undefined); // close() flushes again, for longer
+    await this.producer?.close().catch(said('producer'));
+    await this.reader?.close().catch(said('reader'));
   }
 }
 

@@ -47,6 +47,8 @@ const PUMP_BATCH = 1;
 const PUMP_SLICE_MS = 5;
 /** librdkafka's close() waits for the group to answer LeaveGroup; do not hang close() on a dead broker. */
 const DISCONNECT_TIMEOUT_MS = 15_000;
+/** How long close() serves the revocation after unsubscribing before it disconnects anyway. */
+const LEAVE_TIMEOUT_MS = 5_000;
 
 /** Consume errors that only mean "nothing to read right now": librdkafka recovers by itself. */
 export const TRANSIENT = new Set(
@@ -153,7 +155,7 @@ export class KafkaConsumer implements TransportConsumer {
         'statistics.interval.ms': CUT_OFF_STATS_INTERVAL_MS,
         ...this.config.global,
         rebalance_cb: (err: LibrdKafkaError, assignment: TopicPartition[]) =>
-          native === this.live ? this.onRebalance(err, assignment) : answerRebalance(native, err, assignment),
+          native === this.live ? this.onRebalance(err, assignment) : answerRebalance(native, this.eager(), err, assignment),
         offset_commit_cb: (err: LibrdKafkaError | undefined) => native === this.live && this.onCommitted(err),
       },
       this.config.topic,
@@ -311,12 +313,51 @@ export class KafkaConsumer implements TransportConsumer {
       }
       await this.commits; // those onRevoked made
       this.leaving = true;
-      await closeNative(this.native, this.subscribed);
+      await this.leaveGroup();
+      const closed = await closeNative(this.native, false);
       this.assigned.clear();
       this.held.clear();
       this.lost.clear();
+      if (!closed) {
+        throw new TimeoutError(
+          `kafka ${this.address}: the consumer of group "${this.groupId}" did not close within ${DISCONNECT_TIMEOUT_MS} ms: librdkafka still waits for the group (or for a revocation to be answered) on a libuv thread, and process exit will wait for it too`,
+          DISCONNECT_TIMEOUT_MS,
+          { address: this.address, groupId: this.groupId },
+        );
+      }
     })();
     return this.closing;
+  }
+
+  /**
+   * Unsubscribes and serves the revocation that follows while the handle still takes assign calls.
+   * librdkafka hands it to the rebalance callback from consume(); left to disconnect(), it would come
+   * while the binding already refuses assign() ("disconnected"). Records read meanwhile are dropped:
+   * they are past the last commit, and the next owner reads them. Bounded: disconnect() answers
+   * whatever is still pending.
+   */
+  private async leaveGroup(): Promise<void> {
+    if (!this.subscribed) return;
+    try {
+      this.native.unsubscribe();
+    } catch {
+      return; // not connected any more: nothing to leave
+    }
+    const deadline = Date.now() + LEAVE_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      await this.consume(PUMP_BATCH, PUMP_SLICE_MS);
+      await this.rebalancing;
+      if (this.nativeAssignment() === 0) return;
+    }
+  }
+
+  /** How many partitions librdkafka still has assigned to this handle (0 once it cannot tell). */
+  private nativeAssignment(): number {
+    try {
+      return this.native.assignments().length;
+    } catch {
+      return 0;
+    }
   }
 
   // --- polling
@@ -496,9 +537,16 @@ export class KafkaConsumer implements TransportConsumer {
     }
   }
 
-  /** Whether the group rebalances eagerly (every partition is revoked, then all are assigned anew). */
+  /**
+   * Whether the group rebalances eagerly (every partition is revoked, then all are assigned anew):
+   * known from the assignor configured, not asked of the handle: the binding answers "NONE" once
+   * disconnect() has begun. A revocation a consume() still under way served then was answered the
+   * cooperative way, librdkafka refused it ("must be made using assign() when rebalance protocol
+   * type is EAGER"), and its close waited for an answer forever, on a libuv thread that process
+   * exit joins.
+   */
   private eager(): boolean {
-    return this.native.rebalanceProtocol() === 'EAGER';
+    return !String(this.config.global['partition.assignment.strategy'] ?? 'range,roundrobin').includes('cooperative');
   }
 
   /** Whether librdkafka revokes an assignment the group has already taken away. */
@@ -670,9 +718,9 @@ function fromRdHeaders(headers: MessageHeader[] | undefined): Headers {
  * Answers a rebalance of a handle this consumer no longer acts on, as the binding does by default,
  * so that librdkafka does not wait for the call (closing it would wait too).
  */
-function answerRebalance(native: Native, err: LibrdKafkaError | undefined, tps: TopicPartition[]): void {
+function answerRebalance(native: Native, eager: boolean, err: LibrdKafkaError | undefined, tps: TopicPartition[]): void {
   try {
-    const cooperative = native.rebalanceProtocol() === 'COOPERATIVE';
+    const cooperative = !eager;
     if (err?.code === ERR['ERR__ASSIGN_PARTITIONS']) {
       if (cooperative) native.incrementalAssign(tps);
       else native.assign(tps);
@@ -685,18 +733,18 @@ function answerRebalance(native: Native, err: LibrdKafkaError | undefined, tps: 
   }
 }
 
-/** Leaves the group (when subscribed) and closes the handle, waiting at most DISCONNECT_TIMEOUT_MS. */
-async function closeNative(native: Native, subscribed: boolean): Promise<void> {
+/** Leaves the group (when subscribed) and closes the handle, waiting at most DISCONNECT_TIMEOUT_MS; false if it did not close in time. */
+async function closeNative(native: Native, subscribed: boolean): Promise<boolean> {
   try {
     if (subscribed) native.unsubscribe();
   } catch {
     // not connected any more: nothing to leave
   }
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, DISCONNECT_TIMEOUT_MS);
+  return new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), DISCONNECT_TIMEOUT_MS);
     native.disconnect(() => {
       clearTimeout(timer);
-      resolve();
+      resolve(true);
     });
   });
 }
