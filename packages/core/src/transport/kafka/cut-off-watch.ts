@@ -4,7 +4,7 @@
  * request with an empty broker list: it drops every broker it knows, and when their connection had
  * just failed, that same response cancels the re-bootstrap the failure had scheduled. Nothing in
  * the client brings a broker back after that, whatever the cluster does; only a new client recovers.
- * Consumers, producers and the admin client use this; the upstream fix (PR #5303) makes it unnecessary.
+ * Consumers, readers, producers and the admin client use this; the upstream fix (PR #5303) makes it unnecessary.
  */
 
 /** How often librdkafka reports statistics, whose broker list shows a cut-off handle; a user setting wins. */
