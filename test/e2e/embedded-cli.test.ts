@@ -323,6 +323,20 @@ describe('vision-flow run stopped by SIGTERM', () => {
   });
 });
 
+describe('vision-flow run signalled twice', () => {
+  it('ends at once by the second signal itself (exit status 128 + n), saying so', async () => {
+    const cli = new CliProcess(['run', IMAGE_PIPELINE, '--images', SHARED_IMAGES, '--set', 'repeat=5', '--no-progress'], { ...EMBEDDED, timeoutMs: 150_000 });
+    await cli.waitFor('a first result on stdout', (out) => out.includes('\n'), 120_000);
+    cli.kill('SIGTERM');
+    await cli.waitFor('the first signal taken', (_, err) => err.includes('SIGTERM: draining'), 10_000);
+    cli.kill('SIGTERM');
+    const result = await cli.exited;
+    // A helper kill after 150 s would show as SIGKILL; a drain that ended first, as code 0.
+    expect({ code: result.code, signal: result.signal }, result.stderr).toEqual({ code: null, signal: 'SIGTERM' });
+    expect(result.stderr).toContain('vision-flow: SIGTERM again: exiting now; records in flight are read again from the last commit');
+  }, 180_000);
+});
+
 describe('vision-flow run --annotate <dir>', () => {
   const NAMES = ['coco/000000000285', 'coco/000000001584', 'faces/2'];
   let images: string;

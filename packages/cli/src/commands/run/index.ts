@@ -29,10 +29,20 @@ export async function run(file: string, opts: RunOptions): Promise<RunResult> {
   const unit = sourceUnit(topology);
   const progress = new ProgressDisplay({ stream: process.stderr, unit, sourceNodes, sinkNodes, stats: () => runner.stats(), monitor });
   let stoppedBy: NodeJS.Signals | undefined;
+  const forceExit = (signal: NodeJS.Signals) => {
+    process.stderr.write(`vision-flow: ${signal} again: exiting now; records in flight are read again from the last commit\n`);
+    // Ends by the signal itself (exit status 128 + n, as a shell expects). process.exit() would first
+    // join libuv's threads, and one still waiting inside librdkafka can keep it from ever returning.
+    process.removeAllListeners(signal);
+    process.kill(process.pid, signal);
+  };
   const stopOnSignal = (signal: NodeJS.Signals) => {
     stoppedBy = signal;
     process.stderr.write(`\nvision-flow: ${signal}: draining in-flight records and committing (again to force exit)\n`);
-    process.once(signal, () => process.exit(130));
+    process.removeListener('SIGINT', stopOnSignal);
+    process.removeListener('SIGTERM', stopOnSignal);
+    process.once('SIGINT', forceExit);
+    process.once('SIGTERM', forceExit);
     void runner.stop(signal);
   };
   process.once('SIGINT', stopOnSignal);
