@@ -57,7 +57,7 @@ export const TRANSIENT = new Set(
     'ERR_COORDINATOR_LOAD_IN_PROGRESS', 'ERR_REBALANCE_IN_PROGRESS', 'ERR_UNKNOWN_TOPIC_ID'].map((n) => ERR[n]).filter((c) => c !== undefined),
 );
 
-const tpKey = (tp: TopicPartition): string => `${tp.topic}\u0000${tp.partition}`;
+export const tpKey = (tp: TopicPartition): string => `${tp.topic}\u0000${tp.partition}`;
 
 /**
  * A pull-based group member on librdkafka's native KafkaConsumer.

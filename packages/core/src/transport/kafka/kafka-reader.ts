@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, TopicPartitionOffset, TransportReader } from '../transport.js';
 import { CutOffWatch, CUT_OFF_STATS_INTERVAL_MS, reconnect } from './cut-off-watch.js';
 import { commonConfig, type KafkaTransportOptions } from './kafka-config.js';
-import { TRANSIENT, toIncoming } from './kafka-consumer.js';
+import { TRANSIENT, toIncoming, tpKey } from './kafka-consumer.js';
 import { closedError, mapKafkaError } from './map-kafka-error.js';
 import { RdConsumer, type ConsumerGlobalConfig, type Message } from './rdkafka.js';
 
@@ -10,8 +10,6 @@ type Native = InstanceType<typeof RdConsumer> & { setDefaultIsTimeoutOnlyForFirs
 
 /** Longest single native consume(); it holds a libuv pool thread for its whole wait. */
 const CONSUME_SLICE_MS = 100;
-
-const tpKey = (tp: { topic: string; partition: number }): string => `${tp.topic}\u0000${tp.partition}`;
 
 /**
  * A group-less reader of explicit partitions on librdkafka's `assign()`: restores state stores from
