@@ -10,6 +10,9 @@ export { toMillis, parseRate, type Duration, type Rate, type JsonValue } from '.
 // --- Errors
 export * from './errors/index.js';
 
+// --- Option checks
+export { checkPositiveInt } from './options/check-positive-int.js';
+
 // --- Retry
 export { retry, isRetriable, backoffDelay, type RetryOptions, type RetryListener, type Bail } from './retry/retry.js';
 export { DEFAULT_RETRY, TEST_RETRY } from './retry/defaults.js';
@@ -33,6 +36,7 @@ export { topic, assertTopicName, DEFAULT_PARTITIONS, DEFAULT_MAX_MESSAGE_BYTES, 
 export { topology, isTopology, Topology, type NodeDefinition } from './dsl/topology.js';
 export { NodeBuilder, NodeStream, NodeEnd, type NodePlan, type NodeInput, type RecOfTopic } from './dsl/node-stream.js';
 export { resolveNodeOptions, type NodeOptions, type Ordering, type ResolvedNodeOptions } from './dsl/node-options.js';
+export { withContext, localContext, type OperatorContext, type Params } from './dsl/operator-context.js';
 export { param, isParam, resolveParam, describeParam, type Param, type ParamOr } from './dsl/param.js';
 export { changelogTopicName, describeTopology, type TopologyDescription, type NodeDescription, type TopicDescriptionEntry, type TopicRole } from './dsl/describe.js';
 export type { Source, SourceReader, SourceEnvelope, SourceContext, Outcome } from './dsl/source.js';

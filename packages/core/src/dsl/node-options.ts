@@ -1,4 +1,5 @@
 import { TopologyError } from '../errors/topology-error.js';
+import { checkPositiveInt } from '../options/check-positive-int.js';
 import { toMillis, type Duration } from '../types.js';
 
 /**
@@ -42,7 +43,7 @@ export function resolveNodeOptions(node: string, opts: NodeOptions = {}): Resolv
   const maxInFlight = opts.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
   const perPartition = opts.maxInFlightPerPartition ?? maxInFlight;
   for (const [name, v] of [['maxInFlight', maxInFlight], ['maxInFlightPerPartition', perPartition]] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new TopologyError(`node "${node}": ${name} must be a positive integer, got ${v}`, { node });
+    checkPositiveInt(v, name, `node "${node}"`, (m) => new TopologyError(m, { node }));
   }
   const ordering = opts.ordering ?? 'key';
   if (!['key', 'partition', 'unordered'].includes(ordering)) {

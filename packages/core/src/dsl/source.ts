@@ -1,5 +1,6 @@
 import type { Rec } from '../records/record.js';
 import type { JsonValue } from '../types.js';
+import type { OperatorContext } from './operator-context.js';
 import type { VisionFlowError } from '../errors/vision-flow-error.js';
 
 /** What became of a source record: written durably to the node's output, or dead-lettered. */
@@ -13,14 +14,10 @@ export interface SourceEnvelope<K, V> {
   settle?(outcome: Outcome): void;
 }
 
-export interface SourceContext {
-  readonly topology: string;
-  readonly node: string;
-  /** Topology parameters from the command line (`--set name=value`, `--images dir`). */
-  readonly params: Readonly<{ [name: string]: JsonValue | undefined }>;
+/** The node's context (parameters, folders), and the signal that ends the source. */
+export interface SourceContext extends OperatorContext {
   /** Aborted when the node shuts down: stop accepting, let `next()` return null. */
   readonly signal: AbortSignal;
-  log(message: string): void;
 }
 
 /**

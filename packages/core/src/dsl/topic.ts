@@ -1,5 +1,6 @@
 import { avro, type AvroSchema } from '../serde/avro/schema.js';
 import { TopologyError } from '../errors/topology-error.js';
+import { checkPositiveInt } from '../options/check-positive-int.js';
 import { toMillis, type Duration } from '../types.js';
 
 export interface TopicOptions<K, V> {
@@ -50,10 +51,7 @@ const LEGAL_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
  */
 export function topic<V, K = string>(name: string, opts: TopicOptions<K, V>): Topic<K, V> {
   assertTopicName(name);
-  const partitions = opts.partitions ?? DEFAULT_PARTITIONS;
-  if (!Number.isInteger(partitions) || partitions < 1) {
-    throw new TopologyError(`topic "${name}": partitions must be a positive integer, got ${partitions}`, { topic: name });
-  }
+  const partitions = checkPositiveInt(opts.partitions ?? DEFAULT_PARTITIONS, 'partitions', `topic "${name}"`, (m) => new TopologyError(m, { topic: name }));
   return Object.freeze({
     name,
     key: opts.key ?? (avro.string() as unknown as AvroSchema<K>),

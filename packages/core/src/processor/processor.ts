@@ -1,3 +1,4 @@
+import type { OperatorContext } from '../dsl/operator-context.js';
 import type { StateStore, StoreBuilder } from '../state/state-store.js';
 
 export type PunctuationType = 'wall-clock' | 'stream-time';
@@ -10,9 +11,7 @@ export interface Cancellable {
  * What a stateful processor sees of the runtime (Kafka Streams' ProcessorContext). One processor
  * instance exists per task, i.e. per input partition, with its own stores.
  */
-export interface ProcessorContext<O> {
-  readonly topology: string;
-  readonly node: string;
+export interface ProcessorContext<O> extends OperatorContext {
   /** The task: the input partition number this instance owns (0 for source nodes and local use). */
   readonly partition: number;
   /**

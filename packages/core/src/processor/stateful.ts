@@ -1,5 +1,6 @@
 import { Observable, asyncScheduler, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import { named } from '../dsl/named.js';
+import { localContext } from '../dsl/operator-context.js';
 import { VisionFlowError } from '../errors/vision-flow-error.js';
 import type { StateStore } from '../state/state-store.js';
 import type { ProcessorContext, ProcessorSupplier } from './processor.js';
@@ -23,8 +24,7 @@ export function stateful<I, O>(supplier: ProcessorSupplier<I, O>, scheduler: Sch
       }
       const clock = new PunctuationSchedule(scheduler);
       const ctx: ProcessorContext<O> = {
-        topology: 'local',
-        node: 'local',
+        ...localContext(),
         partition: 0,
         forward: (rec) => (subscriber.next(rec), Promise.resolve()),
         getStateStore: <S extends StateStore>(name: string) => storeOrThrow(stores, name, supplier.name) as S,

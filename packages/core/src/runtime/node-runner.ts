@@ -28,7 +28,7 @@ import type {
   TransportConsumer,
   TransportProducer,
 } from '../transport/transport.js';
-import type { JsonValue } from '../types.js';
+import type { OperatorContext, Params } from '../dsl/operator-context.js';
 import { deadLetterTopic, toDeadLetter, type DeadLetter, type FailedInput } from './dead-letter.js';
 import { InFlightLimiter } from './in-flight-limiter.js';
 import { RecordDeadline } from './record-deadline.js';
@@ -44,7 +44,9 @@ export interface NodeRunnerOptions {
   readonly transport: Transport;
   readonly registry: SchemaRegistry;
   readonly emitter: InstrumentationEmitter;
-  readonly params?: Readonly<{ [name: string]: JsonValue | undefined }>;
+  readonly params?: Params;
+  /** Folder model files are read from; operators find it in their context. */
+  readonly modelDir?: string | undefined;
   readonly log?: (message: string) => void;
   /** How often completed offsets are committed; default 1000 ms. */
   readonly commitIntervalMs?: number;
@@ -103,6 +105,7 @@ export class NodeRunner implements TaskHost {
   readonly topology: string;
   readonly node: string;
   readonly emitter: InstrumentationEmitter;
+  readonly context: OperatorContext;
   private readonly def: NodeDefinition;
   private readonly stages: Stage[];
   private readonly limiter: InFlightLimiter;
@@ -150,10 +153,11 @@ export class NodeRunner implements TaskHost {
     this.topology = opts.topology.name;
     this.node = opts.node.name;
     this.emitter = opts.emitter;
-    this.stages = compileStages(this.def.plan.operators);
+    this.log = opts.log ?? ((m) => process.stderr.write(`${m}\n`));
+    this.context = { topology: this.topology, node: this.node, params: opts.params ?? {}, modelDir: opts.modelDir, log: this.log };
+    this.stages = compileStages(this.def.plan.operators, this.context);
     this.limiter = new InFlightLimiter(this.def.options.maxInFlight, this.def.options.maxInFlightPerPartition);
     this.dispatcher = new OrderedDispatcher(this.def.options.ordering);
-    this.log = opts.log ?? ((m) => process.stderr.write(`${m}\n`));
     this.commitIntervalMs = opts.commitIntervalMs ?? 1000;
     this.pollTimeoutMs = opts.pollTimeoutMs ?? 100;
     this.maxPollRecords = opts.maxPollRecords ?? 500;
@@ -231,13 +235,7 @@ export class NodeRunner implements TaskHost {
     if (this.def.plan.input.kind === 'source') {
       const task = this.taskFor(0);
       await task.ready;
-      this.reader = await this.def.plan.input.source.open({
-        topology: this.topology,
-        node: this.node,
-        params: this.opts.params ?? {},
-        signal: this.abort.signal,
-        log: this.log,
-      });
+      this.reader = await this.def.plan.input.source.open({ ...this.context, signal: this.abort.signal });
       if (await this.stoppedWhileStarting()) return;
       this.state = 'running';
       this.loop = this.sourceLoop();

@@ -1,11 +1,12 @@
 import { map, mergeMap, of, timer, type OperatorFunction } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { named } from '../dsl/named.js';
+import { localContext } from '../dsl/operator-context.js';
 import { compileStages, failedOperator, runOperatorStage, type OperatorStage } from './pipeline.js';
 
 /** Runs one value through a compiled stage; resolves with its outputs and its error. */
 function run(ops: OperatorFunction<never, unknown>[], value: unknown): Promise<{ out: unknown[]; error: unknown }> {
-  const [stage] = compileStages(ops) as OperatorStage[];
+  const [stage] = compileStages(ops, localContext()) as OperatorStage[];
   const out: unknown[] = [];
   return new Promise((resolve) => runOperatorStage(stage!, value, (v) => out.push(v), (error) => resolve({ out, error })));
 }
@@ -17,7 +18,7 @@ const failOn = (bad: number) => map((n: number) => {
 
 describe('runOperatorStage', () => {
   it('passes a record through one operator, synchronously for a synchronous one', async () => {
-    const [stage] = compileStages([map((n: number) => n * 2) as OperatorFunction<never, unknown>]) as OperatorStage[];
+    const [stage] = compileStages([map((n: number) => n * 2) as OperatorFunction<never, unknown>], localContext()) as OperatorStage[];
     const out: unknown[] = [];
     let finished = false;
     runOperatorStage(stage!, 21, (v) => out.push(v), () => (finished = true));

@@ -1,5 +1,6 @@
 import { catchError, of, pipe, throwError, type OperatorFunction, type UnaryFunction, type Observable } from 'rxjs';
 import { operatorName } from '../dsl/named.js';
+import { buildOperator, type OperatorContext } from '../dsl/operator-context.js';
 import { processorSupplierOf } from '../processor/stateful.js';
 import type { ProcessorSupplier } from '../processor/processor.js';
 
@@ -35,10 +36,11 @@ export function tagFailedOperator(error: unknown, name: string): unknown {
 }
 
 /**
- * Splits a node's operators at its stateful processors. Each plain operator is wrapped so an
+ * Splits a node's operators at its stateful processors, building those that need the node's
+ * context. Each plain operator is wrapped so an
  * error remembers which operator raised it first (for dead-letter headers).
  */
-export function compileStages(operators: readonly OperatorFunction<never, unknown>[]): Stage[] {
+export function compileStages(declared: readonly OperatorFunction<never, unknown>[], ctx: OperatorContext): Stage[] {
   const stages: Stage[] = [];
   let run: Array<{ op: AnyOperator; name: string }> = [];
   const flush = () => {
@@ -54,7 +56,8 @@ export function compileStages(operators: readonly OperatorFunction<never, unknow
     }
     run = [];
   };
-  operators.forEach((op, i) => {
+  declared.forEach((declaredOp, i) => {
+    const op = buildOperator(declaredOp, i, ctx);
     const name = operatorName(op, i);
     const supplier = processorSupplierOf(op);
     if (supplier) {

@@ -1,3 +1,4 @@
+import type { OperatorContext } from '../dsl/operator-context.js';
 import type { InstrumentationEmitter } from '../instrumentation/emitter.js';
 import type { Processor, ProcessorContext } from '../processor/processor.js';
 import { PunctuationSchedule } from '../processor/punctuation-schedule.js';
@@ -8,7 +9,7 @@ import { settleAll } from './settle.js';
 
 /** What a task needs from its node runner. */
 export interface TaskHost {
-  readonly topology: string;
+  readonly context: OperatorContext;
   readonly node: string;
   readonly emitter: InstrumentationEmitter;
   /** Continues a record at stage `from`; resolves once everything it caused is durable. */
@@ -65,7 +66,7 @@ export class Task {
       for (const builder of stage.supplier.stores) {
         const store = builder.build();
         store.init({
-          topology: this.host.topology,
+          topology: this.host.context.topology,
           node: this.host.node,
           partition: this.partition,
           changelogTopic: '',
@@ -87,8 +88,7 @@ export class Task {
 
   private contextFor(index: number, stage: ProcessorStage, stores: ReadonlyMap<string, StateStore>): ProcessorContext<unknown> {
     return {
-      topology: this.host.topology,
-      node: this.host.node,
+      ...this.host.context,
       partition: this.partition,
       forward: (rec) => {
         const p = this.host.runFrom(rec, index + 1, this);

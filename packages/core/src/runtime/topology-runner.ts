@@ -4,7 +4,7 @@ import { errorMessage } from '../errors/vision-flow-error.js';
 import { InstrumentationEmitter } from '../instrumentation/emitter.js';
 import type { SchemaRegistry } from '../serde/avro/schema-registry.js';
 import type { Transport } from '../transport/transport.js';
-import type { JsonValue } from '../types.js';
+import type { Params } from '../dsl/operator-context.js';
 import { setRuntimeParams } from './runtime-params.js';
 import { NodeRunner, type NodeRunnerOptions, type NodeStats } from './node-runner.js';
 
@@ -13,7 +13,9 @@ export interface TopologyRunnerOptions {
   readonly registry: SchemaRegistry;
   /** Run only these nodes (one process per node); default all. */
   readonly nodes?: readonly string[];
-  readonly params?: Readonly<{ [name: string]: JsonValue | undefined }>;
+  readonly params?: Params;
+  /** Folder model files are read from (the CLI passes `--models` / VF_MODEL_DIR); operators get it in their context. */
+  readonly modelDir?: string;
   readonly emitter?: InstrumentationEmitter;
   readonly log?: (message: string) => void;
   readonly node?: Partial<Pick<NodeRunnerOptions, 'commitIntervalMs' | 'pollTimeoutMs' | 'maxPollRecords' | 'shutdownTimeoutMs' | 'revokeTimeoutMs'>>;
@@ -56,6 +58,7 @@ export class TopologyRunner {
           registry: opts.registry,
           emitter: this.emitter,
           params: opts.params ?? {},
+          modelDir: opts.modelDir,
           log: this.log,
           ...opts.node,
         }),

@@ -1,7 +1,7 @@
 import type { TopicPartition, TopicPartitionOffset } from '../transport.js';
 import { MemoryErrors } from './memory-errors.js';
 import { assignSticky } from './sticky-assignor.js';
-import { compareTopicPartitions, fromTpKey, tpKey, type TopicPartitionKey } from './topic-partition-key.js';
+import { compareTopicPartitions, fromTpKey, tpKey, type TopicPartitionKey } from '../topic-partition-key.js';
 
 /** What the group needs from a member; MemoryConsumer implements it. */
 export interface GroupMember {

@@ -11,7 +11,7 @@ import type { ConsumerGroup, GroupMember } from './consumer-group.js';
 import type { MemoryBroker } from './memory-broker.js';
 import { MemoryErrors } from './memory-errors.js';
 import { Signal, waitForAny } from './signal.js';
-import { compareTopicPartitions, tpKey, type TopicPartitionKey } from './topic-partition-key.js';
+import { compareTopicPartitions, tpKey, type TopicPartitionKey } from '../topic-partition-key.js';
 
 /** Kafka 4's default `session.timeout.ms`. */
 export const DEFAULT_SESSION_TIMEOUT_MS = 45_000;

@@ -1,5 +1,5 @@
 import type { TopicPartition } from '../transport.js';
-import { compareTopicPartitions, tpKey } from './topic-partition-key.js';
+import { compareTopicPartitions, tpKey } from '../topic-partition-key.js';
 
 export interface AssignorMember {
   readonly memberId: string;

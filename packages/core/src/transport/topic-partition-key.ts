@@ -1,4 +1,4 @@
-import type { TopicPartition } from '../transport.js';
+import type { TopicPartition } from './transport.js';
 
 /**
  * A string key for a topic-partition, for maps and sets. Kafka topic names are `[a-zA-Z0-9._-]`,

@@ -1,0 +1,57 @@
+import { defer, type OperatorFunction } from 'rxjs';
+import { named, operatorName } from './named.js';
+import type { JsonValue } from '../types.js';
+
+/** Topology parameters of a run (`--set name=value`, `--images dir`). */
+export type Params = Readonly<{ [name: string]: JsonValue | undefined }>;
+
+/**
+ * What a running node hands its operators, processors and sources: the run's parameters and
+ * folders, passed explicitly rather than through a global or the process environment, so two
+ * topologies (or two tests) in one process never see each other's settings.
+ */
+export interface OperatorContext {
+  readonly topology: string;
+  readonly node: string;
+  readonly params: Params;
+  /** Folder model files are read from (the CLI's `--models` or VF_MODEL_DIR); undefined when the run names none. */
+  readonly modelDir: string | undefined;
+  log(message: string): void;
+}
+
+const BUILD = Symbol.for('vision-flow.operator-build');
+
+type ContextualOperator<A, B> = OperatorFunction<A, B> & { readonly [BUILD]: (ctx: OperatorContext) => OperatorFunction<A, B> };
+
+/**
+ * An operator that needs the run's context (a parameter, the model folder). A node builds it once,
+ * when it starts, with its own context. Used as plain RxJS (marble tests, scripts) it is built per
+ * subscription with `localContext()`.
+ *
+ * When to use: an operator option that may be a `param(...)`, or a resource found through the run.
+ *
+ * @example
+ * export const toFolder = (dir: ParamOr<string>) => withContext('toFolder', (ctx) => {
+ *   const target = resolveParam(dir, ctx.params, 'toFolder "dir"');
+ *   return tap((r) => writeFileSync(join(target, `${r.key}.json`), JSON.stringify(r.value)));
+ * });
+ * @see localContext
+ */
+export function withContext<A, B>(name: string, build: (ctx: OperatorContext) => OperatorFunction<A, B>): OperatorFunction<A, B> {
+  const op: OperatorFunction<A, B> = (source) => defer(() => build(localContext())(source));
+  return Object.assign(named(name, op), { [BUILD]: build });
+}
+
+/** The operator a node runs for `op`: built with the node's context when `op` needs one. */
+export function buildOperator(op: OperatorFunction<never, unknown>, index: number, ctx: OperatorContext): OperatorFunction<never, unknown> {
+  const build = (op as Partial<ContextualOperator<never, unknown>>)[BUILD];
+  if (!build) return op;
+  const built = build(ctx);
+  // The built operator keeps the name of the one declared (describe() and dead letters show that).
+  return operatorName(built, index) === operatorName(op, index) ? built : named(operatorName(op, index), built);
+}
+
+/** The context of operators used outside a node: no parameters, no model folder, logs to stderr. */
+export function localContext(overrides: Partial<OperatorContext> = {}): OperatorContext {
+  return { topology: 'local', node: 'local', params: {}, modelDir: undefined, log: (m) => process.stderr.write(`${m}\n`), ...overrides };
+}
