@@ -19,3 +19,15 @@ export const TEST_RETRY: Required<RetryOptions> = {
   jitter: 0,
   maxElapsedMs: 5_000,
 };
+
+/** A record that failed with a retriable error: 5 attempts, 200 ms to 5 s apart, within a minute. */
+export const RECORD_RETRY: RetryOptions = { maxAttempts: 5, initialDelayMs: 200, maxDelayMs: 5000, maxElapsedMs: 60_000 };
+
+/** Writing a dead letter: if even that fails the record must not be committed, so the node fails after these. */
+export const DEAD_LETTER_RETRY: RetryOptions = { maxAttempts: 5 };
+
+/**
+ * Loops that must go on until the node stops (polling, joining the group again): no limit on
+ * attempts or time, backing off from 100 ms to 5 s, without jitter.
+ */
+export const UNTIL_STOPPED_RETRY: Required<RetryOptions> = { maxAttempts: Infinity, initialDelayMs: 100, maxDelayMs: 5000, multiplier: 2, jitter: 0, maxElapsedMs: Infinity };

@@ -6,7 +6,11 @@ import type { SchemaRegistry } from '../serde/avro/schema-registry.js';
 import type { Transport } from '../transport/transport.js';
 import type { Params } from '../dsl/operator-context.js';
 import { setRuntimeParams } from './runtime-params.js';
-import { NodeRunner, type NodeRunnerOptions, type NodeStats } from './node-runner.js';
+import { NodeRunner, type NodeRunnerOptions } from './node/node-runner.js';
+import type { NodeStats } from './node/node-stats.js';
+
+// What stats() returns, re-exported so the public index need not know where the node runner lives.
+export type { NodeState, NodeStats } from './node/node-stats.js';
 
 export interface TopologyRunnerOptions {
   readonly transport: Transport;

@@ -1,25 +1,23 @@
-import type { OperatorContext } from '../dsl/operator-context.js';
-import type { InstrumentationEmitter } from '../instrumentation/emitter.js';
-import type { Processor, ProcessorContext } from '../processor/processor.js';
-import { PunctuationSchedule } from '../processor/punctuation-schedule.js';
-import { storeOrThrow } from '../processor/stateful.js';
-import type { StateStore, StoreBuilder } from '../state/state-store.js';
-import type { ProcessorStage, Stage } from './pipeline.js';
-import { settleAll } from './settle.js';
+import type { OperatorContext } from '../../dsl/operator-context.js';
+import type { InstrumentationEmitter } from '../../instrumentation/emitter.js';
+import type { Processor, ProcessorContext } from '../../processor/processor.js';
+import { PunctuationSchedule } from '../../processor/punctuation-schedule.js';
+import { storeOrThrow } from '../../processor/stateful.js';
+import type { StateStore } from '../../state/state-store.js';
+import type { ProcessorStage, Stage } from '../pipeline.js';
+import type { Changelog } from './changelog.js';
+import { settleAll } from '../settle.js';
 
-/** What a task needs from its node runner. */
-export interface TaskHost {
+/** What a task is given by its node. */
+export interface TaskDeps {
   readonly context: OperatorContext;
-  readonly node: string;
   readonly emitter: InstrumentationEmitter;
-  /** Continues a record at stage `from`; resolves once everything it caused is durable. */
-  runFrom(rec: unknown, from: number, task: Task): Promise<void>;
-  /** Writes one changelog record of a store of this task; resolves when acknowledged. */
-  logChange(store: StoreBuilder, partition: number, key: unknown, value: unknown | null, timestamp: number): Promise<void>;
-  /** Replays a store's changelog partition into `apply`; returns how many records it read. */
-  restore(store: StoreBuilder, partition: number, apply: (key: unknown, value: unknown | null) => void): Promise<number>;
+  readonly stages: readonly Stage[];
+  /** Continues a record a processor forwarded at stage `from`; resolves once everything it caused is durable. */
+  readonly downstream: (rec: unknown, from: number, task: Task) => Promise<void>;
+  readonly changelog: Changelog;
   /** An output forwarded by a punctuator failed downstream; there is no input to blame. */
-  punctuationFailed(error: unknown, rec: unknown, stage: string): void;
+  readonly punctuationFailed: (error: unknown, rec: unknown, stage: string) => void;
 }
 
 /** Work caused by the input being processed: outputs forwarded and changelog writes. */
@@ -42,11 +40,13 @@ export class Task {
   /** True once `ready` has resolved: the hot path then goes on without awaiting it. */
   isReady = false;
 
+  private readonly stages: readonly Stage[];
+
   constructor(
-    private readonly host: TaskHost,
+    private readonly deps: TaskDeps,
     readonly partition: number,
-    private readonly stages: readonly Stage[],
   ) {
+    this.stages = deps.stages;
     this.ready = this.init();
     this.ready.then(() => (this.isReady = true), () => undefined);
   }
@@ -66,16 +66,16 @@ export class Task {
       for (const builder of stage.supplier.stores) {
         const store = builder.build();
         store.init({
-          topology: this.host.context.topology,
-          node: this.host.node,
+          topology: this.deps.context.topology,
+          node: this.deps.context.node,
           partition: this.partition,
           changelogTopic: '',
-          log: (key, value, ts) => this.track(this.host.logChange(builder, this.partition, key, value, ts)),
+          log: (key, value, ts) => this.track(this.deps.changelog.log(builder, this.partition, key, value, ts)),
         });
         if (builder.logged) {
           const started = Date.now();
-          const records = await this.host.restore(builder, this.partition, (k, v) => store.restore(k, v));
-          this.host.emitter.emit('store.restored', { node: this.host.node, store: builder.name, partition: this.partition, records, durationMs: Date.now() - started });
+          const records = await this.deps.changelog.restore(builder, this.partition, (k, v) => store.restore(k, v));
+          this.deps.emitter.emit('store.restored', { node: this.deps.context.node, store: builder.name, partition: this.partition, records, durationMs: Date.now() - started });
         }
         own.set(builder.name, store);
         this.stores.set(builder.name, store);
@@ -88,15 +88,15 @@ export class Task {
 
   private contextFor(index: number, stage: ProcessorStage, stores: ReadonlyMap<string, StateStore>): ProcessorContext<unknown> {
     return {
-      ...this.host.context,
+      ...this.deps.context,
       partition: this.partition,
       forward: (rec) => {
-        const p = this.host.runFrom(rec, index + 1, this);
+        const p = this.deps.downstream(rec, index + 1, this);
         if (this.scope) {
           this.scope.pending.push(p);
           p.catch(() => undefined);
         } else {
-          this.track(p.catch((e: unknown) => this.host.punctuationFailed(e, rec, stage.name)));
+          this.track(p.catch((e: unknown) => this.deps.punctuationFailed(e, rec, stage.name)));
         }
         return p;
       },
@@ -104,7 +104,7 @@ export class Task {
       schedule: (ms, type, cb) => this.clock.schedule(ms, type, (t) => this.punctuate(stage.name, () => cb(t))),
       streamTime: () => this.clock.streamTime(),
       wallClockTime: () => this.clock.wallClockTime(),
-      recordDropped: (reason) => this.host.emitter.emit('node.record_dropped', { node: this.host.node, reason }),
+      recordDropped: (reason) => this.deps.emitter.emit('node.record_dropped', { node: this.deps.context.node, reason }),
     };
   }
 
@@ -153,7 +153,7 @@ export class Task {
     try {
       fn();
     } catch (e) {
-      this.host.punctuationFailed(e, undefined, name);
+      this.deps.punctuationFailed(e, undefined, name);
     }
   }
 

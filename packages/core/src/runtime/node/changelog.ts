@@ -1,0 +1,56 @@
+import { StreamRecord } from '../../records/record.js';
+import type { TopicSerde } from '../../serde/topic-serde.js';
+import type { StoreBuilder } from '../../state/state-store.js';
+import type { Transport } from '../../transport/transport.js';
+import type { RecordOutput } from './record-output.js';
+
+/**
+ * A node's store changelogs: every store write is logged to the store's compacted topic, in the
+ * partition of its task, and a task's stores are rebuilt from that partition when it starts.
+ */
+export class Changelog {
+  constructor(
+    private readonly transport: Transport,
+    private readonly clientId: string,
+    private readonly serdes: ReadonlyMap<string, TopicSerde<unknown, unknown>>,
+    private readonly output: RecordOutput,
+  ) {}
+
+  /** Logs one store write; resolves when the producer has taken it (the commit's checkpoint makes it durable). */
+  log(store: StoreBuilder, partition: number, key: unknown, value: unknown | null, timestamp: number): Promise<void> {
+    const message = this.serde(store).toMessage(new StreamRecord({ key, value, timestamp }));
+    return this.output.write({ ...message, partition });
+  }
+
+  /** Replays a store's changelog partition into `apply`; returns how many records it read. */
+  async restore(store: StoreBuilder, partition: number, apply: (key: unknown, value: unknown | null) => void): Promise<number> {
+    const serde = this.serde(store);
+    const topicName = serde.topic.name;
+    const end = (await this.transport.admin().endOffsets(topicName)).find((o) => o.partition === partition)?.offset ?? 0;
+    if (end === 0) return 0;
+    if (!this.transport.reader) throw new Error(`transport ${this.transport.kind} cannot read changelogs (no reader)`);
+    const reader = await this.transport.reader({ clientId: `${this.clientId}.restore` });
+    let count = 0;
+    try {
+      await reader.assign([{ topic: topicName, partition, offset: 0 }]);
+      let position = 0;
+      while (position < end) {
+        for (const m of await reader.poll(1000, 500)) {
+          const rec = await serde.fromMessage(m);
+          apply(rec.key, m.value === null ? null : rec.value);
+          position = m.offset + 1;
+          count++;
+        }
+      }
+    } finally {
+      await reader.close();
+    }
+    return count;
+  }
+
+  private serde(store: StoreBuilder): TopicSerde<unknown, unknown> {
+    const serde = this.serdes.get(store.name);
+    if (!serde) throw new Error(`store "${store.name}" is not logged`);
+    return serde;
+  }
+}

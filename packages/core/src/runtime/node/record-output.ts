@@ -1,0 +1,105 @@
+import { PoisonRecordError } from '../../errors/poison-record-error.js';
+import { VisionFlowError } from '../../errors/vision-flow-error.js';
+import type { InstrumentationEmitter } from '../../instrumentation/emitter.js';
+import { HeaderNames } from '../../records/headers.js';
+import { keyToText } from '../../records/key-text.js';
+import { isStreamRecord } from '../../records/record.js';
+import type { TopicSerde } from '../../serde/topic-serde.js';
+import { recordBatchBytes } from '../../transport/record-size.js';
+import type { OutgoingMessage, TransportProducer } from '../../transport/transport.js';
+import type { NodeCounts } from './node-stats.js';
+
+/** What caused an output: the input it came from and the trace it belongs to (written as headers). */
+export interface Cause {
+  readonly origin: string | undefined;
+  readonly traceId: string | undefined;
+}
+
+/** Called once when a record's work is over: with its first error, or with nothing. */
+export type Done = (error?: unknown) => void;
+
+/**
+ * Writes what a node emits (Kafka Streams' RecordCollector): encodes each output record with its
+ * provenance headers, refuses one larger than its topic takes, and hands it to the producer.
+ * Changelog records and dead letters go out through `write`.
+ */
+export class RecordOutput {
+  constructor(
+    private readonly node: string,
+    private readonly producer: TransportProducer,
+    /** Undefined for a sink node: its operators delivered the record. */
+    private readonly serde: TopicSerde<unknown, unknown> | undefined,
+    private readonly counts: NodeCounts,
+    private readonly emitter: InstrumentationEmitter,
+  ) {}
+
+  /** Sends an output record; `done` once the producer has it (acknowledged, for an `each` producer). */
+  send(rec: unknown, cause: Cause | undefined, done: Done): void {
+    if (!this.serde) return done();
+    let message: OutgoingMessage;
+    try {
+      message = this.encode(rec, cause, this.serde);
+    } catch (e) {
+      return done(e);
+    }
+    // The callback keeps only the key and topic: the record and its message stay alive no longer than the send call.
+    const key = (rec as { key: unknown }).key;
+    const topic = message.topic;
+    this.producer.produce(message, (e, report) => {
+      if (e) return done(e);
+      this.counts.produced++;
+      // Without a report (the producer answers when it takes the message) there is no offset yet.
+      if (this.emitter.wants('node.output_produced')) this.emitter.emit('node.output_produced', { node: this.node, topic: report?.topic ?? topic, partition: report?.partition, offset: report?.offset, key: keyToText(key) });
+      done();
+    });
+  }
+
+  /** A write the producer has taken; the next commit's checkpoint makes sure it is acknowledged. */
+  write(message: OutgoingMessage): Promise<void> {
+    return new Promise((resolve, reject) => this.producer.produce(message, (e) => (e ? reject(e) : resolve())));
+  }
+
+  /** The output record as a message, when it can be encoded (for a dead letter of what a punctuator emitted). */
+  tryEncode(rec: unknown): Buffer | null {
+    try {
+      return this.serde && isStreamRecord(rec) ? this.serde.toMessage(rec).value : null;
+    } catch {
+      return null;
+    }
+  }
+
+  private encode(rec: unknown, cause: Cause | undefined, serde: TopicSerde<unknown, unknown>): OutgoingMessage {
+    if (!isStreamRecord(rec)) {
+      throw new VisionFlowError(`node "${this.node}" emitted ${describeValue(rec)} instead of a record; map to records with r.withValue(...)`, { code: 'NOT_A_RECORD', retriable: false });
+    }
+    let headers = rec.headers;
+    if (cause?.origin || cause?.traceId) {
+      const traced: Record<string, string> = { ...headers };
+      if (cause.origin) traced[HeaderNames.origin] = cause.origin;
+      // A trace id that is the record's own key goes without saying: readers take the key when the header is absent.
+      if (cause.traceId && cause.traceId !== keyToText(rec.key)) traced[HeaderNames.traceId] = cause.traceId;
+      headers = traced;
+    }
+    const message = serde.toMessage(rec, headers);
+    this.checkSize(message, serde.topic.maxMessageBytes);
+    return message;
+  }
+
+  /**
+   * Refuses an output larger than its topic takes, as the broker would. The producer answers
+   * before the broker has seen a message, and a refusal reported at the next checkpoint could no
+   * longer be told apart from the other writes since the last commit: caught here, it is this
+   * record's alone and goes to the dead-letter topic.
+   */
+  private checkSize(message: OutgoingMessage, limit: number): void {
+    const size = recordBatchBytes(message.key, message.value, message.headers);
+    if (size > limit) {
+      throw new PoisonRecordError('MESSAGE_TOO_LARGE', `node "${this.node}": an output of ${size} bytes is larger than topic "${message.topic}" takes (maxMessageBytes ${limit}); raise the topic's maxMessageBytes or emit less`, { topic: message.topic });
+    }
+  }
+}
+
+function describeValue(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  return typeof v === 'object' ? `a plain ${v.constructor?.name ?? 'object'}` : `a ${typeof v}`;
+}
