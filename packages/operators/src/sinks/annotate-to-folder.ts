@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { mergeMap, type OperatorFunction } from 'rxjs';
-import { describeParam, isParam, named, resolveParam, runtimeParams, type ParamOr, type Rec } from '@vision-flow/core';
+import { describeParam, isParam, resolveParam, withContext, type ParamOr, type Rec } from '@vision-flow/core';
 import { annotateImage, type Annotations } from '../vision/annotate-image.js';
 
 /** What annotation needs of a result: its id, the original image's path, and what was found. */
@@ -25,25 +25,27 @@ export interface AnnotateToFolderOptions {
  */
 export function annotateToFolder<K, V extends AnnotatableResult>(opts: AnnotateToFolderOptions): OperatorFunction<Rec<K, V>, Rec<K, V>> {
   const format = opts.format ?? 'jpeg';
-  let folder: Promise<string | null> | undefined;
-  const target = () =>
-    (folder ??= (async () => {
-      const dir = resolveParam(opts.dir, runtimeParams(), 'annotateToFolder "dir"');
-      if (!dir) return null;
-      const abs = resolve(dir);
-      await mkdir(abs, { recursive: true });
-      return abs;
-    })());
-  const op: OperatorFunction<Rec<K, V>, Rec<K, V>> = (source) =>
-    source.pipe(
-      mergeMap(async (rec) => {
-        const dir = await target();
-        const { id, source: file, objects, faces } = rec.value;
-        if (!dir || !file) return rec;
-        const picture = await annotateImage(file, { objects, faces }, { format });
-        await writeFile(join(dir, `${id.replace(/[^A-Za-z0-9._-]+/g, '_')}.${format === 'png' ? 'png' : 'jpg'}`), picture);
-        return rec;
-      }, 2),
-    );
-  return named(`annotateToFolder(${isParam(opts.dir) ? describeParam(opts.dir) : JSON.stringify(opts.dir)})`, op);
+  return withContext(`annotateToFolder(${isParam(opts.dir) ? describeParam(opts.dir) : JSON.stringify(opts.dir)})`, (ctx) => {
+    const dir = resolveParam(opts.dir, ctx.params, 'annotateToFolder "dir"');
+    // Made on the first record, so a node that never delivers leaves no empty folder.
+    let folder: Promise<string | null> | undefined;
+    const target = () =>
+      (folder ??= (async () => {
+        if (!dir) return null;
+        const abs = resolve(dir);
+        await mkdir(abs, { recursive: true });
+        return abs;
+      })());
+    return (source) =>
+      source.pipe(
+        mergeMap(async (rec) => {
+          const out = await target();
+          const { id, source: file, objects, faces } = rec.value;
+          if (!out || !file) return rec;
+          const picture = await annotateImage(file, { objects, faces }, { format });
+          await writeFile(join(out, `${id.replace(/[^A-Za-z0-9._-]+/g, '_')}.${format === 'png' ? 'png' : 'jpg'}`), picture);
+          return rec;
+        }, 2),
+      );
+  });
 }

@@ -2,7 +2,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { mergeMap, type OperatorFunction } from 'rxjs';
-import { describeParam, isParam, named, resolveParam, runtimeParams, type ParamOr, type Rec } from '@vision-flow/core';
+import { describeParam, isParam, resolveParam, withContext, type ParamOr, type Rec } from '@vision-flow/core';
 
 export interface JsonLinesSinkOptions<K, V> {
   /** `-` (default) for standard output, or a file path (appended to). Often `param('out')`. */
@@ -22,25 +22,27 @@ export interface JsonLinesSinkOptions<K, V> {
 export function jsonLinesSink<K, V>(opts: JsonLinesSinkOptions<K, V> = {}): OperatorFunction<Rec<K, V>, Rec<K, V>> {
   const to = opts.to ?? '-';
   const format = opts.format ?? ((r: Rec<K, V>) => r.value);
-  let stream: Promise<NodeJS.WritableStream> | undefined;
-  const open = (): Promise<NodeJS.WritableStream> =>
-    (stream ??= (async () => {
-      const target = resolveParam(to, runtimeParams(), 'jsonLinesSink "to"');
-      if (target === '-' || target === 'stdout') return process.stdout;
-      const path = resolve(target);
-      await mkdir(dirname(path), { recursive: true });
-      return createWriteStream(path, { flags: 'a' }) as WriteStream;
-    })());
-  const op: OperatorFunction<Rec<K, V>, Rec<K, V>> = (source) =>
-    source.pipe(
-      mergeMap(async (rec) => {
-        const out = await open();
-        const line = `${JSON.stringify(format(rec), jsonReplacer)}\n`;
-        await new Promise<void>((res, rej) => out.write(line, (e) => (e ? rej(e) : res())));
-        return rec;
-      }, 1),
-    );
-  return named(`jsonLinesSink(${isParam(to) ? describeParam(to) : JSON.stringify(to)})`, op);
+  return withContext(`jsonLinesSink(${isParam(to) ? describeParam(to) : JSON.stringify(to)})`, (ctx) => {
+    const target = resolveParam(to, ctx.params, 'jsonLinesSink "to"');
+    // Opened on the first record, so a node that never delivers creates no file.
+    let stream: Promise<NodeJS.WritableStream> | undefined;
+    const open = (): Promise<NodeJS.WritableStream> =>
+      (stream ??= (async () => {
+        if (target === '-' || target === 'stdout') return process.stdout;
+        const path = resolve(target);
+        await mkdir(dirname(path), { recursive: true });
+        return createWriteStream(path, { flags: 'a' }) as WriteStream;
+      })());
+    return (source) =>
+      source.pipe(
+        mergeMap(async (rec) => {
+          const out = await open();
+          const line = `${JSON.stringify(format(rec), jsonReplacer)}\n`;
+          await new Promise<void>((res, rej) => out.write(line, (e) => (e ? rej(e) : res())));
+          return rec;
+        }, 1),
+      );
+  });
 }
 
 /** Buffers as their size, so an image never floods a results file. */
