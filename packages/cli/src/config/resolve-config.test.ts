@@ -35,3 +35,14 @@ describe('resolveConfig: instance id (static membership)', () => {
     expect(() => resolveConfig({}, { VF_INSTANCE_ID: 'my pod' }, noFile)).toThrow('instance id "my pod" (from env) must be 1-200 characters of A-Z a-z 0-9 . _ -, e.g. the host or pod name');
   });
 });
+
+describe('resolveConfig: model folder', () => {
+  it('takes --models over VF_MODEL_DIR over the file, and none by default (the run passes it to the topology runner)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vf-config-'));
+    writeFileSync(join(dir, 'vision-flow.config.json'), JSON.stringify({ modelDir: 'from-file' }));
+    expect(resolveConfig({}, {}, dir)).toMatchObject({ modelDir: 'from-file', origins: { modelDir: 'file' } });
+    expect(resolveConfig({}, { VF_MODEL_DIR: '/srv/models' }, dir)).toMatchObject({ modelDir: '/srv/models', origins: { modelDir: 'env' } });
+    expect(resolveConfig({ models: '../shared/models' }, { VF_MODEL_DIR: '/srv/models' }, dir)).toMatchObject({ modelDir: '../shared/models', origins: { modelDir: 'flag' } });
+    expect(resolveConfig({}, {}, noFile).modelDir).toBeUndefined();
+  });
+});

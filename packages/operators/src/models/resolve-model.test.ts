@@ -36,17 +36,18 @@ describe('resolveModel', () => {
     expect(await resolveModel('yolox-nano', { modelDir: SHARED_MODELS })).toBe(m); // verified once, then cached
   });
 
-  it('reads the directory from VF_MODEL_DIR when no option is given; the option wins', async () => {
-    process.env['VF_MODEL_DIR'] = SHARED_MODELS;
-    const m = await resolveModel('ultraface-slim-320');
+  it('reads the directory given as modelDir, naming where it came from; the environment is never read', async () => {
+    process.env['VF_MODEL_DIR'] = empty;
+    const m = await resolveModel('ultraface-slim-320', { modelDir: SHARED_MODELS });
     expect(m.path).toBe(join(SHARED_MODELS, 'ultraface-slim-320.onnx'));
     expect(m.labels).toBeUndefined();
     expect(modelDirectory({ modelDir: empty })).toEqual({ dir: empty, from: 'the modelDir option' });
+    expect(modelDirectory({ modelDir: empty, from: 'the --models flag' })).toEqual({ dir: empty, from: 'the --models flag' });
   });
 
-  it('defaults to ./models under the working directory', () => {
-    delete process.env['VF_MODEL_DIR'];
-    expect(modelDirectory().dir).toBe(resolve('models'));
+  it('defaults to ./models under the working directory, whatever VF_MODEL_DIR says (the CLI reads it)', () => {
+    process.env['VF_MODEL_DIR'] = SHARED_MODELS;
+    expect(modelDirectory()).toEqual({ dir: resolve('models'), from: 'the default ./models under the working directory' });
   });
 
   it('lists the known models for an unknown name', async () => {
@@ -57,7 +58,7 @@ describe('resolveModel', () => {
   it('names the missing path and how to point at the right directory', async () => {
     const e = await failure(resolveModel('ultraface-rfb-640', { modelDir: empty }));
     expect(e.message).toContain(`file ${join(empty, 'ultraface-rfb-640.onnx')} not found`);
-    expect(e.message).toContain('set VF_MODEL_DIR or pass modelDir');
+    expect(e.message).toMatch(/give the folder that holds it with --models <dir> or VF_MODEL_DIR \(vision-flow CLI\), or the modelDir option/);
     expect(e.context).toMatchObject({ model: 'ultraface-rfb-640' });
   });
 

@@ -6,8 +6,10 @@ import { ConfigError } from '@vision-flow/core';
 import { catalogue, isModelName, modelNames, type ModelName, type ModelSpec } from './catalogue.js';
 
 export interface ResolveModelOptions {
-  /** Directory holding the model files; else env `VF_MODEL_DIR`, else `./models` under the working directory. */
+  /** Directory holding the model files; else `./models` under the working directory. */
   readonly modelDir?: string | undefined;
+  /** Where `modelDir` came from, for error messages (default "the modelDir option"). */
+  readonly from?: string | undefined;
 }
 
 /** A catalogue entry whose file was found and verified. Plain data: it can be posted to a worker. */
@@ -21,13 +23,14 @@ export interface ResolvedModel {
 
 /** The directory models are read from, and where that choice came from (for error messages). */
 export function modelDirectory(opts: ResolveModelOptions = {}): { dir: string; from: string } {
-  if (opts.modelDir) return { dir: resolve(opts.modelDir), from: 'the modelDir option' };
-  const env = process.env['VF_MODEL_DIR'];
-  if (env) return { dir: resolve(env), from: 'VF_MODEL_DIR' };
+  if (opts.modelDir) return { dir: resolve(opts.modelDir), from: opts.from ?? 'the modelDir option' };
   return { dir: resolve('models'), from: 'the default ./models under the working directory' };
 }
 
-/** Verified models by absolute file path; only successes are kept, so a fixed file is found on the next call. */
+/**
+ * Verified models by absolute file path, shared by every run in the process (a file's checksum does
+ * not depend on who asks); only successes are kept, so a fixed file is found on the next call.
+ */
 const verified = new Map<string, Promise<ResolvedModel>>();
 
 /**
@@ -73,7 +76,7 @@ async function checkFile(model: string, path: string, expected: string, dir: str
   const isFile = await stat(path).then((s) => s.isFile(), () => false);
   if (!isFile) {
     throw new ConfigError(
-      `model "${model}": file ${path} not found (model directory ${dir}, from ${from}); set VF_MODEL_DIR or pass modelDir to the directory that holds it (upstream: ${upstream})`,
+      `model "${model}": file ${path} not found (model directory ${dir}, from ${from}); give the folder that holds it with --models <dir> or VF_MODEL_DIR (vision-flow CLI), or the modelDir option (upstream: ${upstream})`,
       { model, path },
     );
   }

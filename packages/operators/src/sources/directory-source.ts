@@ -3,6 +3,7 @@ import { extname, join, relative, resolve, sep } from 'node:path';
 import {
   ConfigError,
   PoisonRecordError,
+  checkPositiveInt,
   describeParam,
   record,
   resolveParam,
@@ -55,8 +56,7 @@ export function directorySource(opts: DirectorySourceOptions): Source<string, Su
     describe: () => ({ dir: describeParam(opts.dir), extensions: [...extensions], maxBytes, ...(opts.repeat !== undefined ? { repeat: describeParam(opts.repeat) } : {}) }),
     async open(ctx): Promise<SourceReader<string, SubmittedImage>> {
       const dir = resolve(resolveParam(opts.dir, ctx.params, `node "${ctx.node}" directory source`));
-      const repeat = Number(opts.repeat === undefined ? 1 : resolveParam(opts.repeat, ctx.params, `node "${ctx.node}" repeat`));
-      if (!Number.isInteger(repeat) || repeat < 1) throw new ConfigError(`node "${ctx.node}": repeat must be a positive integer, got ${repeat}`);
+      const repeat = checkPositiveInt(Number(opts.repeat === undefined ? 1 : resolveParam(opts.repeat, ctx.params, `node "${ctx.node}" repeat`)), 'repeat', `node "${ctx.node}"`);
       const files = await listFiles(dir);
       const images = files.filter((f) => extensions.has(extname(f).toLowerCase()));
       const skipped = files.length - images.length;

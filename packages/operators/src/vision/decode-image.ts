@@ -1,8 +1,7 @@
 import { mergeMap, type OperatorFunction } from 'rxjs';
 import sharp, { type FailOnOptions, type Metadata, type OutputInfo } from 'sharp';
-import { named, PoisonRecordError, type Rec } from '@vision-flow/core';
+import { checkPositiveInt, named, PoisonRecordError, type Rec } from '@vision-flow/core';
 import { FRAME_CHANNELS, type Frame } from './frame.js';
-import { checkPositiveInt } from './option-checks.js';
 
 /** A submitted image: its id, encoded bytes and where it came from (camera, client...). */
 export interface ImageInput {

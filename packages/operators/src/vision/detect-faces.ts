@@ -1,12 +1,11 @@
 import { availableParallelism } from 'node:os';
 import { mergeMap, type OperatorFunction } from 'rxjs';
-import { named, type Rec } from '@vision-flow/core';
+import { checkPositiveInt, withContext, type Rec } from '@vision-flow/core';
 import type { FaceModelName } from '../models/catalogue.js';
 import type { Box } from './box.js';
 import type { DecodedImage } from './decode-image.js';
 import { detector } from './detector.js';
 import type { InferencePool } from './inference-pool.js';
-import { checkPositiveInt } from './option-checks.js';
 
 export interface FaceDetection {
   readonly score: number;
@@ -35,7 +34,7 @@ export interface DetectFacesOptions {
   readonly iouThreshold?: number;
   /** Default 100. */
   readonly maxDetections?: number;
-  /** Where model files are; else env VF_MODEL_DIR, else ./models. */
+  /** Where model files are; else the run's model folder (the CLI's `--models` or VF_MODEL_DIR), else ./models. */
   readonly modelDir?: string;
   /** Records in flight in this operator when it sees many (default: the pool's capacity). */
   readonly concurrency?: number;
@@ -57,22 +56,24 @@ export interface DetectFacesOptions {
 export function detectFaces<K>(opts: DetectFacesOptions = {}): OperatorFunction<Rec<K, DecodedImage>, Rec<K, FaceDetections>> {
   const d = detector('faces', 'detectFaces', { ...opts, model: opts.model ?? 'ultraface-rfb-320' });
   const concurrency = checkPositiveInt(opts.concurrency ?? opts.pool?.capacity ?? 2 * availableParallelism(), 'concurrency', 'detectFaces');
-  return named('detectFaces', (source) =>
-    source.pipe(
-      mergeMap(async (rec) => {
-        const image = rec.value;
-        const { detections, ms } = await d.detect(image);
-        const value: FaceDetections = {
-          id: image.id,
-          source: image.source,
-          width: image.frame.width,
-          height: image.frame.height,
-          model: d.spec.name,
-          faces: detections.map(({ score, box }) => ({ score, box })),
-          timings: { ...image.timings, facesMs: Math.round(ms * 10) / 10 },
-        };
-        return rec.withValue(value);
-      }, concurrency),
-    ),
-  );
+  return withContext('detectFaces', (ctx) => {
+    const run = d.inFolder(ctx.modelDir);
+    return (source) =>
+      source.pipe(
+        mergeMap(async (rec) => {
+          const image = rec.value;
+          const { detections, ms } = await run.detect(image);
+          const value: FaceDetections = {
+            id: image.id,
+            source: image.source,
+            width: image.frame.width,
+            height: image.frame.height,
+            model: d.spec.name,
+            faces: detections.map(({ score, box }) => ({ score, box })),
+            timings: { ...image.timings, facesMs: Math.round(ms * 10) / 10 },
+          };
+          return rec.withValue(value);
+        }, concurrency),
+      );
+  });
 }

@@ -1,10 +1,13 @@
-import { readFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { firstValueFrom, from, of, toArray } from 'rxjs';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, operatorName, record } from '@vision-flow/core';
+import { ConfigError, InMemorySchemaRegistry, MemoryTransport, TopologyRunner, operatorName, param, record, topology, type Params } from '@vision-flow/core';
+import { jsonLinesSink } from '../sinks/json-lines-sink.js';
+import { directorySource } from '../sources/directory-source.js';
 import type { Box } from './box.js';
 import { decodeImage, type DecodeImageOptions } from './decode-image.js';
 import { detectObjects, type DetectObjectsOptions, type ObjectDetections } from './detect-objects.js';
@@ -164,7 +167,41 @@ describe('detectObjects options', () => {
   it('fails the record with a ConfigError naming the path when the model file is missing', async () => {
     const image = await coco('000000000285');
     const run = firstValueFrom(of(record({ key: 'k', value: { id: 'k', image } })).pipe(decodeImage(), detectObjects({ modelDir: '/nonexistent/models' })));
-    await expect(run).rejects.toThrow(/\/nonexistent\/models\/yolox-nano\.onnx not found.*set VF_MODEL_DIR or pass modelDir/);
+    await expect(run).rejects.toThrow(/\/nonexistent\/models\/yolox-nano\.onnx not found.*--models <dir> or VF_MODEL_DIR.*or the modelDir option/);
     await expect(run).rejects.toBeInstanceOf(ConfigError);
   });
+});
+
+describe('detectObjects in a run', () => {
+  afterAll(() => closeInferencePool());
+
+  it('reads models from its own run\'s folder: two runs in one process with different folders do not see each other\'s', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vf-detect-runs-'));
+    const images = join(dir, 'images');
+    const noModels = join(dir, 'no-models');
+    await Promise.all([mkdir(images), mkdir(noModels)]);
+    await copyFile(join(SHARED, 'images', 'coco', '000000000285.jpg'), join(images, 'bear.jpg'));
+    const finding = topology('finding').node('find', (n) =>
+      n.source(directorySource({ dir: param('images') })).pipe(decodeImage(), detectObjects(), jsonLinesSink({ to: param('out'), format: (r) => `${r.key}: ${r.value.objects[0]?.label}` })),
+    );
+    const run = (params: Params, modelDir: string) => {
+      const transport = new MemoryTransport();
+      const runner = new TopologyRunner(finding, { transport, registry: new InMemorySchemaRegistry(), params, modelDir, log: () => undefined, drainCheckMs: 25, node: { pollTimeoutMs: 20 } });
+      return { runner, transport };
+    };
+    const good = run({ images, out: join(dir, 'good.jsonl') }, MODELS);
+    const bad = run({ images, out: join(dir, 'bad.jsonl') }, noModels);
+    try {
+      await Promise.all([good.runner.start(), bad.runner.start()]);
+      const [ok, failed] = await Promise.allSettled([good.runner.runUntilDrained(), bad.runner.runUntilDrained()]);
+      expect(ok.status).toBe('fulfilled');
+      expect(failed.status).toBe('rejected');
+      const error = (failed as PromiseRejectedResult).reason as Error;
+      expect(error.message).toContain(`file ${join(noModels, 'yolox-nano.onnx')} not found (model directory ${noModels}, from the run's modelDir (the CLI's --models or VF_MODEL_DIR))`);
+      expect(await readFile(join(dir, 'good.jsonl'), 'utf8')).toBe('"bear: bear"\n');
+    } finally {
+      await Promise.all([good.transport.close(), bad.transport.close()]);
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

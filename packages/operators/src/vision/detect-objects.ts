@@ -1,12 +1,11 @@
 import { availableParallelism } from 'node:os';
 import { mergeMap, type OperatorFunction } from 'rxjs';
-import { named, type Rec } from '@vision-flow/core';
+import { checkPositiveInt, withContext, type Rec } from '@vision-flow/core';
 import type { ObjectModelName } from '../models/catalogue.js';
 import type { Box } from './box.js';
 import type { DecodedImage } from './decode-image.js';
 import { detector } from './detector.js';
 import type { InferencePool } from './inference-pool.js';
-import { checkPositiveInt } from './option-checks.js';
 
 export interface ObjectDetection {
   readonly label: string;
@@ -36,7 +35,7 @@ export interface DetectObjectsOptions {
   readonly iouThreshold?: number;
   /** Default 100. */
   readonly maxDetections?: number;
-  /** Where model files are; else env VF_MODEL_DIR, else ./models. */
+  /** Where model files are; else the run's model folder (the CLI's `--models` or VF_MODEL_DIR), else ./models. */
   readonly modelDir?: string;
   /** Records in flight in this operator when it sees many (default: the pool's capacity). */
   readonly concurrency?: number;
@@ -58,23 +57,25 @@ export interface DetectObjectsOptions {
 export function detectObjects<K>(opts: DetectObjectsOptions = {}): OperatorFunction<Rec<K, DecodedImage>, Rec<K, ObjectDetections>> {
   const d = detector('objects', 'detectObjects', { ...opts, model: opts.model ?? 'yolox-nano' });
   const concurrency = checkPositiveInt(opts.concurrency ?? opts.pool?.capacity ?? 2 * availableParallelism(), 'concurrency', 'detectObjects');
-  return named('detectObjects', (source) =>
-    source.pipe(
-      mergeMap(async (rec) => {
-        const image = rec.value;
-        const { detections, labels, ms } = await d.detect(image);
-        const objects = detections.map((x) => ({ label: labels?.[x.classId] ?? `class ${x.classId}`, ...x }));
-        const value: ObjectDetections = {
-          id: image.id,
-          source: image.source,
-          width: image.frame.width,
-          height: image.frame.height,
-          model: d.spec.name,
-          objects,
-          timings: { ...image.timings, objectsMs: Math.round(ms * 10) / 10 },
-        };
-        return rec.withValue(value);
-      }, concurrency),
-    ),
-  );
+  return withContext('detectObjects', (ctx) => {
+    const run = d.inFolder(ctx.modelDir);
+    return (source) =>
+      source.pipe(
+        mergeMap(async (rec) => {
+          const image = rec.value;
+          const { detections, labels, ms } = await run.detect(image);
+          const objects = detections.map((x) => ({ label: labels?.[x.classId] ?? `class ${x.classId}`, ...x }));
+          const value: ObjectDetections = {
+            id: image.id,
+            source: image.source,
+            width: image.frame.width,
+            height: image.frame.height,
+            model: d.spec.name,
+            objects,
+            timings: { ...image.timings, objectsMs: Math.round(ms * 10) / 10 },
+          };
+          return rec.withValue(value);
+        }, concurrency),
+      );
+  });
 }

@@ -1,10 +1,10 @@
-import { ConfigError } from '@vision-flow/core';
+import { ConfigError, checkPositiveInt } from '@vision-flow/core';
 import type { ModelSpec } from '../models/catalogue.js';
 import { modelSpec, resolveModel, type ResolvedModel } from '../models/resolve-model.js';
 import { boxFromCorners, type Box } from './box.js';
 import type { DecodedImage } from './decode-image.js';
 import { inferencePool, type InferencePool } from './inference-pool.js';
-import { checkFraction, checkPositiveInt } from './option-checks.js';
+import { checkFraction } from './check-fraction.js';
 
 export interface DetectorOptions {
   readonly model: string;
@@ -27,11 +27,18 @@ export interface Detector {
   detect(image: DecodedImage): Promise<{ detections: Detection[]; labels: readonly string[] | undefined; ms: number }>;
 }
 
+/** A detector's checked options; `inFolder` gives the detector that reads its model from one folder. */
+export interface DetectorFactory {
+  readonly spec: ModelSpec;
+  /** `modelDir` is the run's model folder (the operator's `modelDir` option wins over it). */
+  inFolder(modelDir: string | undefined): Detector;
+}
+
 /**
- * What detectObjects and detectFaces share: eager option checks, lazy model resolution (once per
- * process), and a run on the shared inference pool.
+ * What detectObjects and detectFaces share: eager option checks, then per run lazy model
+ * resolution (verified once per process and file) and a run on the shared inference pool.
  */
-export function detector(task: ModelSpec['task'], op: string, opts: DetectorOptions): Detector {
+export function detector(task: ModelSpec['task'], op: string, opts: DetectorOptions): DetectorFactory {
   const spec = modelSpec(opts.model);
   if (spec.task !== task) throw new ConfigError(`${op}: model "${spec.name}" detects ${spec.task}, not ${task}`, { operator: op, model: spec.name });
   const params = {
@@ -39,25 +46,31 @@ export function detector(task: ModelSpec['task'], op: string, opts: DetectorOpti
     iouThreshold: checkFraction(opts.iouThreshold ?? spec.defaults.iouThreshold, 'iouThreshold', op),
     maxDetections: checkPositiveInt(opts.maxDetections ?? 100, 'maxDetections', op),
   };
-  let resolved: Promise<ResolvedModel> | undefined;
   return {
     spec,
-    async detect(image) {
-      const started = performance.now();
-      if (!resolved) {
-        resolved = resolveModel(spec.name, { modelDir: opts.modelDir });
-        resolved.catch(() => (resolved = undefined)); // a model fixed on disk is picked up by the next record
-      }
-      const model = await resolved;
-      const { frame } = image;
-      const pool = opts.pool ?? inferencePool();
-      const { detections } = await pool.run({ modelPath: model.path, model: { input: spec.input, output: spec.output }, frame, params });
-      const out: Detection[] = [];
-      for (const d of detections) {
-        const box = boxFromCorners(d.x1, d.y1, d.x2, d.y2, frame.width, frame.height);
-        if (box) out.push({ classId: d.classId, score: Math.round(d.score * 1e4) / 1e4, box });
-      }
-      return { detections: out, labels: model.labels, ms: performance.now() - started };
+    inFolder(runModelDir) {
+      const folder = opts.modelDir ? { modelDir: opts.modelDir } : { modelDir: runModelDir, from: "the run's modelDir (the CLI's --models or VF_MODEL_DIR)" };
+      let resolved: Promise<ResolvedModel> | undefined;
+      return {
+        spec,
+        async detect(image) {
+          const started = performance.now();
+          if (!resolved) {
+            resolved = resolveModel(spec.name, folder);
+            resolved.catch(() => (resolved = undefined)); // a model fixed on disk is picked up by the next record
+          }
+          const model = await resolved;
+          const { frame } = image;
+          const pool = opts.pool ?? inferencePool();
+          const { detections } = await pool.run({ modelPath: model.path, model: { input: spec.input, output: spec.output }, frame, params });
+          const out: Detection[] = [];
+          for (const d of detections) {
+            const box = boxFromCorners(d.x1, d.y1, d.x2, d.y2, frame.width, frame.height);
+            if (box) out.push({ classId: d.classId, score: Math.round(d.score * 1e4) / 1e4, box });
+          }
+          return { detections: out, labels: model.labels, ms: performance.now() - started };
+        },
+      };
     },
   };
 }

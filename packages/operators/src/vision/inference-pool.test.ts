@@ -93,7 +93,7 @@ describe('InferencePool', () => {
   }, 30_000);
 
   it('refuses a bad size', () => {
-    expect(() => new InferencePool({ size: 0 })).toThrow(/size: expected a positive integer/);
+    expect(() => new InferencePool({ size: 0 })).toThrow(/inference pool: size must be a positive integer, got 0/);
   });
 
   it('keeps a process alive while it awaits a result, and never after', async () => {

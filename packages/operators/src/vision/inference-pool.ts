@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { ConfigError, VisionFlowError } from '@vision-flow/core';
+import { VisionFlowError, checkPositiveInt } from '@vision-flow/core';
 import type { InputContract, OutputContract } from '../models/catalogue.js';
 import type { FramePixels } from './frame.js';
 import type { DetectParams, DetectorResult } from './run-detector.js';
@@ -54,8 +54,8 @@ export class InferencePool {
   private closed = false;
 
   constructor(opts: InferencePoolOptions = {}) {
-    this.size = positiveInt(opts.size ?? availableParallelism(), 'size');
-    this.perWorker = positiveInt(opts.perWorker ?? 2, 'perWorker');
+    this.size = checkPositiveInt(opts.size ?? availableParallelism(), 'size', 'inference pool');
+    this.perWorker = checkPositiveInt(opts.perWorker ?? 2, 'perWorker', 'inference pool');
   }
 
   /** Frames the pool runs at once; more callers wait. */
@@ -192,9 +192,4 @@ function startWorker(): Worker {
 
 function closedError(): VisionFlowError {
   return new VisionFlowError('inference pool is closed', { code: 'INFERENCE_POOL_CLOSED', retriable: true });
-}
-
-function positiveInt(n: number, name: string): number {
-  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`inference pool ${name}: expected a positive integer, got ${n}`);
-  return n;
 }

@@ -15,14 +15,13 @@ import type { RunOptions, RunResult } from './types.js';
 export async function run(file: string, opts: RunOptions): Promise<RunResult> {
   const params = { ...opts.set, ...(opts.images ? { images: opts.images } : {}), ...(opts.annotate ? { annotate: opts.annotate } : {}), ...(opts.out ? { out: opts.out } : {}) };
   const config = resolveConfig({ transport: opts.transport, brokers: opts.brokers, registry: opts.registry, models: opts.models, namespace: opts.namespace, sessionTimeout: opts.sessionTimeout, instanceId: opts.instanceId, config: opts.config, params });
-  if (config.modelDir) process.env.VF_MODEL_DIR = config.modelDir;
   const topology = await loadTopology(file);
   const nodes = opts.node ?? [];
   if (config.transport === 'memory' && nodes.length > 0 && nodes.length < topology.nodes.length) {
     throw new ConfigError(`--node ${nodes.join(' --node ')} needs the kafka transport (--brokers host:port): with the embedded memory transport all nodes share this one process`);
   }
   const { transport, registry, close } = await connect(config);
-  const runner = new TopologyRunner(topology, { transport, registry, nodes, params: config.params });
+  const runner = new TopologyRunner(topology, { transport, registry, nodes, params: config.params, modelDir: config.modelDir });
   const monitor = new RunMonitor(runner.emitter);
   const sourceNodes = runner.runners.filter((r) => r.isSourceNode).map((r) => r.node);
   const sinkNodes = runner.runners.filter((r) => !r.isSourceNode && !topology.node$(r.node).plan.output).map((r) => r.node);

@@ -1,4 +1,4 @@
-import { ConfigError, WriterSchemaDecoder, errorMessage, type IncomingMessage } from '@vision-flow/core';
+import { ConfigError, WriterSchemaDecoder, checkPositiveInt, errorMessage, type IncomingMessage } from '@vision-flow/core';
 import { resolveConfig } from '../../config/resolve-config.js';
 import { connect } from '../../connect.js';
 import type { TailOptions, TailResult } from './types.js';
@@ -12,7 +12,7 @@ export type { TailOptions, TailResult } from './types.js';
  */
 export async function tail(topic: string, opts: TailOptions, write: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<TailResult> {
   const config = resolveConfig({ brokers: opts.brokers, registry: opts.registry, namespace: opts.namespace, config: opts.config, transport: 'kafka' });
-  if (opts.max !== undefined && !(Number.isInteger(opts.max) && opts.max > 0)) throw new ConfigError(`--max must be a positive integer, got ${opts.max}`);
+  if (opts.max !== undefined) checkPositiveInt(opts.max, '--max', 'tail');
   const { transport, registry, close } = await connect(config);
   try {
     const description = await transport.admin().describeTopic(topic);
