@@ -5,7 +5,8 @@
 // Every node is its own service: `--node objects` runs just that one (on Kafka, one process each).
 // Ingest accepts images fast; two independent detectors each do one task; aggregate owns its state
 // (a change-logged store) and joins their results per image id, emitting a partial result when a
-// detector is late; deliver writes results for client teams.
+// detector is late and the complete one (reason `late`) once its part arrives; deliver writes
+// results for client teams, the latest result of an id being the best.
 import { map } from 'rxjs';
 import { named, param, session, topic, topology, type Rec } from '@vision-flow/core';
 import {

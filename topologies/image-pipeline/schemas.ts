@@ -47,9 +47,12 @@ export const ImageAnalysis = avro.record('vision.ImageAnalysis', {
   height: avro.int(),
   objects: avro.array(ObjectDetection),
   faces: avro.array(FaceDetection),
-  complete: avro.field(avro.boolean(), { doc: 'False when a detector was late or failed: a partial result' }),
-  missing: avro.field(avro.array(avro.string()), { doc: 'Parts that never arrived: objects, faces' }),
-  reason: avro.enum('vision.CollectReason', ['complete', 'timeout', 'window_closed', 'end_of_input']),
+  complete: avro.field(avro.boolean(), { doc: 'False when a detector was late or failed: a partial result, updated if the part arrives later' }),
+  missing: avro.field(avro.array(avro.string()), { doc: 'Parts that had not arrived when this result was made: objects, faces' }),
+  // 'late' came after the first version: an update of an earlier partial result of the same id.
+  reason: avro.enum('vision.CollectReason', ['complete', 'timeout', 'window_closed', 'end_of_input', 'late'], {
+    doc: 'Why this result was emitted; late: parts arrived after a partial result, which this one updates',
+  }),
   submittedAt: avro.timestampMillis(),
   timings: avro.field(avro.map(avro.double()), { doc: 'Milliseconds per stage: objectsDecodeMs, objectsMs, facesDecodeMs, facesMs, joinWaitMs' }),
 });
