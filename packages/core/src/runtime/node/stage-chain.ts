@@ -1,6 +1,7 @@
 import { runOperatorStage, type Stage } from '../pipeline.js';
 import type { Cause, Done, RecordOutput } from './record-output.js';
-import type { Task } from './task.js';
+import { settleAll } from '../settle.js';
+import type { Processed, Task } from './task.js';
 
 /**
  * Runs a record through a node's stages and on to its output (Kafka Streams' processor nodes and
@@ -24,10 +25,7 @@ export class StageChain {
   continueAt(rec: unknown, from: number, task: Task, cause: Cause | undefined, done: Done): void {
     const stage = this.stages[from];
     if (!stage) return this.output.send(rec, cause, done);
-    if (stage.kind === 'processor') {
-      task.process(from, rec).then(() => done(), (e: unknown) => done(e ?? new Error('a processor failed with undefined')));
-      return;
-    }
+    if (stage.kind === 'processor') return this.throughProcessor(rec, from, task, done);
     let open = 1; // the stage itself, plus one per output still being written
     let stageError: unknown;
     let outputError: unknown;
@@ -49,6 +47,39 @@ export class StageChain {
         settle();
       },
     );
+  }
+
+  /**
+   * A processor stage: the task runs the record through its processor instance, then what it
+   * forwarded continues from the next stage. Done once those outputs and the store writes settled.
+   * Outputs of a processor carry no input's provenance: they may stand for many inputs.
+   */
+  private throughProcessor(rec: unknown, from: number, task: Task, done: Done): void {
+    if (!task.isReady) {
+      task.ready.then(() => this.throughProcessor(rec, from, task, done), (e: unknown) => done(e ?? new Error('a task failed to start')));
+      return;
+    }
+    let processed: Processed;
+    try {
+      processed = task.process(from, rec);
+    } catch (e) {
+      return done(e ?? new Error('a processor failed with undefined'));
+    }
+    const { forwarded, writes } = processed;
+    let open = 1 + forwarded.length;
+    let error: unknown;
+    const settle = (e?: unknown) => {
+      if (e !== undefined) error ??= e;
+      if (--open === 0) done(error);
+    };
+    for (const out of forwarded) {
+      this.continueAt(out.rec, from + 1, task, undefined, (e) => {
+        out.settle(e);
+        settle(e);
+      });
+    }
+    if (writes.length === 0) settle();
+    else settleAll(writes).then(() => settle(), settle);
   }
 
   /** `continueAt` as a promise: resolves once everything the record caused is durable. */

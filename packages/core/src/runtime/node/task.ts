@@ -20,9 +20,16 @@ export interface TaskDeps {
   readonly punctuationFailed: (error: unknown, rec: unknown, stage: string) => void;
 }
 
-/** Work caused by the input being processed: outputs forwarded and changelog writes. */
-interface Scope {
-  readonly pending: Promise<void>[];
+/** A record a processor forwarded while processing an input; `settle` settles the promise `forward` returned. */
+export interface Forwarded {
+  readonly rec: unknown;
+  settle(error?: unknown): void;
+}
+
+/** What processing one input caused: the records forwarded, for the stage chain to continue, and the store writes. */
+export interface Processed {
+  readonly forwarded: Forwarded[];
+  readonly writes: Promise<void>[];
 }
 
 /**
@@ -34,7 +41,8 @@ export class Task {
   private readonly processors = new Map<number, Processor<unknown, unknown>>();
   private readonly stores = new Map<string, StateStore>();
   private readonly clock = new PunctuationSchedule();
-  private scope: Scope | undefined;
+  /** Set while a processor processes an input: what it forwards and writes is that input's. */
+  private scope: Processed | undefined;
   private readonly background = new Set<Promise<void>>();
   readonly ready: Promise<void>;
   /** True once `ready` has resolved: the hot path then goes on without awaiting it. */
@@ -91,13 +99,10 @@ export class Task {
       ...this.deps.context,
       partition: this.partition,
       forward: (rec) => {
+        if (this.scope) return forwardedIn(this.scope, rec);
+        // Forwarded by a punctuator or at the end of input: no input to settle, so it is tracked here.
         const p = this.deps.downstream(rec, index + 1, this);
-        if (this.scope) {
-          this.scope.pending.push(p);
-          p.catch(() => undefined);
-        } else {
-          this.track(p.catch((e: unknown) => this.deps.punctuationFailed(e, rec, stage.name)));
-        }
+        this.track(p.catch((e: unknown) => this.deps.punctuationFailed(e, rec, stage.name)));
         return p;
       },
       getStateStore: <S extends StateStore>(name: string) => storeOrThrow(stores, name, stage.name) as S,
@@ -108,12 +113,14 @@ export class Task {
     };
   }
 
-  /** Runs the record through the processor at `index`, synchronously; resolves when what it caused is durable. */
-  async process(index: number, rec: unknown): Promise<void> {
-    await this.ready;
+  /**
+   * Runs the record through the processor at `index`, synchronously (once `ready`). Returns what
+   * it forwarded, which the stage chain takes on, and the store writes it caused.
+   */
+  process(index: number, rec: unknown): Processed {
     const processor = this.processors.get(index);
     if (!processor) throw new Error(`no processor at stage ${index}`);
-    const scope: Scope = { pending: [] };
+    const scope: Processed = { forwarded: [], writes: [] };
     this.scope = scope;
     try {
       processor.process(rec);
@@ -122,7 +129,7 @@ export class Task {
     }
     const ts = (rec as { timestamp?: number }).timestamp;
     if (typeof ts === 'number') this.clock.advance(ts);
-    await settleAll(scope.pending);
+    return scope;
   }
 
   /** A bounded input ended: processors emit what is final now; resolves when that is durable. */
@@ -159,7 +166,7 @@ export class Task {
 
   private track(p: Promise<void>): void {
     if (this.scope) {
-      this.scope.pending.push(p);
+      this.scope.writes.push(p);
       p.catch(() => undefined);
       return;
     }
@@ -167,4 +174,12 @@ export class Task {
     this.background.add(guarded);
     void guarded.then(() => this.background.delete(guarded));
   }
+}
+
+function forwardedIn(scope: Processed, rec: unknown): Promise<void> {
+  let settle!: (error?: unknown) => void;
+  const p = new Promise<void>((resolve, reject) => (settle = (e) => (e === undefined ? resolve() : reject(e))));
+  p.catch(() => undefined); // the chain reports the error; a processor need not await its forward
+  scope.forwarded.push({ rec, settle });
+  return p;
 }
