@@ -1,18 +1,16 @@
 /**
- * Watching a librdkafka handle for being cut off from the cluster for good, and replacing it.
+ * Watching a librdkafka handle for being cut off from the cluster for good.
  * librdkafka 2.15 (issue #5301) gets there when a broker that is shutting down answers a metadata
  * request with an empty broker list: it drops every broker it knows, and when their connection had
  * just failed, that same response cancels the re-bootstrap the failure had scheduled. Nothing in
  * the client brings a broker back after that, whatever the cluster does; only a new client recovers.
- * Consumers, readers, producers and the admin client use this; the upstream fix (PR #5303) makes it unnecessary.
+ * replaceable-handle.ts acts on it for every client; the upstream fix (PR #5303) makes both unnecessary.
  */
 
 /** How often librdkafka reports statistics, whose broker list shows a cut-off handle; a user setting wins. */
 export const CUT_OFF_STATS_INTERVAL_MS = 5_000;
 /** Reports in a row without a broker before the handle is replaced: one may fall between a removal and a re-bootstrap. */
 const CUT_OFF_REPORTS = 2;
-/** Pause between attempts to connect a replacement handle while the cluster cannot be reached; ms. */
-const RECONNECT_BACKOFF_MS = 1_000;
 
 /**
  * Whether a librdkafka statistics report (its JSON) shows a client left without any broker: no
@@ -50,16 +48,4 @@ export class CutOffWatch {
       this.onCutOff();
     }
   }
-}
-
-/** Connects a replacement handle, trying again while the cluster is away; undefined once `stopped()` (closing). */
-export async function reconnect<T>(open: () => Promise<T>, stopped: () => boolean): Promise<T | undefined> {
-  while (!stopped()) {
-    try {
-      return await open();
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, RECONNECT_BACKOFF_MS)); // the cluster is still away
-    }
-  }
-  return undefined;
 }

@@ -22,7 +22,7 @@ describe.runIf(brokers)('a KafkaAdmin whose handle lost every broker (real broke
   it('replaces the handle after two reports without a broker, not after one, and answers through the new one', async () => {
     const admin = transport.admin();
     await admin.createTopics([{ name: topic, partitions: 2 }]);
-    const handle = () => (admin as unknown as { native: NodeJS.EventEmitter }).native;
+    const handle = () => (admin as unknown as { handle: { current: NodeJS.EventEmitter } }).handle.current;
     const first = handle();
     const cutOff = { message: JSON.stringify({ type: 'producer', brokers: {} }) };
     const connected = { message: JSON.stringify({ type: 'producer', brokers: { '127.0.0.1:9092/1': { nodeid: 1, source: 'learned', state: 'UP' } } }) };

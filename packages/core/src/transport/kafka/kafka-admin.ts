@@ -4,9 +4,9 @@ import { retry } from '../../retry/retry.js';
 import { VisionFlowError } from '../../errors/vision-flow-error.js';
 import type { TopicDescription, TopicPartitionOffset, TopicSpec, TransportAdmin } from '../transport.js';
 import { describeTopicConfigs } from './describe-topic-configs.js';
-import { CutOffWatch, CUT_OFF_STATS_INTERVAL_MS } from './cut-off-watch.js';
 import { closedError, hasKafkaCode, invalidArgument, mapKafkaError } from './map-kafka-error.js';
 import { OffsetSpec, RdAdmin, type GlobalConfig, type IAdminClient, type LibrdKafkaError } from './rdkafka.js';
+import { ReplaceableHandle, withCutOffStats, type StatsEmitter } from './replaceable-handle.js';
 
 export interface KafkaAdminSettings {
   readonly address: string;
@@ -28,43 +28,32 @@ const READ_RETRY_INITIAL_MS = 100;
  * cluster's metadata shows the change, so a producer or `describeTopic` right after sees it.
  */
 export class KafkaAdmin implements TransportAdmin {
-  private native: IAdminClient;
   private closed = false;
-  /** A handle cut off from every broker (see cut-off-watch.ts) would fail every later call: it is replaced. */
-  private readonly cutOff = new CutOffWatch(() => this.replaceNative());
+  /**
+   * A handle cut off from every broker (see cut-off-watch.ts) would fail every later call: a new one
+   * takes its place at once; calls already on the old one finish or time out there (reads retry).
+   */
+  private readonly handle = new ReplaceableHandle<AdminHandle>({
+    open: () => this.open(),
+    closing: () => this.closed,
+    retire: disconnect,
+  });
 
   constructor(
     private readonly config: GlobalConfig,
     private readonly s: KafkaAdminSettings,
   ) {
-    this.native = this.open();
+    this.handle.start(this.open());
   }
 
   /** A new handle; it connects lazily. Its event listeners keep librdkafka's connection noise off stderr. */
-  private open(): IAdminClient {
-    const native: IAdminClient = RdAdmin.create({ 'statistics.interval.ms': CUT_OFF_STATS_INTERVAL_MS, ...this.config }, {
-      'event.error': () => undefined,
-      'event.log': () => undefined,
-      'event.stats': (stats: { message: string }) => native === this.native && this.cutOff.report(stats.message),
-    });
-    return native;
-  }
-
-  /** Swaps in a new handle; calls already on the old one finish or time out there (reads retry). */
-  private replaceNative(): void {
-    if (this.closed) return;
-    const old = this.native;
-    this.native = this.open();
-    try {
-      old.disconnect();
-    } catch {
-      // gone already
-    }
+  private open(): AdminHandle {
+    return RdAdmin.create(withCutOffStats(this.config), { 'event.error': () => undefined, 'event.log': () => undefined }) as AdminHandle;
   }
 
   /** One metadata request within `timeoutMs`: the transport's check that the cluster answers at all. */
   async ping(timeoutMs: number): Promise<void> {
-    await this.call<string[]>('connect', (cb) => this.native.listTopics({ timeout: timeoutMs }, cb), { timeoutMs });
+    await this.call<string[]>('connect', (cb) => this.handle.current.listTopics({ timeout: timeoutMs }, cb), { timeoutMs });
   }
 
   async createTopics(specs: readonly TopicSpec[]): Promise<void> {
@@ -78,7 +67,7 @@ export class KafkaAdmin implements TransportAdmin {
         if (spec.maxMessageBytes !== undefined) config['max.message.bytes'] = String(spec.maxMessageBytes);
         try {
           await this.call<void>('createTopics', (cb) =>
-            this.native.createTopic(
+            this.handle.current.createTopic(
               { topic: spec.name, num_partitions: spec.partitions, replication_factor: this.s.replicationFactor, config },
               this.s.requestTimeoutMs,
               cb,
@@ -99,7 +88,7 @@ export class KafkaAdmin implements TransportAdmin {
     await Promise.all(
       names.map(async (topic) => {
         try {
-          await this.call<void>('deleteTopics', (cb) => this.native.deleteTopic(topic, this.s.requestTimeoutMs, cb), { topic });
+          await this.call<void>('deleteTopics', (cb) => this.handle.current.deleteTopic(topic, this.s.requestTimeoutMs, cb), { topic });
         } catch (e) {
           if (!hasKafkaCode(e instanceof Error ? e.cause : e, 'ERR_UNKNOWN_TOPIC_OR_PART')) throw e;
         }
@@ -142,7 +131,7 @@ export class KafkaAdmin implements TransportAdmin {
     if (partitions === undefined) throw unknownTopic(this.s.address, topic);
     const specs = range(partitions).map((partition) => ({ topic, partition, offset: OffsetSpec.LATEST }));
     const result = await this.call<Array<{ topic: string; partition: number; offset: number; error?: LibrdKafkaError }>>(
-      'endOffsets', (cb) => this.native.listOffsets(specs, { timeout: this.s.requestTimeoutMs }, cb), { topic });
+      'endOffsets', (cb) => this.handle.current.listOffsets(specs, { timeout: this.s.requestTimeoutMs }, cb), { topic });
     const failed = result.find((r) => r.error && r.error.code !== 0);
     if (failed?.error) throw mapKafkaError(failed.error, { address: this.s.address, operation: 'endOffsets', topic, partition: failed.partition });
     return result.map(({ partition, offset }) => ({ topic, partition, offset })).sort((a, b) => a.partition - b.partition);
@@ -153,7 +142,7 @@ export class KafkaAdmin implements TransportAdmin {
     if (partitions === undefined) return [];
     const result = await this.call<Array<{ groupId: string; error?: LibrdKafkaError; partitions: Array<{ topic: string; partition: number; offset: number }> }>>(
       'committedOffsets',
-      (cb) => this.native.listConsumerGroupOffsets(
+      (cb) => this.handle.current.listConsumerGroupOffsets(
         [{ groupId, partitions: range(partitions).map((partition) => ({ topic, partition })) }],
         { timeout: this.s.requestTimeoutMs },
         cb,
@@ -170,17 +159,13 @@ export class KafkaAdmin implements TransportAdmin {
 
   close(): void {
     this.closed = true;
-    try {
-      this.native.disconnect();
-    } catch {
-      // already disconnected
-    }
+    disconnect(this.handle.current);
   }
 
   // --- helpers
 
   private allTopics(): Promise<string[]> {
-    return this.call<string[]>('listTopics', (cb) => this.native.listTopics({ timeout: this.s.requestTimeoutMs }, cb));
+    return this.call<string[]>('listTopics', (cb) => this.handle.current.listTopics({ timeout: this.s.requestTimeoutMs }, cb));
   }
 
   /** The topic's partition count, or undefined when it does not exist. */
@@ -197,7 +182,7 @@ export class KafkaAdmin implements TransportAdmin {
   private async describe(topic: string): Promise<{ partitions: Array<{ leader: unknown }> } | undefined> {
     let result: Array<{ name: string; error?: LibrdKafkaError; partitions: Array<{ leader: unknown }> }>;
     try {
-      result = await this.call('describeTopic', (cb) => this.native.describeTopics([topic], { timeout: this.s.requestTimeoutMs }, cb), { topic });
+      result = await this.call('describeTopic', (cb) => this.handle.current.describeTopics([topic], { timeout: this.s.requestTimeoutMs }, cb), { topic });
     } catch (e) {
       if (hasKafkaCode(e instanceof Error ? e.cause : e, 'ERR_UNKNOWN_TOPIC_OR_PART')) return undefined;
       throw e;
@@ -245,6 +230,17 @@ export class KafkaAdmin implements TransportAdmin {
         fail(e);
       }
     });
+  }
+}
+
+/** The admin client is an event emitter, which its typings leave out. */
+type AdminHandle = IAdminClient & StatsEmitter;
+
+function disconnect(admin: IAdminClient): void {
+  try {
+    admin.disconnect();
+  } catch {
+    // already disconnected
   }
 }
 

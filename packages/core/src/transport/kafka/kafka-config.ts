@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ConfigError } from '../../errors/config-error.js';
 import type { ConsumerOptions, ProducerOptions } from '../transport.js';
 import type { ConsumerGlobalConfig, ConsumerTopicConfig, GlobalConfig, ProducerGlobalConfig } from './rdkafka.js';
@@ -162,6 +163,20 @@ export function consumerConfig(opts: KafkaTransportOptions, c: ConsumerOptions):
     'auto.offset.reset': c.autoOffsetReset ?? 'earliest',
   };
   return { global, topic };
+}
+
+/** A group-less reader of explicit partitions (`assign()`): it never joins a group nor commits. */
+export function readerConfig(opts: KafkaTransportOptions, clientId?: string): { global: ConsumerGlobalConfig; topic: ConsumerTopicConfig } {
+  const global = {
+    ...commonConfig(opts, 'reader', clientId),
+    // librdkafka wants a group id even for assign(); a unique one that never joins or commits.
+    'group.id': `vision-flow-reader-${randomUUID()}`,
+    'enable.auto.commit': false,
+    'enable.auto.offset.store': false,
+    'fetch.wait.max.ms': 100,
+    ...opts.librdkafka,
+  } as ConsumerGlobalConfig;
+  return { global, topic: {} };
 }
 
 /** The admin client only needs the common settings. */

@@ -33,7 +33,7 @@ describe.runIf(brokers)('closing a KafkaConsumer that owns partitions (real brok
       if (Date.now() > deadline) throw new Error('no full assignment after 60 s');
       await consumer.poll(10, 100);
     }
-    (consumer as unknown as { native: { rebalanceProtocol: () => string } }).native.rebalanceProtocol = () => 'NONE';
+    (consumer as unknown as { handle: { current: { rebalanceProtocol: () => string } } }).handle.current.rebalanceProtocol = () => 'NONE';
     await expect(consumer.close()).resolves.toBeUndefined();
   }, 90_000);
 

@@ -85,7 +85,7 @@ describe.runIf(brokers)('a KafkaConsumer whose handle lost every broker (real br
     await consumer.commit([{ topic, partition: 0, offset: 5 }, { topic, partition: 1, offset: 5 }]);
 
     // What librdkafka reports once it has dropped every broker, twice in a row (stats come with consume()).
-    const native = (consumer as unknown as { native: NodeJS.EventEmitter }).native;
+    const native = (consumer as unknown as { handle: { current: NodeJS.EventEmitter } }).handle.current;
     const cutOff = { message: stats({ GroupCoordinator: { nodeid: -1, source: 'logical', state: 'INIT' } }) };
     native.emit('event.stats', cutOff);
     native.emit('event.stats', cutOff);
@@ -102,7 +102,7 @@ describe.runIf(brokers)('a KafkaConsumer whose handle lost every broker (real br
     expect(String(seen.errors[0])).toContain('lost every broker');
     // The new member starts from the last commit (5 on both partitions): only the new records, once.
     expect(seen.msgs.slice(10).map((m) => m.value!.toString()).sort()).toEqual(['v10', 'v11', 'v12', 'v13']);
-    expect((consumer as unknown as { native: unknown }).native).not.toBe(native);
+    expect((consumer as unknown as { handle: { current: unknown } }).handle.current).not.toBe(native);
 
     // And it commits through the new handle.
     await consumer.commit([{ topic, partition: 0, offset: 7 }]);

@@ -29,7 +29,7 @@ describe.runIf(brokers)('a KafkaProducer whose handle lost every broker (real br
     const started = Date.now();
     const held = producer.send({ topic: `missing-${randomUUID().slice(0, 8)}`, partition: 0, key: null, value: Buffer.from('held') }).catch((e: unknown) => e);
     // What librdkafka reports once it has dropped every broker, twice in a row.
-    const native = (producer as unknown as { native: NodeJS.EventEmitter }).native;
+    const native = (producer as unknown as { handle: { current: NodeJS.EventEmitter } }).handle.current;
     const cutOff = { message: JSON.stringify({ type: 'producer', brokers: { } }) };
     native.emit('event.stats', cutOff);
     native.emit('event.stats', cutOff);
@@ -38,7 +38,7 @@ describe.runIf(brokers)('a KafkaProducer whose handle lost every broker (real br
     expect(isVisionFlowError(error) && { code: error.code, retriable: error.retriable }).toEqual({ code: 'CONNECTION_FAILED', retriable: true });
     expect(String(error)).toContain('lost every broker');
     expect(Date.now() - started, 'answered when the handle was replaced, not after librdkafka gave up on it').toBeLessThan(2_500);
-    expect((producer as unknown as { native: unknown }).native).not.toBe(native);
+    expect((producer as unknown as { handle: { current: unknown } }).handle.current).not.toBe(native);
 
     expect((await producer.send({ topic, key: null, value: Buffer.from('after') })).offset).toBe(1);
     await producer.flush(5_000);
@@ -93,11 +93,11 @@ describe.runIf(brokers)('a KafkaProducer answering at checkpoints (real broker)'
     const producer = await transport.producer({ acknowledge: 'checkpoint' });
     const before = await written();
     producer.produce({ topic: `missing-${randomUUID().slice(0, 8)}`, partition: 0, key: null, value: Buffer.from('held') }, () => undefined);
-    const native = (producer as unknown as { native: NodeJS.EventEmitter }).native;
+    const native = (producer as unknown as { handle: { current: NodeJS.EventEmitter } }).handle.current;
     const cutOff = { message: JSON.stringify({ type: 'producer', brokers: { } }) };
     native.emit('event.stats', cutOff);
     native.emit('event.stats', cutOff);
-    while ((producer as unknown as { native: unknown }).native === native) await new Promise((resolve) => setTimeout(resolve, 20));
+    while ((producer as unknown as { handle: { current: unknown } }).handle.current === native) await new Promise((resolve) => setTimeout(resolve, 20));
 
     const error = await producer.checkpoint!().catch((e: unknown) => e);
     expect(isVisionFlowError(error) && { code: error.code, retriable: error.retriable }).toEqual({ code: 'CONNECTION_FAILED', retriable: true });

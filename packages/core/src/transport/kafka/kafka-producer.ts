@@ -3,9 +3,9 @@ import { TimeoutError } from '../../errors/timeout-error.js';
 import type { VisionFlowError } from '../../errors/vision-flow-error.js';
 import type { Headers } from '../../records/headers.js';
 import type { DeliveryCallback, DeliveryReport, OutgoingMessage, TransportProducer } from '../transport.js';
-import { CutOffWatch, CUT_OFF_STATS_INTERVAL_MS, reconnect } from './cut-off-watch.js';
 import { closedError, hasKafkaCode, invalidArgument, mapKafkaError } from './map-kafka-error.js';
 import { RdProducer, type LibrdKafkaError, type MessageHeader, type ProducerGlobalConfig, type RdDeliveryReport } from './rdkafka.js';
+import { ReplaceableHandle, withCutOffStats } from './replaceable-handle.js';
 
 type Native = InstanceType<typeof RdProducer>;
 
@@ -46,8 +46,11 @@ export class KafkaProducer implements TransportProducer {
   private unreported = 0;
   /** Messages in the current librdkafka handle, not yet reported: what a replaced handle strands. */
   private readonly inNative = new Set<Pending>();
-  private readonly cutOff = new CutOffWatch(() => this.replaceNative());
-  private replacing: Promise<void> | undefined;
+  private readonly handle = new ReplaceableHandle<Native>({
+    open: () => this.open(),
+    closing: () => this.closing !== undefined,
+    retire: (old) => this.retire(old),
+  });
   private flushWaiters: Array<() => void> = [];
   /** Sends that could not enter librdkafka's queue yet (QUEUE_FULL), kept in order. */
   private readonly backlog: Pending[] = [];
@@ -67,30 +70,29 @@ export class KafkaProducer implements TransportProducer {
   private checkpoints: Promise<void> = Promise.resolve();
 
   private constructor(
-    private native: Native,
     readonly address: string,
     private readonly config: ProducerGlobalConfig,
     private readonly connectTimeoutMs: number,
     private readonly requestTimeoutMs: number,
   ) {
     this.atCheckpoint = config['delivery.report.only.error'] === true;
-    this.listen(native);
   }
 
   /** Connects (first metadata request within `connectTimeoutMs`) or rejects with a ConnectionError. */
   static async connect(address: string, config: ProducerGlobalConfig, connectTimeoutMs: number, requestTimeoutMs: number): Promise<KafkaProducer> {
-    return new KafkaProducer(await open(address, config, connectTimeoutMs), address, config, connectTimeoutMs, requestTimeoutMs);
+    const producer = new KafkaProducer(address, config, connectTimeoutMs, requestTimeoutMs);
+    producer.handle.start(await producer.open());
+    return producer;
   }
 
-  /** Follows a handle's reports while it is the current one (a replaced handle's late reports are for messages already answered). */
-  private listen(native: Native): void {
+  /** A connected handle whose reports this producer follows (a replaced handle's late reports are for messages already answered). */
+  private async open(): Promise<Native> {
+    const native = await connectNative(this.address, withCutOffStats(this.config), this.connectTimeoutMs);
     native.on('delivery-report', (err, report) => this.onDeliveryReport(err, report));
     native.on('event.error', (err) => {
-      if (err.isFatal && native === this.native) this.fatal = mapKafkaError(err, { address: this.address, operation: 'produce' });
+      if (err.isFatal && this.handle.isLive(native)) this.fatal = mapKafkaError(err, { address: this.address, operation: 'produce' });
     });
-    native.on('event.stats', (s: { message: string }) => {
-      if (native === this.native) this.cutOff.report(s.message);
-    });
+    return native;
   }
 
   send(msg: OutgoingMessage): Promise<DeliveryReport> {
@@ -146,8 +148,8 @@ export class KafkaProducer implements TransportProducer {
     if (!this.atCheckpoint) return this.flush(timeoutMs);
     this.holding = true;
     try {
-      await this.replacing;
-      const native = this.native;
+      await this.handle.replacing;
+      const native = this.handle.current;
       await new Promise<void>((resolve, reject) =>
         native.flush(timeoutMs, (err) => (err ? reject(hasKafkaCode(err, 'ERR__TIMED_OUT')
           ? new TimeoutError(`kafka ${this.address}: checkpoint: messages still unacknowledged after ${timeoutMs} ms`, timeoutMs, { address: this.address })
@@ -168,12 +170,12 @@ export class KafkaProducer implements TransportProducer {
   close(): Promise<void> {
     this.closing ??= (async () => {
       try {
-        await this.replacing; // gives up connecting a new handle once `closing` is set
+        await this.handle.replacing; // gives up connecting a new handle once `closing` is set
         await this.flush(this.requestTimeoutMs * 2);
       } finally {
         clearTimeout(this.backlogTimer);
         for (const p of this.backlog.splice(0)) this.answer(p, closedError('producer', this.address), undefined);
-        await new Promise<void>((resolve) => this.native.disconnect(0, () => resolve()));
+        await new Promise<void>((resolve) => this.handle.current.disconnect(0, () => resolve()));
       }
     })();
     return this.closing;
@@ -200,7 +202,7 @@ export class KafkaProducer implements TransportProducer {
       try {
         // Checkpoint mode passes no opaque: with reports of failures only, the binding would never
         // release the global handle it makes for one.
-        this.native.produce(msg.topic, p.partition, nonNullEmpty(msg.value), nonNullEmpty(msg.key ?? null), msg.timestamp ?? null, this.atCheckpoint ? undefined : p, toRdHeaders(msg.headers));
+        this.handle.current.produce(msg.topic, p.partition, nonNullEmpty(msg.value), nonNullEmpty(msg.key ?? null), msg.timestamp ?? null, this.atCheckpoint ? undefined : p, toRdHeaders(msg.headers));
         p.msg = undefined;
         if (this.atCheckpoint) {
           this.backlog.shift();
@@ -233,32 +235,22 @@ export class KafkaProducer implements TransportProducer {
 
   // --- replacing a handle cut off from the cluster
 
-  /** Connects a new handle (retrying while the cluster is away), sends on through it, and fails what the old one holds. */
-  private replaceNative(): void {
-    if (this.replacing || this.closing) return;
-    this.replacing = (async () => {
-      const fresh = await reconnect(() => open(this.address, this.config, this.connectTimeoutMs), () => this.closing !== undefined);
-      if (!fresh) return; // closing: close() takes the old handle down
-      const old = this.native;
-      this.native = fresh;
-      this.listen(fresh);
-      const stranded = [...this.inNative];
-      this.inNative.clear();
-      const error = new ConnectionError(
-        `kafka ${this.address}: send failed: the producer lost every broker (librdkafka dropped them after a metadata response that listed none, and will not look for them again); reconnected, the record must be sent again`,
-        { address: this.address, operation: 'send' },
-      );
-      for (const p of stranded) this.answer(p, error, undefined);
-      // Checkpoint mode keeps no list of what the old handle held: the next checkpoint reports them lost.
-      if (this.atCheckpoint) this.lost ??= error;
-      try {
-        old.disconnect(0, () => undefined);
-      } catch {
-        // gone already
-      }
-    })().finally(() => {
-      this.replacing = undefined;
-    });
+  /** Fails what the old handle holds (the new one is in place), then takes it down. */
+  private retire(old: Native): void {
+    const stranded = [...this.inNative];
+    this.inNative.clear();
+    const error = new ConnectionError(
+      `kafka ${this.address}: send failed: the producer lost every broker (librdkafka dropped them after a metadata response that listed none, and will not look for them again); reconnected, the record must be sent again`,
+      { address: this.address, operation: 'send' },
+    );
+    for (const p of stranded) this.answer(p, error, undefined);
+    // Checkpoint mode keeps no list of what the old handle held: the next checkpoint reports them lost.
+    if (this.atCheckpoint) this.lost ??= error;
+    try {
+      old.disconnect(0, () => undefined);
+    } catch {
+      // gone already
+    }
   }
 
   // --- round robin for null keys (librdkafka's murmur2_random would pick at random)
@@ -279,7 +271,7 @@ export class KafkaProducer implements TransportProducer {
   private gateOnMetadata(first: Pending): void {
     const topic = first.msg!.topic;
     const gate = new Promise<void>((resolve) => {
-      this.native.getMetadata({ topic, allTopics: false, timeout: this.requestTimeoutMs }, (err, md) => {
+      this.handle.current.getMetadata({ topic, allTopics: false, timeout: this.requestTimeoutMs }, (err, md) => {
         const partitions = err ? undefined : md?.topics.find((t) => t.name === topic)?.partitions.length;
         if (partitions) this.partitionCounts.set(topic, { count: partitions, at: Date.now() });
         resolve();
@@ -294,8 +286,8 @@ export class KafkaProducer implements TransportProducer {
 }
 
 /** A connected librdkafka producer that reports from a background thread, or a ConnectionError within `connectTimeoutMs`. */
-async function open(address: string, config: ProducerGlobalConfig, connectTimeoutMs: number): Promise<Native> {
-  const native = new RdProducer({ 'statistics.interval.ms': CUT_OFF_STATS_INTERVAL_MS, ...config });
+async function connectNative(address: string, config: ProducerGlobalConfig, connectTimeoutMs: number): Promise<Native> {
+  const native = new RdProducer(config);
   try {
     await new Promise<void>((resolve, reject) => native.connect({ timeout: connectTimeoutMs }, (err) => (err ? reject(err) : resolve())));
   } catch (e) {

@@ -41,7 +41,7 @@ describe.runIf(brokers)('a KafkaReader whose handle lost every broker (real brok
     const seen: IncomingMessage[] = [];
     await readUntil(reader, seen, 6); // part of what is there: the rest must come through the new handle
 
-    const native = (reader as unknown as { native: NodeJS.EventEmitter }).native;
+    const native = (reader as unknown as { handle: { current: NodeJS.EventEmitter } }).handle.current;
     native.emit('event.stats', CUT_OFF);
     native.emit('event.stats', CUT_OFF);
     await send(10, 14);
@@ -49,7 +49,7 @@ describe.runIf(brokers)('a KafkaReader whose handle lost every broker (real brok
     await new Promise((r) => setTimeout(r, 500));
     seen.push(...(await reader.poll(100, 500)));
 
-    expect((reader as unknown as { native: unknown }).native, 'the handle was replaced').not.toBe(native);
+    expect((reader as unknown as { handle: { current: unknown } }).handle.current, 'the handle was replaced').not.toBe(native);
     expect(seen.map((m) => m.value!.toString()).sort()).toEqual(Array.from({ length: 14 }, (_, i) => `v${i}`).sort());
     await reader.close();
     await producer.close();

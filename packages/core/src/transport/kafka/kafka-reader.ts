@@ -1,15 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { tpKey, type TopicPartitionKey } from '../topic-partition-key.js';
 import type { IncomingMessage, TopicPartitionOffset, TransportReader } from '../transport.js';
-import { CutOffWatch, CUT_OFF_STATS_INTERVAL_MS, reconnect } from './cut-off-watch.js';
-import { commonConfig, type KafkaTransportOptions } from './kafka-config.js';
-import { TRANSIENT, toIncoming, tpKey } from './kafka-consumer.js';
+import { readerConfig, type KafkaTransportOptions } from './kafka-config.js';
 import { closedError, mapKafkaError } from './map-kafka-error.js';
-import { RdConsumer, type ConsumerGlobalConfig, type Message } from './rdkafka.js';
-
-type Native = InstanceType<typeof RdConsumer> & { setDefaultIsTimeoutOnlyForFirstMessage(on: boolean): void };
-
-/** Longest single native consume(); it holds a libuv pool thread for its whole wait. */
-const CONSUME_SLICE_MS = 100;
+import { closeNativeConsumer, ConsumeQueue, consumeSlice, openNativeConsumer, type NativeConsumer } from './native-consumer.js';
+import { ReplaceableHandle, withCutOffStats } from './replaceable-handle.js';
 
 /**
  * A group-less reader of explicit partitions on librdkafka's `assign()`: restores state stores from
@@ -22,30 +16,41 @@ const CONSUME_SLICE_MS = 100;
  */
 export class KafkaReader implements TransportReader {
   private closing: Promise<void> | undefined;
-  private consuming: Promise<unknown> = Promise.resolve();
   /** Per assigned partition, where to read next: the offset assigned, then one past the last record returned. */
-  private readonly positions = new Map<string, TopicPartitionOffset>();
-  private readonly cutOff = new CutOffWatch(() => this.replaceNative());
-  private replacing: Promise<void> | undefined;
+  private readonly positions = new Map<TopicPartitionKey, TopicPartitionOffset>();
+  private readonly handle: ReplaceableHandle<NativeConsumer>;
+  private readonly consumer: ConsumeQueue;
 
   private constructor(
-    private native: Native,
     private readonly address: string,
-    private readonly open: () => Promise<Native>,
+    open: () => Promise<NativeConsumer>,
   ) {
-    this.listen(native);
+    this.handle = new ReplaceableHandle<NativeConsumer>({
+      open,
+      closing: () => this.closing !== undefined,
+      // Reads on from the same positions; they are final once the consume() under way has returned.
+      carryOver: async (fresh) => {
+        await this.consumer.idle();
+        fresh.assign([...this.positions.values()].map(({ topic, partition, offset }) => ({ topic, partition, offset })));
+        return true;
+      },
+      retire: (old) => void closeNativeConsumer(old, false),
+    });
+    this.consumer = new ConsumeQueue(() => this.handle.current, (err) => mapKafkaError(err, { address, operation: 'read' }));
   }
 
   static async connect(opts: KafkaTransportOptions, address: string, clientId: string | undefined, connectTimeoutMs: number): Promise<KafkaReader> {
-    const open = () => openNative(opts, address, clientId, connectTimeoutMs);
-    return new KafkaReader(await open(), address, open);
+    const open = () => openNativeConsumer(withCutOffStats(readerConfig(opts, clientId)), { address, operation: 'connect reader', timeoutMs: connectTimeoutMs });
+    const reader = new KafkaReader(address, open);
+    reader.handle.start(await open());
+    return reader;
   }
 
   async assign(partitions: readonly TopicPartitionOffset[]): Promise<void> {
     if (this.closing) throw closedError('reader', this.address);
-    await this.replacing;
-    await this.consuming;
-    this.native.assign(partitions.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.offset })));
+    await this.handle.replacing;
+    await this.consumer.idle();
+    this.handle.current.assign(partitions.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.offset })));
     this.positions.clear();
     for (const p of partitions) this.positions.set(tpKey(p), { topic: p.topic, partition: p.partition, offset: p.offset });
   }
@@ -54,85 +59,18 @@ export class KafkaReader implements TransportReader {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (this.closing) return [];
-      const raw = await this.consume(max, Math.min(Math.max(0, deadline - Date.now()), CONSUME_SLICE_MS));
-      for (const m of raw) this.positions.set(tpKey(m), { topic: m.topic, partition: m.partition, offset: m.offset + 1 });
-      if (raw.length > 0 || Date.now() >= deadline) return raw.map(toIncoming);
+      const msgs = await this.consumer.consume(max, consumeSlice(deadline));
+      for (const m of msgs) this.positions.set(tpKey(m), { topic: m.topic, partition: m.partition, offset: m.offset + 1 });
+      if (msgs.length > 0 || Date.now() >= deadline) return msgs;
     }
   }
 
   close(): Promise<void> {
     this.closing ??= (async () => {
-      await this.replacing; // gives up connecting a new handle once `closing` is set
-      await this.consuming;
-      await new Promise<void>((resolve) => this.native.disconnect(() => resolve()));
+      await this.handle.replacing; // gives up connecting a new handle once `closing` is set
+      await this.consumer.idle();
+      await closeNativeConsumer(this.handle.current, false);
     })();
     return this.closing;
   }
-
-  /** Follows a handle's statistics while it is the current one. */
-  private listen(native: Native): void {
-    native.on('event.stats', (s: { message: string }) => {
-      if (native === this.native) this.cutOff.report(s.message);
-    });
-  }
-
-  /** Connects a new handle (retrying while the cluster is away) and reads on through it from the same positions. */
-  private replaceNative(): void {
-    if (this.replacing || this.closing) return;
-    this.replacing = (async () => {
-      const fresh = await reconnect(this.open, () => this.closing !== undefined);
-      if (!fresh) return; // closing: close() takes the old handle down
-      await this.consuming; // positions are final once the consume() under way has returned
-      const old = this.native;
-      fresh.assign([...this.positions.values()].map((p) => ({ topic: p.topic, partition: p.partition, offset: p.offset })));
-      this.native = fresh;
-      this.listen(fresh);
-      old.disconnect(() => undefined);
-    })().finally(() => {
-      this.replacing = undefined;
-    });
-  }
-
-  private consume(max: number, timeoutMs: number): Promise<Message[]> {
-    const run = this.consuming.then(
-      () =>
-        new Promise<Message[]>((resolve, reject) => {
-          const native = this.native;
-          native.setDefaultConsumeTimeout(timeoutMs);
-          native.consume(max, (err, messages) => {
-            if (!err) return resolve(messages ?? []);
-            if (err.isFatal || !TRANSIENT.has(err.code)) return reject(mapKafkaError(err, { address: this.address, operation: 'read' }));
-            setTimeout(() => resolve([]), Math.min(50, timeoutMs));
-          });
-        }),
-    );
-    this.consuming = run.catch(() => undefined);
-    return run;
-  }
-}
-
-/** A connected group-less librdkafka consumer that reports statistics (they show a cut-off handle). */
-async function openNative(opts: KafkaTransportOptions, address: string, clientId: string | undefined, connectTimeoutMs: number): Promise<Native> {
-  const native = new RdConsumer(
-    {
-      ...commonConfig(opts, 'reader', clientId),
-      // librdkafka wants a group id even for assign(); a unique one that never joins or commits.
-      'group.id': `vision-flow-reader-${randomUUID()}`,
-      'enable.auto.commit': false,
-      'enable.auto.offset.store': false,
-      'fetch.wait.max.ms': 100,
-      'statistics.interval.ms': CUT_OFF_STATS_INTERVAL_MS,
-      ...opts.librdkafka,
-    } as ConsumerGlobalConfig,
-    {},
-  ) as Native;
-  native.on('event.error', () => undefined); // surfaced through consume()
-  try {
-    await new Promise<void>((resolve, reject) => native.connect({ timeout: connectTimeoutMs }, (err) => (err ? reject(err) : resolve())));
-  } catch (e) {
-    native.disconnect(() => undefined);
-    throw mapKafkaError(e, { address, operation: 'connect reader', timeoutMs: connectTimeoutMs });
-  }
-  native.setDefaultIsTimeoutOnlyForFirstMessage(true);
-  return native;
 }
