@@ -31,3 +31,9 @@ export const DEAD_LETTER_RETRY: RetryOptions = { maxAttempts: 5 };
  * attempts or time, backing off from 100 ms to 5 s, without jitter.
  */
 export const UNTIL_STOPPED_RETRY: Required<RetryOptions> = { maxAttempts: Infinity, initialDelayMs: 100, maxDelayMs: 5000, multiplier: 2, jitter: 0, maxElapsedMs: Infinity };
+
+/**
+ * Kafka admin reads (end and committed offsets) that met a retriable broker error, e.g. while a
+ * partition's leader moves: 100 ms to 1 s apart; the caller bounds the time by its request timeout.
+ */
+export const ADMIN_READ_RETRY: RetryOptions = { maxAttempts: Number.MAX_SAFE_INTEGER, initialDelayMs: 100, maxDelayMs: 1_000 };

@@ -1,5 +1,7 @@
 import { RetriesExhaustedError } from '../../errors/retries-exhausted-error.js';
 import { TimeoutError } from '../../errors/timeout-error.js';
+import { delay } from '../../internal/delay.js';
+import { ADMIN_READ_RETRY } from '../../retry/defaults.js';
 import { retry } from '../../retry/retry.js';
 import { VisionFlowError } from '../../errors/vision-flow-error.js';
 import type { TopicDescription, TopicPartitionOffset, TopicSpec, TransportAdmin } from '../transport.js';
@@ -20,8 +22,6 @@ export interface KafkaAdminSettings {
 const isInternalTopic = (name: string): boolean => name.startsWith('__');
 /** Interval while waiting for created/deleted topics to show in metadata; ms. */
 const SETTLE_POLL_MS = 50;
-/** First backoff of a read retried on a retriable broker error; ms. */
-const READ_RETRY_INITIAL_MS = 100;
 
 /**
  * Topic administration over librdkafka's native AdminClient. Creating and deleting wait until the
@@ -196,7 +196,7 @@ export class KafkaAdmin implements TransportAdmin {
   /** Retries `read` on retriable errors until the request timeout; then throws the last error itself. */
   private async retryingRead<T>(read: () => Promise<T>): Promise<T> {
     try {
-      return await retry({ maxAttempts: Number.MAX_SAFE_INTEGER, initialDelayMs: READ_RETRY_INITIAL_MS, maxDelayMs: 1_000, maxElapsedMs: this.s.requestTimeoutMs })(
+      return await retry({ ...ADMIN_READ_RETRY, maxElapsedMs: this.s.requestTimeoutMs })(
         () => read(),
       );
     } catch (e) {
@@ -211,7 +211,7 @@ export class KafkaAdmin implements TransportAdmin {
       if (Date.now() > deadline) {
         throw new TimeoutError(`kafka ${this.s.address}: ${operation}: the cluster metadata did not show the change within ${this.s.requestTimeoutMs} ms`, this.s.requestTimeoutMs, { address: this.s.address, operation });
       }
-      await new Promise((r) => setTimeout(r, SETTLE_POLL_MS));
+      await delay(SETTLE_POLL_MS);
     }
   }
 
