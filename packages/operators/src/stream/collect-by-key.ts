@@ -29,7 +29,11 @@ export interface CollectByKeyOptions<P extends PartTopics> {
   readonly window?: SessionWindows;
   /** When a result is complete: all parts (default), any part, or a predicate. */
   readonly until?: 'all' | 'any' | ((parts: CollectedParts<P>) => boolean);
-  /** Emit a partial result this long (wall clock) after the first part if it is still incomplete; may be a parameter. */
+  /**
+   * Emit a partial result this long (wall clock) after the first part if it is still incomplete;
+   * may be a parameter. Joins restored after a restart get it in full again (their parts may be
+   * in the backlog).
+   */
   readonly timeout?: Duration | Param<string | number>;
   /**
    * How long (event time after a key's last part) a key that has a result is remembered: a part

@@ -33,6 +33,7 @@ export class CollectProcessor implements Processor<Rec<unknown, unknown>, Out> {
   private ctx!: ProcessorContext<Out>;
   private store!: KeyValueStore<unknown, CollectEntry>;
   private timeoutMs: number | undefined;
+  private startedAt = 0;
   /** Key id → the entry of the latest result not yet durable; only that result's settling marks the store. */
   private readonly inFlight = new Map<string, CollectEntry>();
   private readonly empty: Parts;
@@ -44,6 +45,7 @@ export class CollectProcessor implements Processor<Rec<unknown, unknown>, Out> {
   init(ctx: ProcessorContext<Out>): void {
     this.ctx = ctx;
     this.timeoutMs = this.plan.timeoutMs(ctx.params);
+    this.startedAt = ctx.wallClockTime();
     this.store = ctx.getStateStore(this.plan.storeName);
     const every = Math.max(1, Math.min(1000, Math.floor((this.timeoutMs ?? 4000) / 4)));
     ctx.schedule(every, 'wall-clock', (now) => this.sweep(now));
@@ -106,7 +108,8 @@ export class CollectProcessor implements Processor<Rec<unknown, unknown>, Out> {
       // Not emitted and nothing in flight: restored after a crash between a result and its marker.
       if (entry.partial) this.emit(key, entry, 'late', entry.lastEventTime, now);
       else if (isDone(entry.parts)) this.emit(key, entry, 'complete', entry.lastEventTime, now);
-      else if (this.timeoutMs !== undefined && now - entry.firstSeenAt >= this.timeoutMs) this.emit(key, entry, 'timeout', entry.lastEventTime, now);
+      // A join restored after a restart gets a full timeout again: its other part may be in the backlog.
+      else if (this.timeoutMs !== undefined && now - Math.max(entry.firstSeenAt, this.startedAt) >= this.timeoutMs) this.emit(key, entry, 'timeout', entry.lastEventTime, now);
       else if (window.isClosed(entry.lastEventTime, streamTime)) this.emit(key, entry, 'window-closed', entry.lastEventTime, now);
     }
   }
