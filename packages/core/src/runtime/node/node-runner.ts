@@ -147,7 +147,7 @@ export class NodeRunner {
       await task.ready;
       const reader = await plan.source.open({ ...this.context, signal: this.abort.signal });
       this.reader = reader;
-      const input = (this.input = new SourceInput({ node: this.node, reader, task, limiter: this.limiter, dispatcher, path, emitter }));
+      const input = (this.input = new SourceInput({ node: this.node, reader, task, limiter: this.limiter, dispatcher, path, emitter, stateful: chain.hasState }));
       if (await this.stoppedWhileStarting()) return;
       this.state = 'running';
       this.loop = input.run().then((end) => (end === 'exhausted' ? this.close('source exhausted') : undefined));

@@ -13,6 +13,8 @@ import type { NodeCounts } from './node-stats.js';
 export interface Cause {
   readonly origin: string | undefined;
   readonly traceId: string | undefined;
+  /** The stream time at the input's place in its partition, for a stateful node (see StreamTime). */
+  readonly streamTime?: number | undefined;
 }
 
 /** Called once when a record's work is over: with its first error, or with nothing. */

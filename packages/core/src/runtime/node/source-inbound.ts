@@ -16,6 +16,8 @@ export class SourceInbound implements InboundRecord {
   constructor(
     private readonly envelope: SourceEnvelope<unknown, unknown>,
     private readonly node: string,
+    /** The stream time at its place in the source's order, for a stateful node. */
+    private readonly streamTime?: number,
   ) {}
 
   get error(): VisionFlowError | undefined {
@@ -32,7 +34,7 @@ export class SourceInbound implements InboundRecord {
 
   /** A trace starts here: the record's own trace id, else its key, else a new one. */
   cause(rec: StreamRecord<unknown, unknown>, keyText: string | undefined): Cause {
-    return { origin: undefined, traceId: rec.headers[HeaderNames.traceId] ?? keyText ?? `${this.node}-${Date.now()}-${Math.random().toString(36).slice(2, 10)}` };
+    return { origin: undefined, traceId: rec.headers[HeaderNames.traceId] ?? keyText ?? `${this.node}-${Date.now()}-${Math.random().toString(36).slice(2, 10)}`, streamTime: this.streamTime };
   }
 
   describe(): string {

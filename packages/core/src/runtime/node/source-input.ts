@@ -18,6 +18,8 @@ export interface SourceInputOptions {
   readonly dispatcher: OrderedDispatcher;
   readonly path: RecordPath;
   readonly emitter: InstrumentationEmitter;
+  /** The node has processors: each record gets its place in stream time. */
+  readonly stateful: boolean;
 }
 
 /**
@@ -52,9 +54,11 @@ export class SourceInput {
       records++;
       limiter.acquire(SOURCE);
       const laneKey = dispatcher.byKey ? keyToText(envelope.record.key) ?? `#${records}` : '';
-      const inbound = new SourceInbound(envelope, this.opts.node);
+      const position = this.opts.stateful ? task.admit(envelope.record.timestamp) : undefined;
+      const inbound = new SourceInbound(envelope, this.opts.node, position?.streamTime);
       dispatcher.dispatch(SOURCE, laneKey, (next) =>
         path.run(inbound, task, () => {
+          if (position) task.completed(position);
           limiter.release(SOURCE);
           next();
         }),

@@ -25,7 +25,7 @@ export class StageChain {
   continueAt(rec: unknown, from: number, task: Task, cause: Cause | undefined, done: Done): void {
     const stage = this.stages[from];
     if (!stage) return this.output.send(rec, cause, done);
-    if (stage.kind === 'processor') return this.throughProcessor(rec, from, task, done);
+    if (stage.kind === 'processor') return this.throughProcessor(rec, from, task, cause, done);
     let open = 1; // the stage itself, plus one per output still being written
     let stageError: unknown;
     let outputError: unknown;
@@ -54,18 +54,19 @@ export class StageChain {
    * forwarded continues from the next stage. Done once those outputs and the store writes settled.
    * Outputs of a processor carry no input's provenance: they may stand for many inputs.
    */
-  private throughProcessor(rec: unknown, from: number, task: Task, done: Done): void {
+  private throughProcessor(rec: unknown, from: number, task: Task, cause: Cause | undefined, done: Done): void {
     if (!task.isReady) {
-      task.ready.then(() => this.throughProcessor(rec, from, task, done), (e: unknown) => done(e ?? new Error('a task failed to start')));
+      task.ready.then(() => this.throughProcessor(rec, from, task, cause, done), (e: unknown) => done(e ?? new Error('a task failed to start')));
       return;
     }
     let processed: Processed;
     try {
-      processed = task.process(from, rec);
+      processed = task.process(from, rec, cause?.streamTime);
     } catch (e) {
       return done(e ?? new Error('a processor failed with undefined'));
     }
     const { forwarded, writes } = processed;
+    const inner: Cause | undefined = cause?.streamTime === undefined ? undefined : { origin: undefined, traceId: undefined, streamTime: cause.streamTime };
     let open = 1 + forwarded.length;
     let error: unknown;
     const settle = (e?: unknown) => {
@@ -73,7 +74,7 @@ export class StageChain {
       if (--open === 0) done(error);
     };
     for (const out of forwarded) {
-      this.continueAt(out.rec, from + 1, task, undefined, (e) => {
+      this.continueAt(out.rec, from + 1, task, inner, (e) => {
         out.settle(e);
         settle(e);
       });

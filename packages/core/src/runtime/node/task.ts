@@ -6,6 +6,7 @@ import { storeOrThrow } from '../../processor/stateful.js';
 import type { StateStore } from '../../state/state-store.js';
 import type { ProcessorStage, Stage } from '../pipeline.js';
 import type { Changelog } from './changelog.js';
+import { StreamTime, type InputPosition } from './stream-time.js';
 import { settleAll } from '../settle.js';
 
 /** What a task is given by its node. */
@@ -41,6 +42,9 @@ export class Task {
   private readonly processors = new Map<number, Processor<unknown, unknown>>();
   private readonly stores = new Map<string, StateStore>();
   private readonly clock = new PunctuationSchedule();
+  private readonly time = new StreamTime();
+  /** The stream time at the place of the input being processed (see StreamTime). */
+  private inputTime: number | undefined;
   /** Set while a processor processes an input: what it forwards and writes is that input's. */
   private scope: Processed | undefined;
   private readonly background = new Set<Promise<void>>();
@@ -107,7 +111,7 @@ export class Task {
       },
       getStateStore: <S extends StateStore>(name: string) => storeOrThrow(stores, name, stage.name) as S,
       schedule: (ms, type, cb) => this.clock.schedule(ms, type, (t) => this.punctuate(stage.name, () => cb(t))),
-      streamTime: () => this.clock.streamTime(),
+      streamTime: () => this.inputTime ?? this.clock.streamTime(),
       wallClockTime: () => this.clock.wallClockTime(),
       recordDropped: (reason) => this.deps.emitter.emit('node.record_dropped', { node: this.deps.context.node, reason }),
     };
@@ -117,19 +121,30 @@ export class Task {
    * Runs the record through the processor at `index`, synchronously (once `ready`). Returns what
    * it forwarded, which the stage chain takes on, and the store writes it caused.
    */
-  process(index: number, rec: unknown): Processed {
+  process(index: number, rec: unknown, streamTime: number | undefined): Processed {
     const processor = this.processors.get(index);
     if (!processor) throw new Error(`no processor at stage ${index}`);
     const scope: Processed = { forwarded: [], writes: [] };
     this.scope = scope;
+    this.inputTime = streamTime;
     try {
       processor.process(rec);
     } finally {
       this.scope = undefined;
+      this.inputTime = undefined;
     }
-    const ts = (rec as { timestamp?: number }).timestamp;
-    if (typeof ts === 'number') this.clock.advance(ts);
     return scope;
+  }
+
+  /** An input of this task was read: its place in stream time (see StreamTime). */
+  admit(timestamp: number): InputPosition {
+    return this.time.admit(timestamp);
+  }
+
+  /** An admitted input is done: the task's clock moves on once every input before it is done too. */
+  completed(position: InputPosition): void {
+    const moved = this.time.complete(position);
+    if (moved !== undefined) this.clock.advance(moved);
   }
 
   /** A bounded input ended: processors emit what is final now; resolves when that is durable. */

@@ -14,6 +14,8 @@ export class TopicInbound implements InboundRecord {
   constructor(
     private readonly m: IncomingMessage,
     private readonly serde: TopicSerde<unknown, unknown>,
+    /** The stream time at its place in the partition, for a stateful node. */
+    private readonly streamTime?: number,
   ) {}
 
   get topic(): string {
@@ -37,7 +39,7 @@ export class TopicInbound implements InboundRecord {
   }
 
   cause(_rec: StreamRecord<unknown, unknown>, keyText: string | undefined): Cause {
-    return { origin: this.describe(), traceId: this.m.headers[HeaderNames.traceId] ?? keyText };
+    return { origin: this.describe(), traceId: this.m.headers[HeaderNames.traceId] ?? keyText, streamTime: this.streamTime };
   }
 
   describe(): string {

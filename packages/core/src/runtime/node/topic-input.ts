@@ -168,11 +168,14 @@ export class TopicInput {
       this.opts.emitter.emit('node.backpressure', { node: this.opts.node, inFlight: limiter.count, paused: [{ topic: m.topic, partition: m.partition }] });
     }
     const task = this.opts.tasks.taskFor(m.partition);
-    const inbound = new TopicInbound(m, this.opts.serdes.get(m.topic)!);
+    // Read in offset order here, whatever order the records are processed in: their place in stream time.
+    const position = this.opts.stateful ? task.admit(m.timestamp) : undefined;
+    const inbound = new TopicInbound(m, this.opts.serdes.get(m.topic)!, position?.streamTime);
     const laneKey = !dispatcher.byKey ? '' : m.key ? m.key.toString('latin1') : `#${m.offset}`;
     dispatcher.dispatch(key, laneKey, (next) =>
       this.opts.path.run(inbound, task, () => {
         complete();
+        if (position) task.completed(position);
         if (limiter.release(key) && this.paused.delete(key)) this.consumer?.resume([{ topic: m.topic, partition: m.partition }]);
         next();
       }),
