@@ -87,6 +87,7 @@ async function runPipeline(repeat: number, out: string): Promise<PipelineRun> {
     transport,
     registry: new InMemorySchemaRegistry(),
     params: { images: SHARED_IMAGES, repeat, out },
+    modelDir: process.env['VF_MODEL_DIR'] ?? SHARED_MODELS,
     log: (m) => log.push(m),
   });
   let rejected = 0;
@@ -114,7 +115,6 @@ async function countLines(file: string): Promise<number> {
 }
 
 export async function benchPipeline(minSeconds = 20): Promise<PipelineBench> {
-  process.env['VF_MODEL_DIR'] ??= SHARED_MODELS;
   const rawBefore = await measureRaw();
   const dir = await mkdtemp(join(tmpdir(), 'vf-bench-pipeline-'));
   const out = join(dir, 'results.jsonl');

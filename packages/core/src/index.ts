@@ -69,7 +69,6 @@ export { readProblems, compatibilityProblems, sameSchema, type CompatibilityLeve
 // --- Runtime
 export { NodeRunner, type NodeRunnerOptions, type NodeState, type NodeStats } from './runtime/node-runner.js';
 export { TopologyRunner, type TopologyRunnerOptions } from './runtime/topology-runner.js';
-export { runtimeParams } from './runtime/runtime-params.js';
 export { DeadLetterSchema, deadLetterTopic, type DeadLetter } from './runtime/dead-letter.js';
 
 // --- Instrumentation

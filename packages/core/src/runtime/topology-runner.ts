@@ -5,7 +5,6 @@ import { InstrumentationEmitter } from '../instrumentation/emitter.js';
 import type { SchemaRegistry } from '../serde/avro/schema-registry.js';
 import type { Transport } from '../transport/transport.js';
 import type { Params } from '../dsl/operator-context.js';
-import { setRuntimeParams } from './runtime-params.js';
 import { NodeRunner, type NodeRunnerOptions } from './node/node-runner.js';
 import type { NodeStats } from './node/node-stats.js';
 
@@ -77,7 +76,6 @@ export class TopologyRunner {
   async start(): Promise<void> {
     if (this.started) throw new Error('topology runner already started');
     this.started = true;
-    setRuntimeParams(this.opts.params ?? {});
     const specs = new Map(this.runners.flatMap((r) => r.topicSpecs()).map((s) => [s.name, s]));
     await this.opts.transport.admin().createTopics([...specs.values()]);
     for (const r of this.runners) await r.prepare();
