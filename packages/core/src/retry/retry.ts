@@ -1,6 +1,7 @@
 import { isVisionFlowError } from '../errors/vision-flow-error.js';
 import { RetriesExhaustedError } from '../errors/retries-exhausted-error.js';
 import { DEFAULT_RETRY } from './defaults.js';
+import { delay } from '../internal/delay.js';
 
 export interface RetryOptions {
   /** Attempts in all, the first included. */
@@ -70,20 +71,8 @@ export function retry(options: RetryOptions = {}, onRetry?: RetryListener, signa
           throw new RetriesExhaustedError(attempt, elapsed, error);
         }
         onRetry?.({ attempt, delayMs, error });
-        await sleep(delayMs, signal);
+        await delay(delayMs, signal);
       }
     }
   };
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }
