@@ -67,7 +67,7 @@ describe('writes a node cannot tie to a record (real broker)', () => {
     const end = async (name: string) => (await transport.admin().endOffsets(name)).reduce((n, o) => n + o.offset, 0);
     while ((await end(output.name)) < RECORDS / 4) await new Promise((resolve) => setTimeout(resolve, 50));
     const pass = producers.get('lost.pass')!;
-    const native = (pass as unknown as { native: NodeJS.EventEmitter }).native;
+    const native = (pass as unknown as { handle: { current: NodeJS.EventEmitter } }).handle.current;
     const cutOff = { message: JSON.stringify({ type: 'producer', brokers: {} }) };
     native.emit('event.stats', cutOff);
     native.emit('event.stats', cutOff);
