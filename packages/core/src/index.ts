@@ -15,7 +15,7 @@ export { checkPositiveInt } from './options/check-positive-int.js';
 
 // --- Retry
 export { retry, isRetriable, backoffDelay, type RetryOptions, type RetryListener, type Bail } from './retry/retry.js';
-export { DEFAULT_RETRY, TEST_RETRY } from './retry/defaults.js';
+export { DEFAULT_RETRY } from './retry/defaults.js';
 
 // --- Avro schemas
 export { avro, toAvroJson, isAvroSchema, type AvroSchema, type AvroJson, type AvroJsonObject, type Infer } from './serde/avro/schema.js';
@@ -25,10 +25,9 @@ export type {
   Transport, TransportAdmin, TransportProducer, TransportConsumer, TopicPartition, TopicPartitionOffset, TopicSpec, TopicDescription,
   OutgoingMessage, IncomingMessage, DeliveryReport, ProducerOptions, ConsumerOptions, RebalanceListener, TransportReader,
 } from './transport/transport.js';
-export {
-  MemoryTransport, MemoryBroker, type MemoryTransportOptions, type GroupLag, type PartitionLag, type GroupDescription, type GroupMemberDescription, type GroupState,
-} from './transport/memory/index.js';
+export { MemoryTransport, type MemoryTransportOptions } from './transport/memory/memory-transport.js';
 export { KafkaTransport, KAFKA_DEFAULTS, type KafkaTransportOptions } from './transport/kafka/index.js';
+export { NamespacedTransport, checkNamespace } from './transport/namespaced/namespaced-transport.js';
 
 // --- DSL
 export { named, operatorName } from './dsl/named.js';
@@ -44,18 +43,13 @@ export type { Source, SourceReader, SourceEnvelope, SourceContext, Outcome } fro
 // --- Processors (stateful operators)
 export type { Processor, ProcessorContext, ProcessorSupplier, PunctuationType, Cancellable } from './processor/processor.js';
 export { stateful, processorSupplierOf, type StatefulOperator } from './processor/stateful.js';
-export { PunctuationSchedule } from './processor/punctuation-schedule.js';
 
 // --- State stores
 export type { StateStore, StoreBuilder, StoreContext } from './state/state-store.js';
 export type { KeyValueStore, ReadOnlyKeyValueStore } from './state/key-value-store.js';
 export type { WindowStore, ReadOnlyWindowStore, WindowedValue } from './state/window-store.js';
 export { keyValueStore, windowStore, type KeyValueStoreOptions, type WindowStoreOptions } from './state/stores.js';
-export { InMemoryKeyValueStore } from './state/in-memory-key-value-store.js';
 export { storeKeyId } from './state/store-key.js';
-export { InMemoryWindowStore, type WindowKey } from './state/in-memory-window-store.js';
-export { ChangeLoggingKeyValueStore } from './state/change-logging-key-value-store.js';
-export { ChangeLoggingWindowStore } from './state/change-logging-window-store.js';
 
 // --- Serde and schema registry
 export { AvroSerde } from './serde/avro/avro-serde.js';
@@ -63,12 +57,13 @@ export { TopicSerde } from './serde/topic-serde.js';
 export { SerdeError } from './serde/serde-error.js';
 export type { SchemaRegistry, RegisteredVersion } from './serde/avro/schema-registry.js';
 export { InMemorySchemaRegistry } from './serde/avro/in-memory-schema-registry.js';
+export { ConfluentSchemaRegistry, type ConfluentSchemaRegistryOptions } from './serde/avro/confluent-schema-registry.js';
+export { NamespacedSchemaRegistry } from './serde/avro/namespaced-schema-registry.js';
 export { SchemaIncompatibleError } from './serde/avro/schema-incompatible-error.js';
 export { readProblems, compatibilityProblems, sameSchema, type CompatibilityLevel, type Incompatibility } from './serde/avro/compatibility.js';
 
 // --- Runtime
-export { NodeRunner, type NodeRunnerOptions, type NodeState, type NodeStats } from './runtime/node-runner.js';
-export { TopologyRunner, type TopologyRunnerOptions } from './runtime/topology-runner.js';
+export { TopologyRunner, type TopologyRunnerOptions, type NodeState, type NodeStats } from './runtime/topology-runner.js';
 export { DeadLetterSchema, deadLetterTopic, type DeadLetter } from './runtime/dead-letter.js';
 
 // --- Instrumentation
@@ -81,8 +76,7 @@ export { tumbling, TumblingWindows } from './windows/tumbling.js';
 export { hopping, HoppingWindows } from './windows/hopping.js';
 export { session, SessionWindows } from './windows/session.js';
 export { sliding, SlidingWindows } from './windows/sliding.js';
-export { ConfluentSchemaRegistry, type ConfluentSchemaRegistryOptions } from './serde/avro/confluent-schema-registry.js';
+
+// --- Schema tooling: what `vision-flow schemas` and `vision-flow tail` are built on
 export { topologySubjects, type TopologySubject } from './runtime/topology-subjects.js';
 export { WriterSchemaDecoder } from './serde/avro/writer-schema-decoder.js';
-export { NamespacedTransport, checkNamespace } from './transport/namespaced/namespaced-transport.js';
-export { NamespacedSchemaRegistry } from './serde/avro/namespaced-schema-registry.js';

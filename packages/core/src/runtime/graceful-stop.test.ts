@@ -14,7 +14,7 @@ import type { Rec } from '../records/record.js';
 import { avro, type Infer } from '../serde/avro/schema.js';
 import { InMemorySchemaRegistry } from '../serde/avro/in-memory-schema-registry.js';
 import { MemoryTransport } from '../transport/memory/memory-transport.js';
-import { Item, items } from './items-source.fixture.js';
+import { Item, items } from '../testing/items.js';
 import { TopologyRunner } from './topology-runner.js';
 
 const Pair = avro.record('t.Pair', { id: avro.string(), complete: avro.boolean() });

@@ -10,7 +10,7 @@ import { topology } from '../dsl/topology.js';
 import type { Rec } from '../records/record.js';
 import { InMemorySchemaRegistry } from '../serde/avro/in-memory-schema-registry.js';
 import { MemoryTransport } from '../transport/memory/memory-transport.js';
-import { Item, items } from './items-source.fixture.js';
+import { Item, items } from '../testing/items.js';
 import { TopologyRunner } from './topology-runner.js';
 
 interface Concurrency {

@@ -13,7 +13,7 @@ import type { Rec } from '../records/record.js';
 import { InMemorySchemaRegistry } from '../serde/avro/in-memory-schema-registry.js';
 import { MemoryTransport } from '../transport/memory/memory-transport.js';
 import type { ConsumerOptions, DeliveryCallback, OutgoingMessage, ProducerOptions, Transport, TransportProducer } from '../transport/transport.js';
-import { Item, items } from './items-source.fixture.js';
+import { Item, items } from '../testing/items.js';
 import { TopologyRunner } from './topology-runner.js';
 
 const transports: Transport[] = [];

@@ -11,7 +11,7 @@ import { HeaderNames } from '../records/headers.js';
 import type { Rec } from '../records/record.js';
 import { InMemorySchemaRegistry } from '../serde/avro/in-memory-schema-registry.js';
 import { MemoryTransport } from '../transport/memory/memory-transport.js';
-import { Item, items } from './items-source.fixture.js';
+import { Item, items } from '../testing/items.js';
 import { TopologyRunner } from './topology-runner.js';
 
 const transports: MemoryTransport[] = [];

@@ -15,7 +15,7 @@ import { MemoryBroker } from '../transport/memory/memory-broker.js';
 import type { MemoryConsumer } from '../transport/memory/memory-consumer.js';
 import { MemoryTransport } from '../transport/memory/memory-transport.js';
 import type { ConsumerOptions, TopicPartitionOffset } from '../transport/transport.js';
-import { Item, items } from './items-source.fixture.js';
+import { Item, items } from '../testing/items.js';
 import { TopologyRunner } from './topology-runner.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -9,7 +9,7 @@ import type { Rec } from '../records/record.js';
 import { InMemorySchemaRegistry } from '../serde/avro/in-memory-schema-registry.js';
 import type { IncomingMessage } from '../transport/transport.js';
 import { MemoryTransport } from '../transport/memory/memory-transport.js';
-import { Item, items } from './items-source.fixture.js';
+import { Item, items } from '../testing/items.js';
 import { TopologyRunner } from './topology-runner.js';
 
 const transports: MemoryTransport[] = [];

@@ -1,12 +1,19 @@
-// Test fixture shared by runtime tests on the memory transport (not built into dist).
 import type { Source, SourceReader } from '../dsl/source.js';
 import { record } from '../records/record.js';
 import { avro, type Infer } from '../serde/avro/schema.js';
 
+/** The value `items` emits: `{ id }`, the same text as the record's key. */
 export const Item = avro.record('t.Item', { id: avro.string() });
 export type Item = Infer<typeof Item>;
 
-/** A bounded source of `n` records with distinct keys `item-0`, `item-1`, ... */
+/**
+ * A bounded source of `n` records with distinct keys `item-0`, `item-1`, ...
+ *
+ * When to use: a test that needs a known number of records through a node without a real source.
+ *
+ * @example
+ * topology('t').node('src', (n) => n.source(items(100)).to(topic('in', { value: Item })))
+ */
 export function items(n: number): Source<string, Item> {
   return {
     kind: 'items',
