@@ -11,10 +11,8 @@ import { record, type Rec } from '@vision-flow/core';
 import {
   InferencePool, catalogue, closeInferencePool, decodeImage, detectFaces, detectObjects, inferencePool, resolveModel,
   type DecodedImage, type DecodeImageOptions, type ImageInput, type ModelName,
-} from '../packages/operators/src/index.js';
-import { decodeFrame, decodeLimits } from '../packages/operators/src/vision/decode-image.js';
-import { createOnnxSession } from '../packages/operators/src/vision/onnx-session.js';
-import { runDetector } from '../packages/operators/src/vision/run-detector.js';
+} from '@vision-flow/operators';
+import { createOnnxSession, decodeFrame, decodeLimits, runDetector } from '@vision-flow/operators/testing';
 
 const SHARED = fileURLToPath(new URL('../../shared/', import.meta.url));
 export const SHARED_IMAGES = join(SHARED, 'images');

@@ -16,11 +16,9 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InMemorySchemaRegistry, MemoryTransport, TopologyRunner } from '@vision-flow/core';
-import { closeInferencePool as closePipelinePool } from '@vision-flow/operators';
+import { closeInferencePool, inferencePool } from '@vision-flow/operators';
 import imagePipeline from '../topologies/image-pipeline.js';
 import { measureInferenceRate, SHARED_IMAGES, SHARED_MODELS, type InferenceRate } from './inference-rate.js';
-// inference-rate.ts runs the operators from source, a second copy with its own worker pool.
-import { closeInferencePool as closeMeasurePool, inferencePool } from '../packages/operators/src/index.js';
 
 export interface PipelineRun {
   readonly repeat: number;
@@ -71,7 +69,7 @@ async function measureRaw(): Promise<RawRate[]> {
     const { value, coresBusy } = await withCpu(() => measureInferenceRate({ models: [model] }));
     out.push({ ...value[0]!, coresBusy });
   }
-  await closeMeasurePool();
+  await closeInferencePool();
   return out;
 }
 
@@ -130,7 +128,7 @@ export async function benchPipeline(minSeconds = 20): Promise<PipelineBench> {
       timed = await runPipeline(repeat, out);
     }
   } finally {
-    await closePipelinePool();
+    await closeInferencePool();
     await rm(dir, { recursive: true, force: true });
   }
   const rawAfter = await measureRaw();

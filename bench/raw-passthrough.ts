@@ -16,8 +16,8 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import rdkafka, { type LibrdKafkaError, type Message } from '@confluentinc/kafka-javascript';
-import { consumerConfig, producerConfig, type KafkaTransportOptions } from '../packages/core/src/transport/kafka/kafka-config.js';
-import { KafkaTransport } from '../packages/core/src/transport/kafka/kafka-transport.js';
+import { KafkaTransport, type KafkaTransportOptions } from '@vision-flow/core';
+import { consumerConfig, producerConfig } from '@vision-flow/core/testing';
 
 export interface PassthroughOptions {
   readonly brokers: string;
