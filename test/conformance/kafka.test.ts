@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConnectionError, PoisonRecordError, type IncomingMessage, type TopicPartition, type TransportConsumer } from '@vision-flow/core';
-import { murmur2Partition } from '../../packages/core/src/internal/murmur2.js';
-import { KafkaTransport } from '../../packages/core/src/transport/kafka/kafka-transport.js';
+import { ConnectionError, KafkaTransport, PoisonRecordError, type IncomingMessage, type TopicPartition, type TransportConsumer } from '@vision-flow/core';
+import { murmur2Partition } from '@vision-flow/core/testing';
 import { kafkaBrokers } from '../helpers/kafka-env.js';
 import { describeTransportConformance } from './transport.conformance.js';
 

@@ -1,5 +1,5 @@
-import { MemoryBroker } from '../../packages/core/src/transport/memory/memory-broker.js';
-import { MemoryTransport } from '../../packages/core/src/transport/memory/memory-transport.js';
+import { MemoryTransport } from '@vision-flow/core';
+import { MemoryBroker } from '@vision-flow/core/testing';
 import { describeTransportConformance } from './transport.conformance.js';
 
 // One broker for the whole file: each test's transports share it, as separate processes share a

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isVisionFlowError, type IncomingMessage, type OutgoingMessage, type Transport, type TopicPartition, type TransportReader } from '@vision-flow/core';
-import { murmur2Partition } from '../../packages/core/src/internal/murmur2.js';
+import { murmur2Partition } from '@vision-flow/core/testing';
 import { ConformanceContext, FAST, SLOW, eventually, tpKeyOf, type Member, type Timing } from './conformance-context.js';
 
 export interface ConformanceOptions {

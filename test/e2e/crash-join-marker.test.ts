@@ -2,7 +2,6 @@ import { map } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   InMemorySchemaRegistry,
-  MemoryBroker,
   MemoryTransport,
   StreamRecord,
   TopicSerde,
@@ -19,6 +18,7 @@ import {
   type Transport,
   type TransportProducer,
 } from '@vision-flow/core';
+import { MemoryBroker } from '@vision-flow/core/testing';
 import { collectByKey, type Collected } from '@vision-flow/operators';
 
 // The crash window of collectByKey, made deterministic in one process on the memory transport.
