@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KafkaTransport, NamespacedTransport } from '@vision-flow/core';
+import type { NamespacedTransport } from '@vision-flow/core';
 import { CliProcess, jsonLines } from '../helpers/cli.js';
-import { kafkaBrokers, registryUrl } from '../helpers/kafka-env.js';
-import { randomId } from '../helpers/random-id.js';
+import { endProcesses } from '../helpers/end-processes.js';
+import { KafkaNamespace } from '../helpers/kafka-namespace.js';
 
 // A sink ten times slower than its source, as OS processes on the real broker: the slow node
 // must hold back by pulling less (its consumer lag grows), not by buffering (its memory stays flat).
@@ -28,19 +28,18 @@ function rssMb(pid: number): number | undefined {
 }
 
 describe('backpressure: a deliver sink ten times slower than the source', () => {
-  const ns = `t-${randomId()}`;
+  const kns = new KafkaNamespace();
   const dir = mkdtempSync(join(tmpdir(), 'vf-backpressure-'));
   const out = join(dir, 'delivered.jsonl');
   let transport: NamespacedTransport;
-  const env = { VF_BROKERS: kafkaBrokers(), VF_REGISTRY: registryUrl(), VF_NAMESPACE: ns };
+  const env = { VF_BROKERS: kns.brokers, VF_REGISTRY: kns.registry, VF_NAMESPACE: kns.name };
 
   beforeAll(async () => {
-    transport = new NamespacedTransport(await KafkaTransport.connect({ brokers: kafkaBrokers(), clientId: 'test-backpressure' }), ns);
+    transport = (await kns.connect()).ns;
   });
 
   afterAll(async () => {
-    await transport.admin().deleteTopics(await transport.admin().listTopics()).catch(() => undefined);
-    await transport.close();
+    await kns.drop();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -99,8 +98,7 @@ describe('backpressure: a deliver sink ten times slower than the source', () => 
       expect(rss.produce).toBeLessThan(RSS_BOUND_MB);
     } finally {
       clearInterval(sampler);
-      deliver.kill('SIGKILL');
-      produce?.kill('SIGKILL');
+      await endProcesses([deliver, produce]);
     }
   });
 });

@@ -1,24 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO } from '../helpers/cli.js';
 import { SHARED_IMAGES } from '../helpers/bad-images.js';
-import { kafkaBrokers, registryUrl } from '../helpers/kafka-env.js';
-import { randomId } from '../helpers/random-id.js';
-import {
-  ClusterView,
-  PipelineNode,
-  checkResults,
-  expectedIds,
-  pollUntil,
-  seededRandom,
-  stackScript,
-  testSeed,
-  type PipelineNodeName,
-  type TopicFollower,
-} from '../helpers/pipeline-processes.js';
+import { kafkaBrokers } from '../helpers/kafka-env.js';
+import { checkResults, expectedIds, pollUntil, seededRandom, stackScript, testSeed, type TopicFollower } from '../helpers/pipeline-processes.js';
+import { PipelineRun } from '../helpers/pipeline-run.js';
+import { stopAndCheckExit } from '../helpers/stop-and-check-exit.js';
 
 // Issue 5, broker restart: the image pipeline runs as one process per node; mid-run the Kafka broker
 // is stopped (`scripts/stack.sh stop kafka`: the registry keeps running), stays down a few seconds
@@ -30,7 +18,6 @@ import {
 // The outage length is drawn from a seed printed with the results (`VF_BROKER_RESTART_SEED`).
 
 const brokers = kafkaBrokers();
-const registry = registryUrl();
 const REPEAT = 8;
 const SEED = testSeed('VF_BROKER_RESTART_SEED');
 const DEADLINE_MS = 240_000;
@@ -50,25 +37,14 @@ function ownStack(): boolean {
 }
 
 describe.runIf(ownStack())('the image pipeline across a broker restart (one process per node)', () => {
-  const ns = `t-brk-${randomId()}`;
-  let work: string;
-  let view: ClusterView;
-  const procs: PipelineNode[] = [];
-
-  beforeAll(async () => {
-    work = await mkdtemp(join(tmpdir(), 'vf-broker-restart-'));
-    view = await ClusterView.connect(brokers, registry, ns);
-  });
+  const run = new PipelineRun('t-brk', ['--set', 'timeout=600s']);
+  const ns = run.namespace.name;
+  beforeAll(() => run.setUp());
 
   afterAll(async () => {
     // Whatever happened, leave the broker running for the tests after this one.
     await stackScript(['start', 'kafka']);
-    await Promise.all(procs.map((n) => n.stop(5_000).catch(() => undefined)));
-    const topics = (await view?.ns.admin().listTopics().catch(() => [] as string[])) ?? [];
-    // VF_E2E_KEEP=1 keeps the run's topics for a look afterwards (`vision-flow tail … --namespace <ns>`).
-    if (topics.length > 0 && !process.env['VF_E2E_KEEP']) await view.ns.admin().deleteTopics(topics).catch(() => undefined);
-    await view?.close();
-    if (work) await rm(work, { recursive: true, force: true });
+    await run.tearDown();
   });
 
   it('resumes by itself after the broker comes back, and no id is missing', async () => {
@@ -78,26 +54,13 @@ describe.runIf(ownStack())('the image pipeline across a broker restart (one proc
     const downMs = 3_000 + Math.floor(rand() * 12_000); // under the 45 s session timeout of the groups
     console.log(`[broker-restart] seed ${SEED} (replay with VF_BROKER_RESTART_SEED=${SEED}); namespace ${ns}; broker stops at ${stopAt} results, down ${downMs} ms`);
 
-    const common = { brokers, registry, namespace: ns, args: ['--set', 'timeout=600s', '--out', join(work, 'results.jsonl')] };
-    const start = (name: PipelineNodeName, extra: string[] = []) => {
-      const n = new PipelineNode(name, { ...common, args: [...common.args, ...extra] });
-      procs.push(n);
-      n.start();
-      return n;
-    };
-    for (const name of ['objects', 'faces', 'aggregate', 'deliver'] as const) start(name);
+    const view = run.view;
+    for (const name of ['objects', 'faces', 'aggregate', 'deliver'] as const) run.start(name);
     const started = Date.now();
-    const ingest = start('ingest', ['--images', SHARED_IMAGES, '--set', `repeat=${REPEAT}`]);
+    const ingest = run.start('ingest', 'ingest', ['--images', SHARED_IMAGES, '--set', `repeat=${REPEAT}`]);
     const t = () => ((Date.now() - started) / 1000).toFixed(1);
-    const diagnostics = () => procs.map((n) => n.describe(3000)).join('\n');
-    const failIfExited = () => {
-      for (const n of procs) {
-        const c = n.current!.child;
-        if (n.name === 'ingest' ? c.exitCode !== null && c.exitCode !== 0 : c.exitCode !== null || c.signalCode !== null) {
-          throw new Error(`${n.instance} exited during the run (code ${c.exitCode}, signal ${c.signalCode})\n${diagnostics()}`);
-        }
-      }
-    };
+    const diagnostics = () => run.diagnostics(3000);
+    const failIfExited = () => run.failIfExited();
 
     // 1. Run until `stopAt` results, with ingest done (its source is not what this test is about).
     const reached = await pollUntil(async () => {
@@ -158,11 +121,7 @@ describe.runIf(ownStack())('the image pipeline across a broker restart (one proc
     }
     const quietAt = t();
 
-    for (const n of procs) {
-      if (n.name === 'ingest') continue;
-      const r = await n.stop();
-      expect({ node: n.instance, code: r?.code }, n.describe()).toEqual({ node: n.instance, code: 0 });
-    }
+    await stopAndCheckExit(run.processes((n) => n.name === 'ingest'));
     expect((await ingest.current!.exited).code).toBe(0);
 
     const check = checkResults(await view.readAll('vision.analyses'), ids);

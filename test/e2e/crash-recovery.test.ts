@@ -1,13 +1,8 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonLines, runCli } from '../helpers/cli.js';
 import { SHARED_IMAGES } from '../helpers/bad-images.js';
-import { kafkaBrokers, registryUrl } from '../helpers/kafka-env.js';
-import { randomId } from '../helpers/random-id.js';
 import {
-  ClusterView,
   PIPELINE,
   PipelineNode,
   checkResults,
@@ -18,6 +13,7 @@ import {
   type PipelineNodeName,
   type TopicFollower,
 } from '../helpers/pipeline-processes.js';
+import { PipelineRun } from '../helpers/pipeline-run.js';
 
 // Issue 5, crash recovery: the image pipeline runs as one OS process per node on the real broker
 // over 320 submitted images (the 40 sample images, repeat=8). The objects, faces and aggregate
@@ -34,8 +30,6 @@ import {
 // its session times out (45 s), so a detector can be silent for a while, and a partial result must
 // then mean a lost part, not a slow one.
 
-const brokers = kafkaBrokers();
-const registry = registryUrl();
 const REPEAT = 8;
 const SEED = testSeed('VF_CRASH_SEED');
 /** Until every id has a result and the pipeline is quiet; generous: each kill stalls a node ~45 s. */
@@ -62,24 +56,13 @@ function killPlans(seed: number, expected: number): KillPlan[] {
 }
 
 describe('crash recovery of the image pipeline (one process per node, SIGKILL, real broker)', () => {
-  const ns = `t-crash-${randomId()}`;
-  let work: string;
-  let view: ClusterView;
+  // A 10 s session timeout (instead of 45 s) moves a killed node's partitions to its restarted
+  // process sooner, so the kills of a run add less waiting.
+  const run = new PipelineRun('t-crash', ['--set', 'timeout=600s', '--session-timeout', '10s']);
+  const { name: ns, brokers, registry } = run.namespace;
   const nodes = new Map<PipelineNodeName, PipelineNode>();
-
-  beforeAll(async () => {
-    work = await mkdtemp(join(tmpdir(), 'vf-crash-'));
-    view = await ClusterView.connect(brokers, registry, ns);
-  });
-
-  afterAll(async () => {
-    await Promise.all([...nodes.values()].map((n) => n.stop(5_000).catch(() => undefined)));
-    const topics = (await view?.ns.admin().listTopics().catch(() => [] as string[])) ?? [];
-    // VF_E2E_KEEP=1 keeps the run's topics for a look afterwards (`vision-flow tail … --namespace <ns>`).
-    if (topics.length > 0 && !process.env['VF_E2E_KEEP']) await view.ns.admin().deleteTopics(topics).catch(() => undefined);
-    await view?.close();
-    if (work) await rm(work, { recursive: true, force: true });
-  });
+  beforeAll(() => run.setUp());
+  afterAll(() => run.tearDown());
 
   it('every submitted id has exactly one result after dedup by key, none missing, after SIGKILLs of objects, faces and aggregate', async () => {
     const ids = await expectedIds(SHARED_IMAGES, REPEAT);
@@ -87,19 +70,12 @@ describe('crash recovery of the image pipeline (one process per node, SIGKILL, r
     const plans = killPlans(SEED, ids.length);
     console.log(`[crash] seed ${SEED} (replay with VF_CRASH_SEED=${SEED}); namespace ${ns}; ${ids.length} images; kill plan: ${plans.map((p) => `${p.node} at outputs ${p.atOutputs.join('/')} (>= ${p.minOwnOutputs} own)`).join('; ')}`);
 
-    const out = join(work, 'results.jsonl');
-    // A 10 s session timeout (instead of 45 s) moves a killed node's partitions to its restarted
-    // process sooner, so the kills of a run add less waiting.
-    const common = { brokers, registry, namespace: ns, args: ['--set', 'timeout=600s', '--out', out, '--session-timeout', '10s'] };
-    for (const name of ['objects', 'faces', 'aggregate', 'deliver'] as const) {
-      const n = new PipelineNode(name, common);
-      nodes.set(name, n);
-      n.start();
-    }
+    const { view, results: out } = run;
+    for (const name of ['objects', 'faces', 'aggregate', 'deliver'] as const) nodes.set(name, run.start(name));
     const started = Date.now();
-    const ingest = new PipelineNode('ingest', { ...common, args: [...common.args, '--images', SHARED_IMAGES, '--set', `repeat=${REPEAT}`] });
+    const ingest = run.start('ingest', 'ingest', ['--images', SHARED_IMAGES, '--set', `repeat=${REPEAT}`]);
     nodes.set('ingest', ingest);
-    const ingestDone = ingest.start().exited;
+    const ingestDone = ingest.current!.exited;
 
     const diagnostics = () => [...nodes.values()].map((n) => n.describe()).join('\n');
     const t = () => ((Date.now() - started) / 1000).toFixed(1);

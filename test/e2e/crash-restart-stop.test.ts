@@ -1,37 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kafkaBrokers, registryUrl } from '../helpers/kafka-env.js';
-import { randomId } from '../helpers/random-id.js';
-import { ClusterView, PipelineNode, groupMembersWithKafkaTool, groupOf, pollUntil } from '../helpers/pipeline-processes.js';
+import { groupMembersWithKafkaTool, groupOf, pollUntil } from '../helpers/pipeline-processes.js';
+import { PipelineRun } from '../helpers/pipeline-run.js';
 
 // A node restarted after a SIGKILL waits to join its group until the dead member's session expires
 // (45 s): its `start()` sits in the group join. SIGTERM then must still be a graceful stop (exit 0),
 // as the README promises for SIGINT/SIGTERM. Before the fix the stop closed the consumer under the
 // join, `start()` went on to poll it and the process died with exit 2 and "the consumer is closed".
 
-const brokers = kafkaBrokers();
-const registry = registryUrl();
-
 describe('SIGTERM while a restarted node waits to join its group', () => {
-  const ns = `t-crash-stop-${randomId()}`;
-  let view: ClusterView;
-  const procs: PipelineNode[] = [];
-
-  beforeAll(async () => {
-    view = await ClusterView.connect(brokers, registry, ns);
-  });
-
-  afterAll(async () => {
-    await Promise.all(procs.map((n) => n.stop(5_000).catch(() => undefined)));
-    const topics = (await view?.ns.admin().listTopics().catch(() => [] as string[])) ?? [];
-    if (topics.length > 0 && !process.env['VF_E2E_KEEP']) await view.ns.admin().deleteTopics(topics).catch(() => undefined);
-    await view?.close();
-  });
+  const run = new PipelineRun('t-crash-stop');
+  const { name: ns, brokers } = run.namespace;
+  beforeAll(() => run.setUp());
+  afterAll(() => run.tearDown());
 
   it('exits 0, without an error, instead of failing', async () => {
-    const common = { brokers, registry, namespace: ns };
-    const first = new PipelineNode('objects', common, 'objects#1');
-    procs.push(first);
-    first.start();
+    const first = run.start('objects', 'objects#1');
     const group = `${ns}.${groupOf('objects')}`;
     const joined = await pollUntil(async () => {
       const m = await groupMembersWithKafkaTool(brokers, group);
@@ -40,9 +23,8 @@ describe('SIGTERM while a restarted node waits to join its group', () => {
     expect(joined, first.describe()).toBe(true);
     await first.sigkill();
 
-    const second = new PipelineNode('objects', common, 'objects#2');
-    procs.push(second);
-    const p = second.start();
+    const second = run.start('objects', 'objects#2');
+    const p = second.current!;
     // Well inside the dead member's 45 s session: the restarted one is still joining.
     await new Promise((r) => setTimeout(r, 8_000));
     expect(second.running).toBe(true);

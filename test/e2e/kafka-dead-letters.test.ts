@@ -3,22 +3,18 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AvroSerde, ConfluentSchemaRegistry, HeaderNames, NamespacedSchemaRegistry, StreamRecord, TopicSerde, avro, deadLetterTopic,
-  type DeadLetter, type DeliveryReport, type IncomingMessage, type TransportProducer,
+  type DeadLetter, type DeliveryReport, type IncomingMessage, type NamespacedTransport, type TransportProducer,
 } from '@vision-flow/core';
-import { KafkaTransport } from '../../packages/core/src/transport/kafka/kafka-transport.js';
-import { NamespacedTransport } from '../../packages/core/src/transport/namespaced/namespaced-transport.js';
 import { images, objects } from '../../topologies/image-pipeline.js';
 import { CliProcess, IMAGE_PIPELINE } from '../helpers/cli.js';
 import { SHARED_IMAGES } from '../helpers/bad-images.js';
-import { kafkaBrokers, registryUrl } from '../helpers/kafka-env.js';
-import { randomId } from '../helpers/random-id.js';
+import { endProcesses } from '../helpers/end-processes.js';
+import { KafkaNamespace } from '../helpers/kafka-namespace.js';
+import { stopAndCheckExit } from '../helpers/stop-and-check-exit.js';
 
 // Records on the objects node's input topic that are not Confluent Avro of the topic's schema are
 // set aside on its dead-letter topic (objects.dlq) with the reason in headers and in the Avro
 // envelope; the good records produced after them still get results, and the node keeps running.
-
-const brokers = kafkaBrokers();
-const registryAddress = registryUrl();
 
 interface PoisonCase {
   readonly name: string;
@@ -39,8 +35,8 @@ async function pollUntil(read: (timeoutMs: number) => Promise<IncomingMessage[]>
 }
 
 describe('the objects node on Kafka with poison records on its input topic', () => {
-  const ns = `t-${randomId()}`;
-  let raw: KafkaTransport;
+  const kns = new KafkaNamespace();
+  const ns = kns.name;
   let transport: NamespacedTransport;
   let rawRegistry: ConfluentSchemaRegistry;
   let registry: NamespacedSchemaRegistry;
@@ -49,19 +45,15 @@ describe('the objects node on Kafka with poison records on its input topic', () 
   const unrelatedSubject = `${ns}.thermometer-value`;
 
   beforeAll(async () => {
-    raw = await KafkaTransport.connect({ brokers, clientId: 'vf-e2e-dead-letters' });
-    transport = new NamespacedTransport(raw, ns);
-    rawRegistry = await ConfluentSchemaRegistry.connect({ url: registryAddress });
+    transport = (await kns.connect()).ns;
+    rawRegistry = await ConfluentSchemaRegistry.connect({ url: kns.registry });
     registry = new NamespacedSchemaRegistry(rawRegistry, ns);
   });
 
   afterAll(async () => {
-    node?.kill('SIGKILL');
+    await endProcesses([node]);
     await producer?.close().catch(() => undefined);
-    const topics = (await raw?.admin().listTopics())?.filter((t) => t.startsWith(`${ns}.`)) ?? [];
-    if (topics.length > 0) await raw.admin().deleteTopics(topics).catch(() => undefined);
-    await raw?.close();
-    await deleteSubjects(registryAddress, ns); // includes the unrelated subject
+    await kns.drop(); // the unrelated subject too
   });
 
   it('dead-letters each poison record with its reason, still processes the good ones, and keeps running', async () => {
@@ -88,7 +80,7 @@ describe('the objects node on Kafka with poison records on its input topic', () 
       { name: 'truncated-body', code: 'AVRO_DECODE_FAILED', value: async () => Buffer.concat([Buffer.from([0]), u32(imageSchemaId), Buffer.from([0x0a])]) },
     ];
 
-    node = new CliProcess(['run', IMAGE_PIPELINE, '--node', 'objects', '--brokers', brokers, '--registry', registryAddress, '--namespace', ns, '--no-progress'], { timeoutMs: 170_000 });
+    node = new CliProcess(['run', IMAGE_PIPELINE, '--node', 'objects', ...kns.cliArgs, '--no-progress'], { timeoutMs: 170_000 });
     // The node creates its topics (input, output, dead letters) before it consumes.
     const deadline = Date.now() + 60_000;
     while (!(await transport.admin().listTopics()).includes('objects.dlq')) {
@@ -176,23 +168,10 @@ describe('the objects node on Kafka with poison records on its input topic', () 
     expect(committed).toBe(total);
 
     // A graceful stop: exit 0, and the summary counts the dead letters.
-    const stopped = Date.now();
-    node.kill('SIGTERM');
-    const result = await node.exited;
-    expect(result.code, result.stderr).toBe(0);
-    expect(Date.now() - stopped).toBeLessThan(20_000);
-    expect(result.stderr).toContain(`objects.dlq (${poison.length})`);
+    const [result] = await stopAndCheckExit([['objects', node]], { withinMs: 20_000 });
+    expect(result!.stderr).toContain(`objects.dlq (${poison.length})`);
   });
 });
-
-/** Deletes every subject of the namespace (soft, then permanent): the registry keeps no trace of the test. */
-async function deleteSubjects(registry: string, ns: string): Promise<void> {
-  const res = await fetch(`${registry}/subjects`).catch(() => undefined);
-  const subjects = res?.ok ? ((await res.json()) as string[]).filter((s) => s.startsWith(`${ns}.`)) : [];
-  for (const s of subjects) {
-    for (const q of ['', '?permanent=true']) await fetch(`${registry}/subjects/${encodeURIComponent(s)}${q}`, { method: 'DELETE' }).catch(() => undefined);
-  }
-}
 
 function u32(n: number): Buffer {
   const b = Buffer.alloc(4);

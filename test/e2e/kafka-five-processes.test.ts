@@ -3,19 +3,20 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KafkaTransport } from '../../packages/core/src/transport/kafka/kafka-transport.js';
-import { NamespacedTransport } from '../../packages/core/src/transport/namespaced/namespaced-transport.js';
+import type { ImageAnalysis } from '../../topologies/image-pipeline/schemas.js';
 import { CliProcess, IMAGE_PIPELINE, REPO, jsonLines, runCli } from '../helpers/cli.js';
 import { SHARED_IMAGES } from '../helpers/bad-images.js';
-import { kafkaBrokers, registryUrl } from '../helpers/kafka-env.js';
-import { randomId } from '../helpers/random-id.js';
+import { endProcesses } from '../helpers/end-processes.js';
+import { kafkaBrokers } from '../helpers/kafka-env.js';
+import { KafkaNamespace } from '../helpers/kafka-namespace.js';
+import { stopAndCheckExit } from '../helpers/stop-and-check-exit.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 // The image pipeline as five OS processes (one per node) talking only through Kafka gets the same
 // detections as the embedded run, and every consuming node's consumer group ends with committed
 // offsets on all its input partitions and zero lag, as Kafka's own consumer-groups tool reports.
 
 const brokers = kafkaBrokers();
-const registry = registryUrl();
 const IMAGE_COUNT = 40; // ../shared/images
 
 /** Nodes that consume, with their input topics (as the topology names them, before the namespace). */
@@ -27,16 +28,6 @@ const CONSUMERS = {
 } as const;
 type ConsumerNode = keyof typeof CONSUMERS;
 const PARTITIONS = 6; // every topic of the image pipeline
-
-interface Box { x: number; y: number; width: number; height: number }
-interface Analysis {
-  id: string;
-  width: number;
-  height: number;
-  objects: Array<{ label: string; score: number; box: Box }>;
-  faces: Array<{ score: number; box: Box }>;
-  complete: boolean;
-}
 
 /** One row of `kafka-consumer-groups --describe`. Offsets and lag are undefined where it prints `-`. */
 interface GroupRow {
@@ -96,50 +87,37 @@ function caughtUp(rows: readonly GroupRow[], ns: string): boolean {
   );
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, intervalMs = 250): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
-
-const byId = (results: readonly Analysis[]) => new Map(results.map((r) => [r.id, r]));
-const byBox = <T extends { box: Box }>(a: T, b: T) => a.box.x - b.box.x || a.box.y - b.box.y;
+const byId = (results: readonly ImageAnalysis[]) => new Map(results.map((r) => [r.id, r]));
+const byBox = <T extends { box: { x: number; y: number } }>(a: T, b: T) => a.box.x - b.box.x || a.box.y - b.box.y;
 
 describe('the image pipeline as five processes on Kafka', () => {
-  const ns = `t-${randomId()}`;
+  const kns = new KafkaNamespace();
+  const ns = kns.name;
   const groups = (Object.keys(CONSUMERS) as ConsumerNode[]).map((n) => `${ns}.image-pipeline.${n}`);
   let work: string;
-  let raw: KafkaTransport;
-  let reference: Map<string, Analysis>;
+  let reference: Map<string, ImageAnalysis>;
   const nodes = new Map<ConsumerNode, CliProcess>();
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'vf-five-'));
-    raw = await KafkaTransport.connect({ brokers, clientId: 'vf-e2e-five' });
+    await kns.connect();
     // The reference: the embedded run (memory transport, one process, no brokers in its environment).
     const refFile = join(work, 'embedded.jsonl');
     const ref = await runCli(['run', IMAGE_PIPELINE, '--images', SHARED_IMAGES, '--out', refFile, '--no-progress'], { timeoutMs: 120_000 });
     expect(ref.code, ref.stderr).toBe(0);
-    reference = byId(jsonLines<Analysis>(await readFile(refFile, 'utf8')));
+    reference = byId(jsonLines<ImageAnalysis>(await readFile(refFile, 'utf8')));
     expect(reference.size).toBe(IMAGE_COUNT);
   });
 
   afterAll(async () => {
-    for (const p of nodes.values()) p.kill('SIGKILL');
-    const topics = (await raw?.admin().listTopics())?.filter((t) => t.startsWith(`${ns}.`)) ?? [];
-    if (topics.length > 0) await raw.admin().deleteTopics(topics).catch(() => undefined);
-    await raw?.close();
-    await deleteSubjects(registry, ns);
+    await endProcesses(nodes.values());
+    await kns.drop();
     await rm(work, { recursive: true, force: true });
   });
 
   it('gets the embedded run\'s detections, commits every input offset, and stops each node cleanly', async () => {
     const out = join(work, 'kafka.jsonl');
-    const common = ['--brokers', brokers, '--registry', registry, '--namespace', ns, '--no-progress'];
+    const common = [...kns.cliArgs, '--no-progress'];
     // Consumers first, as an operator would start them. A generous join timeout so that a slow
     // detector on a busy machine cannot turn a result into a partial one.
     for (const node of Object.keys(CONSUMERS) as ConsumerNode[]) {
@@ -147,7 +125,7 @@ describe('the image pipeline as five processes on Kafka', () => {
       nodes.set(node, new CliProcess(['run', IMAGE_PIPELINE, '--node', node, ...common, ...extra], { timeoutMs: 175_000 }));
     }
     // Each node creates its topics before it subscribes; wait until all four have.
-    const admin = new NamespacedTransport(raw, ns).admin();
+    const admin = kns.view.ns.admin();
     await waitFor('the consumer nodes to create their topics', async () => {
       for (const [node, p] of nodes) if (p.child.exitCode !== null) throw new Error(`${node} exited early (${p.child.exitCode}):\n${p.stderr}`);
       const topics = new Set(await admin.listTopics());
@@ -161,7 +139,7 @@ describe('the image pipeline as five processes on Kafka', () => {
     const lines = await waitFor('40 result lines from deliver', async () => {
       for (const [node, p] of nodes) if (p.child.exitCode !== null) throw new Error(`${node} exited early (${p.child.exitCode}):\n${p.stderr}`);
       const text = await readFile(out, 'utf8').catch(() => '');
-      const done = text.endsWith('\n') ? jsonLines<Analysis>(text) : [];
+      const done = text.endsWith('\n') ? jsonLines<ImageAnalysis>(text) : [];
       return done.length >= IMAGE_COUNT ? done : undefined;
     }, 120_000);
 
@@ -203,18 +181,7 @@ describe('the image pipeline as five processes on Kafka', () => {
     }
 
     // SIGTERM: each node drains, commits and exits 0 within the deadline.
-    const exits = await Promise.all(
-      [...nodes].map(async ([node, p]) => {
-        const started = Date.now();
-        p.kill('SIGTERM');
-        const r = await p.exited;
-        return { node, code: r.code, signal: r.signal, ms: Date.now() - started, stderr: r.stderr };
-      }),
-    );
-    for (const e of exits) {
-      expect({ node: e.node, code: e.code, signal: e.signal }, e.stderr).toEqual({ node: e.node, code: 0, signal: null });
-      expect(e.ms, `${e.node} took ${e.ms} ms to stop`).toBeLessThan(20_000);
-    }
+    await stopAndCheckExit(nodes, { withinMs: 20_000 });
 
     // After: the same committed offsets, still zero lag, and no members left.
     const after = await describeGroups(groups);
@@ -224,15 +191,6 @@ describe('the image pipeline as five processes on Kafka', () => {
     expect(offsets(after.rows)).toEqual(offsets(before.rows));
   });
 });
-
-/** Deletes every subject of the namespace (soft, then permanent): the registry keeps no trace of the test. */
-async function deleteSubjects(registry: string, ns: string): Promise<void> {
-  const res = await fetch(`${registry}/subjects`).catch(() => undefined);
-  const subjects = res?.ok ? ((await res.json()) as string[]).filter((s) => s.startsWith(`${ns}.`)) : [];
-  for (const s of subjects) {
-    for (const q of ['', '?permanent=true']) await fetch(`${registry}/subjects/${encodeURIComponent(s)}${q}`, { method: 'DELETE' }).catch(() => undefined);
-  }
-}
 
 function pairUp<T>(a: readonly T[], b: readonly T[]): Array<[T, T]> {
   return a.map((x, i) => [x, b[i]!]);

@@ -8,13 +8,11 @@
 import { map } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ConfluentSchemaRegistry, NamespacedSchemaRegistry, TopicSerde, TopologyRunner, topic, topology, type Rec, type Transport, type TransportProducer,
+  ConfluentSchemaRegistry, KafkaTransport, NamespacedSchemaRegistry, NamespacedTransport, TopicSerde, TopologyRunner, topic, topology,
+  type Rec, type Transport, type TransportProducer,
 } from '@vision-flow/core';
-import { Item, items } from '../../packages/core/src/runtime/items-source.fixture.js';
-import { KafkaTransport } from '../../packages/core/src/transport/kafka/kafka-transport.js';
-import { NamespacedTransport } from '../../packages/core/src/transport/namespaced/namespaced-transport.js';
-import { kafkaBrokers, registryUrl } from '../helpers/kafka-env.js';
-import { randomId } from '../helpers/random-id.js';
+import { Item, items } from '@vision-flow/core/testing';
+import { KafkaNamespace } from '../helpers/kafka-namespace.js';
 
 const RECORDS = 20_000;
 
@@ -36,20 +34,22 @@ function recording(inner: KafkaTransport, producers: Map<string, TransportProduc
 }
 
 describe('writes a node cannot tie to a record (real broker)', () => {
-  const ns = `t-${randomId()}`;
+  const kns = new KafkaNamespace();
+  const ns = kns.name;
   let raw: KafkaTransport;
   let transport: NamespacedTransport;
   let registry: NamespacedSchemaRegistry;
   const producers = new Map<string, TransportProducer>();
 
   beforeAll(async () => {
-    raw = await KafkaTransport.connect({ brokers: kafkaBrokers(), clientId: 'vf-e2e-lost-writes' });
+    raw = await KafkaTransport.connect({ brokers: kns.brokers, clientId: 'vf-e2e-lost-writes' });
     transport = new NamespacedTransport(recording(raw, producers) as KafkaTransport, ns);
-    registry = new NamespacedSchemaRegistry(await ConfluentSchemaRegistry.connect({ url: registryUrl() }), ns);
+    registry = new NamespacedSchemaRegistry(await ConfluentSchemaRegistry.connect({ url: kns.registry }), ns);
   });
 
   afterAll(async () => {
     await raw?.close();
+    await kns.drop();
   });
 
   it('reads again from its last commit: every input has its output, and the group ends with zero lag', async () => {
@@ -94,7 +94,6 @@ describe('writes a node cannot tie to a record (real broker)', () => {
 
     const committed = (await transport.admin().committedOffsets('lost.pass', input.name)).reduce((n, o) => n + o.offset, 0);
     expect(committed, 'the pass group ends with zero lag').toBe(RECORDS);
-    await transport.admin().deleteTopics([input.name, output.name, 'lost.pass.dlq', 'lost.feed.dlq']).catch(() => undefined);
   }, 120_000);
 
   it('dead-letters an output larger than its topic takes, record by record, and goes on', async () => {
@@ -119,6 +118,5 @@ describe('writes a node cannot tie to a record (real broker)', () => {
     expect(end).toBe(450);
     const committed = (await transport.admin().committedOffsets('big.pass', input.name)).reduce((n, o) => n + o.offset, 0);
     expect(committed).toBe(500);
-    await transport.admin().deleteTopics([input.name, output.name, 'big.pass.dlq', 'big.feed.dlq']).catch(() => undefined);
   }, 120_000);
 });

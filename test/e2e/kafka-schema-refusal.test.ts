@@ -3,13 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toAvroJson, type AvroJsonObject } from '@vision-flow/core';
-import { KafkaTransport } from '../../packages/core/src/transport/kafka/kafka-transport.js';
-import { NamespacedTransport } from '../../packages/core/src/transport/namespaced/namespaced-transport.js';
 import { ObjectsDetected } from '../../topologies/image-pipeline/schemas.js';
 import { IMAGE_PIPELINE, runCli } from '../helpers/cli.js';
 import { SHARED_IMAGES } from '../helpers/bad-images.js';
-import { kafkaBrokers, registryUrl } from '../helpers/kafka-env.js';
-import { randomId } from '../helpers/random-id.js';
+import { registryUrl } from '../helpers/kafka-env.js';
+import { KafkaNamespace } from '../helpers/kafka-namespace.js';
 
 // A registry that already holds, under the subject the objects node writes, a version the
 // topology's schema cannot evolve from: the pipeline must refuse at start (exit 2), name the
@@ -20,7 +18,6 @@ import { randomId } from '../helpers/random-id.js';
 // topology has *without a default* that the registered version lacks is not: old records have no
 // value for it. So the registered version is ObjectsDetected without its required `model` field.
 
-const brokers = kafkaBrokers();
 const registry = registryUrl();
 
 async function registryCall<T>(method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
@@ -41,14 +38,14 @@ function withoutModel(): AvroJsonObject {
 }
 
 describe('the image pipeline on Kafka with an incompatible schema registered', () => {
-  const ns = `t-${randomId()}`;
+  const kns = new KafkaNamespace();
+  const ns = kns.name;
   const subject = `${ns}.vision.objects-value`;
-  let transport: KafkaTransport;
   let work: string;
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'vf-refusal-'));
-    transport = await KafkaTransport.connect({ brokers, clientId: 'vf-e2e-refusal' });
+    await kns.connect();
     const reg = await registryCall<{ id: number }>('POST', `/subjects/${encodeURIComponent(subject)}/versions`, { schemaType: 'AVRO', schema: JSON.stringify(withoutModel()) });
     expect(reg.status, JSON.stringify(reg.json)).toBe(200);
     // Compatibility is the registry default (BACKWARD), not relaxed for this subject.
@@ -56,10 +53,7 @@ describe('the image pipeline on Kafka with an incompatible schema registered', (
   });
 
   afterAll(async () => {
-    const topics = (await transport?.admin().listTopics())?.filter((t) => t.startsWith(`${ns}.`)) ?? [];
-    if (topics.length > 0) await transport.admin().deleteTopics(topics).catch(() => undefined);
-    await transport?.close();
-    await deleteSubjects(registry, ns);
+    await kns.drop();
     await rm(work, { recursive: true, force: true });
   });
 
@@ -67,7 +61,7 @@ describe('the image pipeline on Kafka with an incompatible schema registered', (
     const out = join(work, 'results.jsonl');
     const started = Date.now();
     const result = await runCli(
-      ['run', IMAGE_PIPELINE, '--brokers', brokers, '--registry', registry, '--namespace', ns, '--images', SHARED_IMAGES, '--out', out, '--no-progress'],
+      ['run', IMAGE_PIPELINE, ...kns.cliArgs, '--images', SHARED_IMAGES, '--out', out, '--no-progress'],
       { timeoutMs: 60_000 },
     );
     const elapsed = Date.now() - started;
@@ -83,7 +77,7 @@ describe('the image pipeline on Kafka with an incompatible schema registered', (
 
     // Nothing written: no result file, no record on any topic of the namespace, no new version.
     await expect(stat(out)).rejects.toMatchObject({ code: 'ENOENT' });
-    const ours = new NamespacedTransport(transport, ns).admin();
+    const ours = kns.view.ns.admin();
     for (const topic of await ours.listTopics()) {
       const records = (await ours.endOffsets(topic)).reduce((n, o) => n + o.offset, 0);
       expect({ topic, records }).toEqual({ topic, records: 0 });
@@ -93,7 +87,7 @@ describe('the image pipeline on Kafka with an incompatible schema registered', (
   });
 
   it('refuses the objects node alone (one process per node) the same way', async () => {
-    const result = await runCli(['run', IMAGE_PIPELINE, '--node', 'objects', '--brokers', brokers, '--registry', registry, '--namespace', ns, '--no-progress'], { timeoutMs: 60_000 });
+    const result = await runCli(['run', IMAGE_PIPELINE, '--node', 'objects', ...kns.cliArgs, '--no-progress'], { timeoutMs: 60_000 });
     expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toContain(`"${subject}"`);
     expect(result.stderr).toMatch(/field \S*model/);
@@ -101,12 +95,3 @@ describe('the image pipeline on Kafka with an incompatible schema registered', (
     expect((await registryCall<number[]>('GET', `/subjects/${encodeURIComponent(subject)}/versions`)).json).toEqual([1]);
   });
 });
-
-/** Deletes every subject of the namespace (soft, then permanent): the registry keeps no trace of the test. */
-async function deleteSubjects(registry: string, ns: string): Promise<void> {
-  const res = await fetch(`${registry}/subjects`).catch(() => undefined);
-  const subjects = res?.ok ? ((await res.json()) as string[]).filter((s) => s.startsWith(`${ns}.`)) : [];
-  for (const s of subjects) {
-    for (const q of ['', '?permanent=true']) await fetch(`${registry}/subjects/${encodeURIComponent(s)}${q}`, { method: 'DELETE' }).catch(() => undefined);
-  }
-}

@@ -1,13 +1,8 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonLines } from '../helpers/cli.js';
 import { SHARED_IMAGES } from '../helpers/bad-images.js';
-import { kafkaBrokers, registryUrl } from '../helpers/kafka-env.js';
-import { randomId } from '../helpers/random-id.js';
 import {
-  ClusterView,
   PipelineNode,
   checkResults,
   expectedIds,
@@ -17,6 +12,7 @@ import {
   type TopicFollower,
   type TopicRecord,
 } from '../helpers/pipeline-processes.js';
+import { PipelineRun } from '../helpers/pipeline-run.js';
 
 // Issue 10, a degraded answer is corrected, never final. The image pipeline runs as one OS process
 // per node on the real broker with the default settings (10 s join timeout, 45 s session timeout).
@@ -26,8 +22,6 @@ import {
 // got a partial result must get the complete one, for the same id, after it (reason "late").
 // Before the fix, one such kill left 203 of 320 images with a partial result as their last word.
 
-const brokers = kafkaBrokers();
-const registry = registryUrl();
 /** 80 images: the detectors are still at work when faces is killed. */
 const REPEAT = 2;
 /** Kill faces once it has written this many results (it has joined its group and works). */
@@ -53,40 +47,21 @@ function historyById(records: readonly TopicRecord[]): IdHistory[] {
 const isFacesPartial = (a: Analysis): boolean => !a.complete && a.reason === 'timeout' && a.missing.join() === 'faces';
 
 describe('a detector that is down (one process per node, SIGKILL, real broker, default settings)', () => {
-  const ns = `t-late-${randomId()}`;
-  let work: string;
-  let view: ClusterView;
+  // No timeout or session flags: the defaults are what this test is about.
+  const run = new PipelineRun('t-late');
   const nodes = new Map<PipelineNodeName, PipelineNode>();
-
-  beforeAll(async () => {
-    work = await mkdtemp(join(tmpdir(), 'vf-late-'));
-    view = await ClusterView.connect(brokers, registry, ns);
-  });
-
-  afterAll(async () => {
-    await Promise.all([...nodes.values()].map((n) => n.stop(5_000).catch(() => undefined)));
-    const topics = (await view?.ns.admin().listTopics().catch(() => [] as string[])) ?? [];
-    // VF_E2E_KEEP=1 keeps the run's topics for a look afterwards (`vision-flow tail … --namespace <ns>`).
-    if (topics.length > 0 && !process.env['VF_E2E_KEEP']) await view.ns.admin().deleteTopics(topics).catch(() => undefined);
-    await view?.close();
-    if (work) await rm(work, { recursive: true, force: true });
-  });
+  beforeAll(() => run.setUp());
+  afterAll(() => run.tearDown());
 
   it('gives partial results while it is down and complete ones for the same ids once it is back', async () => {
     const ids = await expectedIds(SHARED_IMAGES, REPEAT);
-    const out = join(work, 'results.jsonl');
-    // No timeout or session flags: the defaults are what this test is about.
-    const common = { brokers, registry, namespace: ns, args: ['--out', out] };
-    for (const name of ['objects', 'faces', 'aggregate', 'deliver'] as const) {
-      const n = new PipelineNode(name, common);
-      nodes.set(name, n);
-      n.start();
-    }
+    const { view, results: out } = run;
+    for (const name of ['objects', 'faces', 'aggregate', 'deliver'] as const) nodes.set(name, run.start(name));
     const started = Date.now();
     const t = () => ((Date.now() - started) / 1000).toFixed(1);
-    const ingest = new PipelineNode('ingest', { ...common, args: [...common.args, '--images', SHARED_IMAGES, '--set', `repeat=${REPEAT}`] });
+    const ingest = run.start('ingest', 'ingest', ['--images', SHARED_IMAGES, '--set', `repeat=${REPEAT}`]);
     nodes.set('ingest', ingest);
-    const ingestDone = ingest.start().exited;
+    const ingestDone = ingest.current!.exited;
     const faces = nodes.get('faces')!;
     const diagnostics = () => [...nodes.values()].map((n) => n.describe()).join('\n');
 

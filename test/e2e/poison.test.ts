@@ -6,16 +6,16 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AvroSerde, ConfluentSchemaRegistry, HeaderNames, NamespacedSchemaRegistry, StreamRecord, TopicSerde, avro, deadLetterTopic,
-  type DeadLetter, type DeliveryReport, type IncomingMessage, type Infer, type TransportProducer,
+  type DeadLetter, type DeliveryReport, type IncomingMessage, type Infer, type NamespacedTransport, type TransportProducer,
 } from '@vision-flow/core';
-import { KafkaTransport } from '../../packages/core/src/transport/kafka/kafka-transport.js';
-import { NamespacedTransport } from '../../packages/core/src/transport/namespaced/namespaced-transport.js';
 import { images, objects } from '../../topologies/image-pipeline.js';
-import type { ImageSubmitted } from '../../topologies/image-pipeline/schemas.js';
+import type { ImageAnalysis, ImageSubmitted } from '../../topologies/image-pipeline/schemas.js';
 import { CliProcess, IMAGE_PIPELINE, jsonLines, runCli } from '../helpers/cli.js';
 import { SAMPLE_JPEG, SHARED_IMAGES, emptyImage, hugePng, textAsImage, truncatedJpeg } from '../helpers/bad-images.js';
-import { kafkaBrokers, registryUrl } from '../helpers/kafka-env.js';
-import { randomId } from '../helpers/random-id.js';
+import { endProcesses } from '../helpers/end-processes.js';
+import { KafkaNamespace } from '../helpers/kafka-namespace.js';
+import { stopAndCheckExit } from '../helpers/stop-and-check-exit.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 // Issue 5's poison test. The image pipeline's consuming nodes run as separate OS processes on
 // Kafka; the test produces straight to images.submitted an interleaved sequence of good images and
@@ -27,9 +27,6 @@ import { randomId } from '../helpers/random-id.js';
 // Not among the kinds: an image over decodeImage's byte limit (IMAGE_TOO_MANY_BYTES). Its default,
 // 20 MB, is above images.submitted's 16 MiB max.message.bytes, so the broker refuses such a record
 // before any node can see it.
-
-const brokers = kafkaBrokers();
-const registryAddress = registryUrl();
 
 /** What the test builds each bad record from. */
 interface Ctx {
@@ -124,35 +121,22 @@ const BAD: BadCase[] = [
 /** Real pictures (ids as the directory source names them): objects and faces. */
 const GOOD = ['coco/000000000139', 'coco/000000000285', 'coco/000000000632', 'coco/000000000724', 'coco/000000000785', 'faces/1', 'faces/2', 'faces/5'];
 
-interface Box { x: number; y: number; width: number; height: number }
-interface Analysis {
-  id: string;
-  width: number;
-  height: number;
-  objects: Array<{ label: string; score: number; box: Box }>;
-  faces: Array<{ score: number; box: Box }>;
-  complete: boolean;
-  missing: string[];
-  reason: string;
-}
-
 describe('the image pipeline on Kafka fed an interleaved mix of poison and good records', () => {
-  const ns = `t-${randomId()}`;
+  const kns = new KafkaNamespace();
+  const ns = kns.name;
   const letterId = (name: string) => `bad-${name}`;
   let work: string;
-  let raw: KafkaTransport;
   let transport: NamespacedTransport;
   let rawRegistry: ConfluentSchemaRegistry;
   let registry: NamespacedSchemaRegistry;
   let producer: TransportProducer | undefined;
-  let reference: Map<string, Analysis>;
+  let reference: Map<string, ImageAnalysis>;
   const nodes = new Map<string, CliProcess>();
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'vf-poison-'));
-    raw = await KafkaTransport.connect({ brokers, clientId: 'vf-e2e-poison' });
-    transport = new NamespacedTransport(raw, ns);
-    rawRegistry = await ConfluentSchemaRegistry.connect({ url: registryAddress });
+    transport = (await kns.connect()).ns;
+    rawRegistry = await ConfluentSchemaRegistry.connect({ url: kns.registry });
     registry = new NamespacedSchemaRegistry(rawRegistry, ns);
     // The reference: the embedded run (memory transport, one process) on the same good files.
     const refDir = join(work, 'good');
@@ -163,24 +147,21 @@ describe('the image pipeline on Kafka fed an interleaved mix of poison and good 
     const refFile = join(work, 'embedded.jsonl');
     const ref = await runCli(['run', IMAGE_PIPELINE, '--images', refDir, '--out', refFile, '--no-progress'], { timeoutMs: 120_000 });
     expect(ref.code, ref.stderr).toBe(0);
-    reference = new Map(jsonLines<Analysis>(await readFile(refFile, 'utf8')).map((a) => [a.id, a]));
+    reference = new Map(jsonLines<ImageAnalysis>(await readFile(refFile, 'utf8')).map((a) => [a.id, a]));
     expect([...reference.keys()].sort()).toEqual([...GOOD].sort());
   });
 
   afterAll(async () => {
-    for (const p of nodes.values()) p.kill('SIGKILL');
+    await endProcesses(nodes.values());
     await producer?.close().catch(() => undefined);
-    const topics = (await raw?.admin().listTopics())?.filter((t) => t.startsWith(`${ns}.`)) ?? [];
-    if (topics.length > 0) await raw.admin().deleteTopics(topics).catch(() => undefined);
-    await raw?.close();
-    await deleteSubjects(registryAddress, ns);
+    await kns.drop();
     await rm(work, { recursive: true, force: true });
   });
 
   it('dead-letters every bad record on both detectors with its reason, delivers every good image, and no process crashes', async () => {
     const t0 = Date.now();
     const out = join(work, 'kafka.jsonl');
-    const common = ['--brokers', brokers, '--registry', registryAddress, '--namespace', ns, '--no-progress'];
+    const common = [...kns.cliArgs, '--no-progress'];
     for (const node of ['objects', 'faces', 'aggregate', 'deliver']) {
       const extra = node === 'deliver' ? ['--out', out] : node === 'aggregate' ? ['--set', 'timeout=60s'] : [];
       nodes.set(node, new CliProcess(['run', IMAGE_PIPELINE, '--node', node, ...common, ...extra], { timeoutMs: 175_000 }));
@@ -223,7 +204,7 @@ describe('the image pipeline on Kafka fed an interleaved mix of poison and good 
     const lines = await waitFor(`${GOOD.length} result lines from deliver`, async () => {
       assertAlive();
       const text = await readFile(out, 'utf8').catch(() => '');
-      const done = text.endsWith('\n') ? jsonLines<Analysis>(text) : [];
+      const done = text.endsWith('\n') ? jsonLines<ImageAnalysis>(text) : [];
       return done.length >= GOOD.length ? done : undefined;
     }, 120_000);
     const tDelivered = Date.now();
@@ -283,21 +264,10 @@ describe('the image pipeline on Kafka fed an interleaved mix of poison and good 
 
     // ---- no crash: all four still running; a graceful stop exits 0 and counts the dead letters
     expect(crashed().map(([n]) => n)).toEqual([]);
-    const exits = await Promise.all(
-      [...nodes].map(async ([node, p]) => {
-        const stopped = Date.now();
-        p.kill('SIGTERM');
-        const r = await p.exited;
-        return { node, code: r.code, signal: r.signal, ms: Date.now() - stopped, stderr: r.stderr };
-      }),
-    );
-    for (const e of exits) {
-      expect({ node: e.node, code: e.code, signal: e.signal }, e.stderr.slice(-3000)).toEqual({ node: e.node, code: 0, signal: null });
-      expect(e.ms, `${e.node} took ${e.ms} ms to stop`).toBeLessThan(20_000);
-    }
+    const exits = await stopAndCheckExit(nodes, { withinMs: 20_000 });
     const summary = (node: string, recordsIn: number, produced: number, deadLettered: number) => `${node}: ${recordsIn} records in, ${produced} produced, ${deadLettered} dead-lettered in `;
     const total = BAD.length + GOOD.length;
-    const stderrOf = (node: string) => exits.find((e) => e.node === node)!.stderr;
+    const stderrOf = (node: string) => exits.find((e) => e.name === node)!.stderr;
     expect(stderrOf('objects')).toContain(summary('objects', total, GOOD.length, BAD.length));
     expect(stderrOf('faces')).toContain(summary('faces', total, GOOD.length, BAD.length));
     expect(stderrOf('aggregate')).toContain(summary('aggregate', 2 * GOOD.length, GOOD.length, 0));
@@ -306,7 +276,7 @@ describe('the image pipeline on Kafka fed an interleaved mix of poison and good 
     for (const node of ['objects', 'faces']) {
       expect((await transport.admin().committedOffsets(`image-pipeline.${node}`, images.name)).reduce((n, o) => n + o.offset, 0), node).toBe(total);
     }
-    expect(jsonLines<Analysis>(await readFile(out, 'utf8')).map((l) => l.id).sort()).toEqual([...GOOD].sort());
+    expect(jsonLines<ImageAnalysis>(await readFile(out, 'utf8')).map((l) => l.id).sort()).toEqual([...GOOD].sort());
   });
 });
 
@@ -330,25 +300,6 @@ async function readToEnd(transport: NamespacedTransport, topic: string, atLeast:
     return all;
   } finally {
     await reader.close();
-  }
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, intervalMs = 250): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
-
-/** Deletes every subject of the namespace (soft, then permanent): the registry keeps no trace of the test. */
-async function deleteSubjects(registry: string, ns: string): Promise<void> {
-  const res = await fetch(`${registry}/subjects`).catch(() => undefined);
-  const subjects = res?.ok ? ((await res.json()) as string[]).filter((s) => s.startsWith(`${ns}.`)) : [];
-  for (const s of subjects) {
-    for (const q of ['', '?permanent=true']) await fetch(`${registry}/subjects/${encodeURIComponent(s)}${q}`, { method: 'DELETE' }).catch(() => undefined);
   }
 }
 

@@ -1,22 +1,15 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHARED_IMAGES } from '../helpers/bad-images.js';
-import { kafkaBrokers, registryUrl } from '../helpers/kafka-env.js';
-import { randomId } from '../helpers/random-id.js';
 import {
-  ClusterView,
-  PipelineNode,
   checkResults,
   describeGroupWithKafkaTool,
   expectedIds,
   groupMembersWithKafkaTool,
   groupOf,
-  pollUntil,
-  type PipelineNodeName,
   type TopicFollower,
 } from '../helpers/pipeline-processes.js';
+import { PipelineRun } from '../helpers/pipeline-run.js';
+import { stopAndCheckExit } from '../helpers/stop-and-check-exit.js';
 
 // A second instance of the aggregate node (a join of vision.objects and vision.faces by image id in
 // a change-logged store, one task per partition number) joins mid-run. For the join to work, partition i of both
@@ -29,70 +22,36 @@ import {
 // 0-5 of vision.faces, silently dropped every record of partitions 0-5 of vision.objects too (it
 // tracked revoked partitions by number only), so it never processed anything again.
 
-const brokers = kafkaBrokers();
-const registry = registryUrl();
 // 640 images: the second instance joins while the first is busy.
 const REPEAT = 16;
 const AGGREGATE_GROUP = groupOf('aggregate');
 
 describe('two aggregate instances (a stateful join of two topics)', () => {
-  const ns = `t-rebal-agg-${randomId()}`;
-  let work: string;
-  let view: ClusterView;
-  const procs: PipelineNode[] = [];
-
-  beforeAll(async () => {
-    work = await mkdtemp(join(tmpdir(), 'vf-rebalance-agg-'));
-    view = await ClusterView.connect(brokers, registry, ns);
-  });
-
-  afterAll(async () => {
-    await Promise.all(procs.map((n) => n.stop(5_000).catch(() => undefined)));
-    const topics = (await view?.ns.admin().listTopics().catch(() => [] as string[])) ?? [];
-    // VF_E2E_KEEP=1 keeps the run's topics for a look afterwards (`vision-flow tail … --namespace <ns>`).
-    if (topics.length > 0 && !process.env['VF_E2E_KEEP']) await view.ns.admin().deleteTopics(topics).catch(() => undefined);
-    await view?.close();
-    if (work) await rm(work, { recursive: true, force: true });
-  });
+  // A partial result only after 60 s: a part that the other instance holds shows as a partial result.
+  const run = new PipelineRun('t-rebal-agg', ['--set', 'timeout=60s']);
+  const { name: ns, brokers } = run.namespace;
+  beforeAll(() => run.setUp());
+  afterAll(() => run.tearDown());
 
   it('co-partition vision.objects and vision.faces when a second instance joins mid-run, and join every image completely', async () => {
     const ids = await expectedIds(SHARED_IMAGES, REPEAT);
-    // A partial result only after 60 s: a part that the other instance holds shows as a partial result.
-    const common = { brokers, registry, namespace: ns, args: ['--set', 'timeout=60s', '--out', join(work, 'results.jsonl')] };
-    const start = (name: PipelineNodeName, instance: string = name, extra: string[] = []) => {
-      const n = new PipelineNode(name, { ...common, args: [...common.args, ...extra] }, instance);
-      procs.push(n);
-      n.start();
-      return n;
-    };
-    const diagnostics = () => procs.map((n) => n.describe()).join('\n');
-    const waitFor = async (what: string, check: () => Promise<boolean>, ms: number) => {
-      const ok = await pollUntil(async () => {
-        for (const n of procs) {
-          const c = n.current!.child;
-          if (n.name === 'ingest' ? c.exitCode !== null && c.exitCode !== 0 : c.exitCode !== null || c.signalCode !== null) {
-            throw new Error(`${n.instance} exited by itself (code ${c.exitCode}, signal ${c.signalCode})\n${diagnostics()}`);
-          }
-        }
-        return check();
-      }, ms, 500);
-      if (!ok) throw new Error(`timed out after ${ms} ms waiting for ${what}\n${diagnostics()}`);
-    };
+    const view = run.view;
+    const waitFor = (what: string, check: () => Promise<boolean>, ms: number) => run.waitFor(what, check, ms, { everyMs: 500 });
     const group = `${ns}.${AGGREGATE_GROUP}`;
 
     // aggregate#1 alone, then the images; aggregate#2 joins mid-run, when part of the joins are done
     // and others wait in aggregate#1's store for their second part: those move with their partitions.
-    start('aggregate', 'aggregate#1');
+    run.start('aggregate', 'aggregate#1');
     await waitFor('aggregate#1 to own the 12 partitions', async () => {
       const m = await groupMembersWithKafkaTool(brokers, group);
       return m.length === 1 && m[0]!.partitions === 12;
     }, 90_000);
-    for (const name of ['objects', 'faces', 'deliver'] as const) start(name);
+    for (const name of ['objects', 'faces', 'deliver'] as const) run.start(name);
     const started = Date.now();
-    start('ingest', 'ingest', ['--images', SHARED_IMAGES, '--set', `repeat=${REPEAT}`]);
+    run.start('ingest', 'ingest', ['--images', SHARED_IMAGES, '--set', `repeat=${REPEAT}`]);
     await waitFor('the first results', async () => (await view.written('vision.analyses')) >= ids.length / 20, 120_000);
     const atJoin = await view.written('vision.analyses');
-    start('aggregate', 'aggregate#2');
+    run.start('aggregate', 'aggregate#2');
     await waitFor('both aggregate instances to own partitions', async () => {
       const m = await groupMembersWithKafkaTool(brokers, group);
       return m.length === 2 && m.every((x) => x.partitions > 0) && m.reduce((n, x) => n + x.partitions, 0) === 12;
@@ -133,9 +92,6 @@ describe('two aggregate instances (a stateful join of two topics)', () => {
     // A join whose result was written just before its partition moved may be repeated by the new
     // owner (at-least-once); it must never be split into two partial results.
     expect(check.degraded).toEqual([]);
-    for (const n of procs) {
-      if (n.name === 'ingest') continue;
-      expect({ node: n.instance, code: (await n.stop())?.code }).toEqual({ node: n.instance, code: 0 });
-    }
+    await stopAndCheckExit(run.processes((n) => n.name === 'ingest'));
   }, 360_000);
 });

@@ -1,24 +1,17 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHARED_IMAGES } from '../helpers/bad-images.js';
-import { kafkaBrokers, registryUrl } from '../helpers/kafka-env.js';
-import { randomId } from '../helpers/random-id.js';
 import {
-  ClusterView,
-  PipelineNode,
   checkResults,
   describeGroupWithKafkaTool,
   expectedIds,
   groupMembersWithKafkaTool,
   groupOf,
-  pollUntil,
   seededRandom,
   testSeed,
-  type PipelineNodeName,
   type TopicFollower,
 } from '../helpers/pipeline-processes.js';
+import { PipelineRun } from '../helpers/pipeline-run.js';
+import { stopAndCheckExit } from '../helpers/stop-and-check-exit.js';
 
 // Issue 5, rebalance: the image pipeline runs as one process per node on the real broker. Mid-run a
 // second `objects` process joins the group (a cooperative rebalance hands it part of the partitions
@@ -29,8 +22,6 @@ import {
 //
 // The moments are drawn from a seed printed with the results: `VF_REBALANCE_SEED=<seed>` replays them.
 
-const brokers = kafkaBrokers();
-const registry = registryUrl();
 // 640 images: enough work left for the objects node after the second instance has joined.
 const REPEAT = 16;
 const SEED = testSeed('VF_REBALANCE_SEED');
@@ -38,24 +29,10 @@ const DEADLINE_MS = 240_000;
 const OBJECTS_GROUP = groupOf('objects');
 
 describe('rebalance of the objects node (second instance joins, first is SIGKILLed)', () => {
-  const ns = `t-rebal-${randomId()}`;
-  let work: string;
-  let view: ClusterView;
-  const procs: PipelineNode[] = [];
-
-  beforeAll(async () => {
-    work = await mkdtemp(join(tmpdir(), 'vf-rebalance-'));
-    view = await ClusterView.connect(brokers, registry, ns);
-  });
-
-  afterAll(async () => {
-    await Promise.all(procs.map((n) => n.stop(5_000).catch(() => undefined)));
-    const topics = (await view?.ns.admin().listTopics().catch(() => [] as string[])) ?? [];
-    // VF_E2E_KEEP=1 keeps the run's topics for a look afterwards (`vision-flow tail … --namespace <ns>`).
-    if (topics.length > 0 && !process.env['VF_E2E_KEEP']) await view.ns.admin().deleteTopics(topics).catch(() => undefined);
-    await view?.close();
-    if (work) await rm(work, { recursive: true, force: true });
-  });
+  const run = new PipelineRun('t-rebal', ['--set', 'timeout=600s']);
+  const { name: ns, brokers } = run.namespace;
+  beforeAll(() => run.setUp());
+  afterAll(() => run.tearDown());
 
   it('no id is missing and the objects group ends with zero lag', async () => {
     const ids = await expectedIds(SHARED_IMAGES, REPEAT);
@@ -64,37 +41,20 @@ describe('rebalance of the objects node (second instance joins, first is SIGKILL
     const killAfter = 5 + Math.floor(rand() * 30); // more objects outputs after #2 took over, then kill #1
     console.log(`[rebalance] seed ${SEED} (replay with VF_REBALANCE_SEED=${SEED}); namespace ${ns}; second objects at ${joinAt} outputs, SIGKILL of the first ${killAfter} outputs after the second has partitions`);
 
-    const common = { brokers, registry, namespace: ns, args: ['--set', 'timeout=600s', '--out', join(work, 'results.jsonl')] };
-    const start = (name: PipelineNodeName, instance: string = name, extra: string[] = []) => {
-      const n = new PipelineNode(name, { ...common, args: [...common.args, ...extra] }, instance);
-      procs.push(n);
-      n.start();
-      return n;
-    };
-    const objects1 = start('objects', 'objects#1');
-    start('faces');
-    start('aggregate');
-    start('deliver');
+    const view = run.view;
+    const objects1 = run.start('objects', 'objects#1');
+    run.start('faces');
+    run.start('aggregate');
+    run.start('deliver');
     const started = Date.now();
-    const ingest = start('ingest', 'ingest', ['--images', SHARED_IMAGES, '--set', `repeat=${REPEAT}`]);
+    const ingest = run.start('ingest', 'ingest', ['--images', SHARED_IMAGES, '--set', `repeat=${REPEAT}`]);
     const t = () => ((Date.now() - started) / 1000).toFixed(1);
-    const diagnostics = () => procs.map((n) => n.describe()).join('\n');
-    const failIfExited = () => {
-      for (const n of procs) {
-        const c = n.current!.child;
-        if (n.name === 'ingest' ? c.exitCode !== null && c.exitCode !== 0 : n !== objects1 && (c.exitCode !== null || c.signalCode !== null)) {
-          throw new Error(`${n.instance} exited by itself (code ${c.exitCode}, signal ${c.signalCode})\n${diagnostics()}`);
-        }
-      }
-    };
-    const waitFor = async (what: string, check: () => Promise<boolean>, ms: number) => {
-      const ok = await pollUntil(async () => (failIfExited(), check()), ms, 300);
-      if (!ok) throw new Error(`timed out after ${ms} ms waiting for ${what}\n${diagnostics()}`);
-    };
+    // objects#1 is SIGKILLed on purpose.
+    const waitFor = (what: string, check: () => Promise<boolean>, ms: number) => run.waitFor(what, check, ms, { killed: [objects1] });
 
     // 1. A second objects instance joins mid-run.
     await waitFor(`${joinAt} records in vision.objects`, async () => (await view.written('vision.objects')) >= joinAt, 120_000);
-    const objects2 = start('objects', 'objects#2');
+    const objects2 = run.start('objects', 'objects#2');
     console.log(`[rebalance] ${t()}s: started objects#2 with ${await view.written('vision.objects')} records in vision.objects`);
 
     // 2. It gets a share of the partitions while the first keeps the rest.
@@ -146,11 +106,7 @@ describe('rebalance of the objects node (second instance joins, first is SIGKILL
     console.log(`[rebalance] ${t()}s: objects group at the end: ${JSON.stringify(after)}`);
 
     // Graceful stop; each exits 0 (drain + commit).
-    for (const n of procs) {
-      if (n === objects1 || n.name === 'ingest') continue;
-      const r = await n.stop();
-      expect({ node: n.instance, code: r?.code }, n.describe()).toEqual({ node: n.instance, code: 0 });
-    }
+    await stopAndCheckExit(run.processes((n) => n === objects1 || n.name === 'ingest'));
     expect((await ingest.current!.exited).code, ingest.describe()).toBe(0);
 
     // Zero lag for the objects group, by the transport's admin client...

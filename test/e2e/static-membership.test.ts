@@ -1,10 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KafkaTransport, NamespacedTransport } from '@vision-flow/core';
 import { CliProcess, jsonLines } from '../helpers/cli.js';
-import { kafkaBrokers, registryUrl } from '../helpers/kafka-env.js';
+import { endProcesses } from '../helpers/end-processes.js';
+import { KafkaNamespace } from '../helpers/kafka-namespace.js';
 import { stackScript } from '../helpers/pipeline-processes.js';
-import { randomId } from '../helpers/random-id.js';
 
 // Static membership (--instance-id, Kafka's group.instance.id), as OS processes on the real broker:
 // a node killed with SIGKILL and started again with the same id takes its partitions back at once,
@@ -15,16 +14,14 @@ const TOPOLOGY = fileURLToPath(new URL('../fixtures/backpressure-topology.ts', i
 const SESSION_TIMEOUT_S = 60;
 
 describe('vision-flow run --instance-id (static membership)', () => {
-  const ns = `t-${randomId()}`;
-  const group = `${ns}.backpressure.deliver`;
-  const env = { VF_BROKERS: kafkaBrokers(), VF_REGISTRY: registryUrl(), VF_NAMESPACE: ns };
+  const kns = new KafkaNamespace();
+  const group = `${kns.name}.backpressure.deliver`;
+  const env = { VF_BROKERS: kns.brokers, VF_REGISTRY: kns.registry, VF_NAMESPACE: kns.name };
   const deliver = (instanceId: string) =>
     new CliProcess(['run', TOPOLOGY, '--node', 'deliver', '--instance-id', instanceId, '--session-timeout', `${SESSION_TIMEOUT_S}s`, '--set', 'sinkDelayMs=20', '--no-progress'], { env, timeoutMs: 240_000 });
-  let transport: NamespacedTransport;
   const running: CliProcess[] = [];
 
   beforeAll(async () => {
-    transport = new NamespacedTransport(await KafkaTransport.connect({ brokers: kafkaBrokers(), clientId: 'test-static-membership' }), ns);
     // Enough readings that the slow sink (50/s) is still busy through the whole test.
     const produce = new CliProcess(['run', TOPOLOGY, '--node', 'produce', '--set', 'count=20000', '--set', 'bytes=64', '--no-progress'], { env, timeoutMs: 120_000 });
     const produced = await produce.exited;
@@ -32,17 +29,15 @@ describe('vision-flow run --instance-id (static membership)', () => {
   }, 180_000);
 
   afterAll(async () => {
-    for (const p of running) p.kill('SIGKILL');
-    await Promise.all(running.map((p) => p.exited));
-    await transport.admin().deleteTopics(await transport.admin().listTopics()).catch(() => undefined);
-    await transport.close();
+    await endProcesses(running);
+    await kns.drop();
   });
 
   it('takes its partitions back at once after SIGKILL, well within the session timeout, and fences a second copy with the same id', async () => {
     const first = deliver('deliver-1');
     running.push(first);
     await first.waitFor('results', (out) => jsonLines(out).length >= 20, 90_000);
-    const members = await stackScript(['kafka-tool', 'consumer-groups', '--bootstrap-server', kafkaBrokers(), '--describe', '--members', '--group', group], 120_000);
+    const members = await stackScript(['kafka-tool', 'consumer-groups', '--bootstrap-server', kns.brokers, '--describe', '--members', '--group', group], 120_000);
     expect(members.stdout, "Kafka's own tool shows the member's instance id").toContain('deliver-1');
 
     first.kill('SIGKILL');

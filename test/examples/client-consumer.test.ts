@@ -7,12 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KafkaTransport } from '@vision-flow/core';
+import type { KafkaTransport } from '@vision-flow/core';
 import { SHARED_IMAGES } from '../helpers/bad-images.js';
 import { IMAGE_PIPELINE, REPO, jsonLines, runCli, type CliResult } from '../helpers/cli.js';
-import { kafkaBrokers, registryUrl } from '../helpers/kafka-env.js';
-import { randomId } from '../helpers/random-id.js';
-import { dropNamespace } from './drop-namespace.js';
+import { KafkaNamespace } from '../helpers/kafka-namespace.js';
 
 const CLIENT = fileURLToPath(new URL('../../examples/client-consumer/consume-analyses.ts', import.meta.url));
 
@@ -87,9 +85,8 @@ function runClient(args: readonly string[], env: NodeJS.ProcessEnv = {}, timeout
 }
 
 describe('examples/client-consumer reading the image pipeline on Kafka', () => {
-  const brokers = kafkaBrokers();
-  const registry = registryUrl();
-  const ns = `t-${randomId()}`;
+  const kns = new KafkaNamespace();
+  const { name: ns, brokers, registry } = kns;
   const topic = `${ns}.vision.analyses`; // vision-flow run --namespace <ns> prefixes every topic
   const group = `${ns}.client`;
   let work: string;
@@ -116,7 +113,7 @@ describe('examples/client-consumer reading the image pipeline on Kafka', () => {
     delivered = new Map(jsonLines<Delivered>(await readFile(out, 'utf8')).map((d) => [d.id, d]));
 
     // One record the client cannot decode, as a careless producer might write it.
-    kafka = await KafkaTransport.connect({ brokers, clientId: 'vf-examples-client-test' });
+    kafka = (await kns.connect()).transport;
     const producer = await kafka.producer();
     await producer.send({ topic, key: Buffer.from('oops'), value: Buffer.from('{"id":"oops"} is JSON, not Avro') });
     await producer.close();
@@ -127,8 +124,7 @@ describe('examples/client-consumer reading the image pipeline on Kafka', () => {
   });
 
   afterAll(async () => {
-    await kafka?.close();
-    await dropNamespace(brokers, registry, ns);
+    await kns.drop();
     if (work) await rm(work, { recursive: true, force: true });
   });
 

@@ -8,9 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHARED_IMAGES, textAsImage, truncatedJpeg } from '../helpers/bad-images.js';
 import { jsonLines, runCli, type CliResult } from '../helpers/cli.js';
-import { kafkaBrokers, registryUrl } from '../helpers/kafka-env.js';
-import { randomId } from '../helpers/random-id.js';
-import { dropNamespace } from './drop-namespace.js';
+import { KafkaNamespace } from '../helpers/kafka-namespace.js';
 
 const TOPOLOGY = fileURLToPath(new URL('../../examples/custom-operator/topology.ts', import.meta.url));
 
@@ -88,10 +86,8 @@ describe('vision-flow graph examples/custom-operator/topology.ts', () => {
 });
 
 describe('vision-flow run examples/custom-operator/topology.ts on Kafka', () => {
-  const brokers = kafkaBrokers();
-  const registry = registryUrl();
-  const ns = `t-${randomId()}`;
-  const connection = ['--brokers', brokers, '--registry', registry, '--namespace', ns];
+  const kns = new KafkaNamespace();
+  const connection = kns.cliArgs;
   let run: CliResult;
   let deadLetters: Array<{ key: string; value: { code: string; node: string; operator: string; topic: string }; headers: { [name: string]: string } }>;
 
@@ -103,7 +99,7 @@ describe('vision-flow run examples/custom-operator/topology.ts on Kafka', () => 
   });
 
   afterAll(async () => {
-    await dropNamespace(brokers, registry, ns);
+    await kns.drop();
   });
 
   it('delivers the three pictures and exits 0', () => {
