@@ -1,5 +1,6 @@
 import type { Topology } from '../dsl/topology.js';
 import { ConfigError } from '../errors/config-error.js';
+import { delay } from '../internal/delay.js';
 import { errorMessage } from '../errors/vision-flow-error.js';
 import { InstrumentationEmitter } from '../instrumentation/emitter.js';
 import type { SchemaRegistry } from '../serde/avro/schema-registry.js';
@@ -159,7 +160,7 @@ export class TopologyRunner {
     let quietChecks = 0;
     // Two quiet checks in a row: a record in transit between nodes shows up as lag in one of them.
     while (quietChecks < 2) {
-      await new Promise((resolve) => setTimeout(resolve, every));
+      await delay(every);
       // A failed node rejects `done`, a stopped run (SIGTERM) resolves it: either way stop checking,
       // or this loop's timer keeps the process alive (a source stopped early is never "exhausted").
       if (this.stopping || this.runners.some((r) => r.stats().state === 'failed')) return;
