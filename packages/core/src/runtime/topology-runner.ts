@@ -5,6 +5,7 @@ import { errorMessage } from '../errors/vision-flow-error.js';
 import { InstrumentationEmitter } from '../instrumentation/emitter.js';
 import type { SchemaRegistry } from '../serde/avro/schema-registry.js';
 import type { Transport } from '../transport/transport.js';
+import type { StateStore } from '../state/state-store.js';
 import type { Params } from '../dsl/operator-context.js';
 import { NodeRunner, type NodeRunnerOptions } from './node/node-runner.js';
 import type { NodeStats } from './node/node-stats.js';
@@ -22,7 +23,7 @@ export interface TopologyRunnerOptions {
   readonly modelDir?: string;
   readonly emitter?: InstrumentationEmitter;
   readonly log?: (message: string) => void;
-  readonly node?: Partial<Pick<NodeRunnerOptions, 'commitIntervalMs' | 'pollTimeoutMs' | 'maxPollRecords' | 'shutdownTimeoutMs' | 'revokeTimeoutMs'>>;
+  readonly node?: Partial<Pick<NodeRunnerOptions, 'commitIntervalMs' | 'pollTimeoutMs' | 'maxPollRecords' | 'shutdownTimeoutMs' | 'revokeTimeoutMs' | 'scheduler'>>;
   /** How often `runUntilDrained` checks for quiescence; default 200 ms. */
   readonly drainCheckMs?: number;
 }
@@ -90,6 +91,16 @@ export class TopologyRunner {
 
   stats(): NodeStats[] {
     return this.runners.map((r) => r.stats());
+  }
+
+  /**
+   * The store `store` of node `node` in this process, by partition (the partitions whose tasks
+   * run here): the read side for query views and tests. Empty when no task of it runs here.
+   */
+  stores(node: string, store: string): Map<number, StateStore> {
+    const runner = this.runners.find((r) => r.node === node);
+    if (!runner) throw new ConfigError(`topology "${this.topology.name}" runs no node "${node}" in this process; it runs: ${this.runners.map((r) => r.node).join(', ')}`, { node });
+    return runner.stores(store);
   }
 
   /** Whether every source of the running nodes is bounded, so the run can end by itself. */

@@ -1,14 +1,13 @@
-import type { OperatorContext, Params } from '../../dsl/operator-context.js';
+import type { StateStore } from '../../state/state-store.js';
+import type { OperatorContext } from '../../dsl/operator-context.js';
 import type { SourceReader } from '../../dsl/source.js';
 import type { AnyTopic } from '../../dsl/topic.js';
-import type { NodeDefinition, Topology } from '../../dsl/topology.js';
+import type { NodeDefinition } from '../../dsl/topology.js';
 import { errorCode, errorMessage } from '../../errors/vision-flow-error.js';
 import type { InstrumentationEmitter } from '../../instrumentation/emitter.js';
 import { settlesWithin } from '../../internal/delay.js';
 import { RECORD_RETRY } from '../../retry/defaults.js';
-import type { RetryOptions } from '../../retry/retry.js';
-import type { SchemaRegistry } from '../../serde/avro/schema-registry.js';
-import type { TopicSpec, Transport, TransportProducer } from '../../transport/transport.js';
+import type { TopicSpec, TransportProducer } from '../../transport/transport.js';
 import { InFlightLimiter } from '../in-flight-limiter.js';
 import { OrderedDispatcher } from '../ordered-dispatcher.js';
 import { compileStages } from '../pipeline.js';
@@ -22,28 +21,9 @@ import { SourceInput } from './source-input.js';
 import { StageChain } from './stage-chain.js';
 import { TaskSet } from './task-set.js';
 import { TopicInput } from './topic-input.js';
+import type { NodeRunnerOptions } from './node-runner-options.js';
 
-export interface NodeRunnerOptions {
-  readonly topology: Topology;
-  readonly node: NodeDefinition;
-  readonly transport: Transport;
-  readonly registry: SchemaRegistry;
-  readonly emitter: InstrumentationEmitter;
-  readonly params?: Params;
-  /** Folder model files are read from; operators find it in their context. */
-  readonly modelDir?: string | undefined;
-  readonly log?: (message: string) => void;
-  /** How often completed offsets are committed; default 1000 ms. */
-  readonly commitIntervalMs?: number;
-  readonly pollTimeoutMs?: number;
-  readonly maxPollRecords?: number;
-  /** How long a graceful stop waits for in-flight records before giving up on them; default 30 s. */
-  readonly shutdownTimeoutMs?: number;
-  /** How long a revoked partition's in-flight records may finish before they are abandoned; default 10 s. */
-  readonly revokeTimeoutMs?: number;
-  /** Retries of a record that failed with a retriable error; default RECORD_RETRY. */
-  readonly recordRetry?: RetryOptions;
-}
+export type { NodeRunnerOptions } from './node-runner-options.js';
 
 /**
  * Runs one node: its lifecycle only. The parts it wires do the work: an input (TopicInput or
@@ -138,7 +118,7 @@ export class NodeRunner {
     const deadLetters = new DeadLetterWriter(this.node, serdes.deadLetters, output, this.counts, emitter, fatal);
     const chain = new StageChain(compileStages(this.def.plan.operators, this.context), output);
     const changelog = new Changelog(transport, this.def.groupId, serdes.changelogs, output);
-    const tasks = (this.tasks = new TaskSet({ context: this.context, emitter, stages: chain.stages, changelog, downstream: (rec, from, task) => chain.runFrom(rec, from, task), punctuationFailed: deadLetters.punctuationFailed }));
+    const tasks = (this.tasks = new TaskSet({ context: this.context, emitter, stages: chain.stages, changelog, scheduler: this.opts.scheduler, downstream: (rec, from, task) => chain.runFrom(rec, from, task), punctuationFailed: deadLetters.punctuationFailed }));
     const path = new RecordPath({ node: this.node, chain, deadLetters, counts: this.counts, emitter, log: this.log, retry: this.opts.recordRetry ?? RECORD_RETRY, timeoutMs: this.def.options.recordTimeoutMs, onFatal: fatal });
     const dispatcher = new OrderedDispatcher(this.def.options.ordering);
     const { input: plan } = this.def.plan;
@@ -193,6 +173,11 @@ export class NodeRunner {
     if (!drained) this.log(`${this.node}: ${this.limiter.count} records still in flight after ${timeout} ms; their offsets stay uncommitted and will be redelivered`);
     await Promise.all((this.tasks?.idle() ?? []).map((idle) => settlesWithin(idle, timeout)));
     await this.close(reason);
+  }
+
+  /** The stores named `name` of this node's running tasks, by partition: the read side for query views and tests. */
+  stores(name: string): Map<number, StateStore> {
+    return this.tasks?.stores(name) ?? new Map();
   }
 
   /** The bounded input ended upstream: stateful processors emit what is final now. */

@@ -1,3 +1,4 @@
+import type { StateStore } from '../../state/state-store.js';
 import { settleAll } from '../settle.js';
 import { Task, type TaskDeps } from './task.js';
 
@@ -19,6 +20,16 @@ export class TaskSet {
   /** The running task of a partition, for query views. */
   get(partition: number): Task | undefined {
     return this.tasks.get(partition);
+  }
+
+  /** Each running task's store `name`, by partition. */
+  stores(name: string): Map<number, StateStore> {
+    const found = new Map<number, StateStore>();
+    for (const [p, task] of this.tasks) {
+      const store = task.store(name);
+      if (store) found.set(p, store);
+    }
+    return found;
   }
 
   partitions(): number[] {

@@ -1,3 +1,4 @@
+import type { SchedulerLike } from 'rxjs';
 import type { OperatorContext } from '../../dsl/operator-context.js';
 import type { InstrumentationEmitter } from '../../instrumentation/emitter.js';
 import type { Processor, ProcessorContext } from '../../processor/processor.js';
@@ -17,6 +18,8 @@ export interface TaskDeps {
   /** Continues a record a processor forwarded at stage `from`; resolves once everything it caused is durable. */
   readonly downstream: (rec: unknown, from: number, task: Task) => Promise<void>;
   readonly changelog: Changelog;
+  /** Drives wall-clock punctuation; a test driver passes a virtual-time scheduler. */
+  readonly scheduler: SchedulerLike | undefined;
   /** An output forwarded by a punctuator failed downstream; there is no input to blame. */
   readonly punctuationFailed: (error: unknown, rec: unknown, stage: string) => void;
 }
@@ -41,7 +44,7 @@ export interface Processed {
 export class Task {
   private readonly processors = new Map<number, Processor<unknown, unknown>>();
   private readonly stores = new Map<string, StateStore>();
-  private readonly clock = new PunctuationSchedule();
+  private readonly clock: PunctuationSchedule;
   private readonly time = new StreamTime();
   /** The stream time at the place of the input being processed (see StreamTime). */
   private inputTime: number | undefined;
@@ -59,6 +62,7 @@ export class Task {
     readonly partition: number,
   ) {
     this.stages = deps.stages;
+    this.clock = new PunctuationSchedule(deps.scheduler);
     this.ready = this.init();
     this.ready.then(() => (this.isReady = true), () => undefined);
   }
