@@ -1,10 +1,10 @@
-import { availableParallelism } from 'node:os';
-import { mergeMap, type OperatorFunction } from 'rxjs';
-import { checkPositiveInt, withContext, type Rec } from '@vision-flow/core';
+import type { OperatorFunction } from 'rxjs';
+import type { Rec } from '@vision-flow/core';
 import type { FaceModelName } from '../models/catalogue.js';
 import type { Box } from './box.js';
 import type { DecodedImage } from './decode-image.js';
 import { detector } from './detector.js';
+import { detectorOperator } from './detector-operator.js';
 import type { InferencePool } from './inference-pool.js';
 
 export interface FaceDetection {
@@ -55,25 +55,13 @@ export interface DetectFacesOptions {
  */
 export function detectFaces<K>(opts: DetectFacesOptions = {}): OperatorFunction<Rec<K, DecodedImage>, Rec<K, FaceDetections>> {
   const d = detector('faces', 'detectFaces', { ...opts, model: opts.model ?? 'ultraface-rfb-320' });
-  const concurrency = checkPositiveInt(opts.concurrency ?? opts.pool?.capacity ?? 2 * availableParallelism(), 'concurrency', 'detectFaces');
-  return withContext('detectFaces', (ctx) => {
-    const run = d.inFolder(ctx.modelDir);
-    return (source) =>
-      source.pipe(
-        mergeMap(async (rec) => {
-          const image = rec.value;
-          const { detections, ms } = await run.detect(image);
-          const value: FaceDetections = {
-            id: image.id,
-            source: image.source,
-            width: image.frame.width,
-            height: image.frame.height,
-            model: d.spec.name,
-            faces: detections.map(({ score, box }) => ({ score, box })),
-            timings: { ...image.timings, facesMs: Math.round(ms * 10) / 10 },
-          };
-          return rec.withValue(value);
-        }, concurrency),
-      );
-  });
+  return detectorOperator('detectFaces', d, opts, (image, { detections, ms }) => ({
+    id: image.id,
+    source: image.source,
+    width: image.frame.width,
+    height: image.frame.height,
+    model: d.spec.name,
+    faces: detections.map(({ score, box }) => ({ score, box })),
+    timings: { ...image.timings, facesMs: Math.round(ms * 10) / 10 },
+  }));
 }

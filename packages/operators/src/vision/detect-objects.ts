@@ -1,10 +1,10 @@
-import { availableParallelism } from 'node:os';
-import { mergeMap, type OperatorFunction } from 'rxjs';
-import { checkPositiveInt, withContext, type Rec } from '@vision-flow/core';
+import type { OperatorFunction } from 'rxjs';
+import type { Rec } from '@vision-flow/core';
 import type { ObjectModelName } from '../models/catalogue.js';
 import type { Box } from './box.js';
 import type { DecodedImage } from './decode-image.js';
 import { detector } from './detector.js';
+import { detectorOperator } from './detector-operator.js';
 import type { InferencePool } from './inference-pool.js';
 
 export interface ObjectDetection {
@@ -56,26 +56,13 @@ export interface DetectObjectsOptions {
  */
 export function detectObjects<K>(opts: DetectObjectsOptions = {}): OperatorFunction<Rec<K, DecodedImage>, Rec<K, ObjectDetections>> {
   const d = detector('objects', 'detectObjects', { ...opts, model: opts.model ?? 'yolox-nano' });
-  const concurrency = checkPositiveInt(opts.concurrency ?? opts.pool?.capacity ?? 2 * availableParallelism(), 'concurrency', 'detectObjects');
-  return withContext('detectObjects', (ctx) => {
-    const run = d.inFolder(ctx.modelDir);
-    return (source) =>
-      source.pipe(
-        mergeMap(async (rec) => {
-          const image = rec.value;
-          const { detections, labels, ms } = await run.detect(image);
-          const objects = detections.map((x) => ({ label: labels?.[x.classId] ?? `class ${x.classId}`, ...x }));
-          const value: ObjectDetections = {
-            id: image.id,
-            source: image.source,
-            width: image.frame.width,
-            height: image.frame.height,
-            model: d.spec.name,
-            objects,
-            timings: { ...image.timings, objectsMs: Math.round(ms * 10) / 10 },
-          };
-          return rec.withValue(value);
-        }, concurrency),
-      );
-  });
+  return detectorOperator('detectObjects', d, opts, (image, { detections, labels, ms }) => ({
+    id: image.id,
+    source: image.source,
+    width: image.frame.width,
+    height: image.frame.height,
+    model: d.spec.name,
+    objects: detections.map((x) => ({ label: labels?.[x.classId] ?? `class ${x.classId}`, ...x })),
+    timings: { ...image.timings, objectsMs: Math.round(ms * 10) / 10 },
+  }));
 }
