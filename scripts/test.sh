@@ -8,6 +8,8 @@ cd "$repo"
 bash scripts/stack.sh start
 trap 'bash scripts/stack.sh stop >/dev/null 2>&1 || true' EXIT
 eval "$(bash scripts/stack.sh env)"
+# The Kafka Streams peer of test/e2e/kstreams-windows.test.ts: built once per source hash, cached outside the clone.
+bash scripts/kstreams-peer.sh jar >/dev/null
 export VF_BROKERS VF_REGISTRY
 export VF_MODEL_DIR="${VF_MODEL_DIR:-$repo/../shared/models}"
 node_modules/.bin/tsc -p tsconfig.json
