@@ -66,6 +66,11 @@ export { readProblems, compatibilityProblems, sameSchema, type CompatibilityLeve
 export { TopologyRunner, type TopologyRunnerOptions, type NodeState, type NodeStats } from './runtime/topology-runner.js';
 export { DeadLetterSchema, deadLetterTopic, type DeadLetter } from './runtime/dead-letter.js';
 
+// --- Query views (the read side of a running topology's stores)
+export { QueryViews, type QueryViewsOptions } from './query/query-views.js';
+export { InstanceDirectory, type InstanceDirectoryOptions } from './query/instance-directory.js';
+export { instancesTopicName, type InstanceInfo } from './query/instances-topic.js';
+
 // --- Instrumentation
 export { InstrumentationEmitter } from './instrumentation/emitter.js';
 export { events, type EventName, type EventPayloads, type InstrumentationEvent } from './instrumentation/events.js';

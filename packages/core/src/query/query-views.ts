@@ -1,0 +1,126 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { errorMessage } from '../errors/vision-flow-error.js';
+import type { TopologyRunner } from '../runtime/topology-runner.js';
+import type { SchemaRegistry } from '../serde/avro/schema-registry.js';
+import { tpKey } from '../transport/topic-partition-key.js';
+import type { Transport } from '../transport/transport.js';
+import { InstanceDirectory } from './instance-directory.js';
+import { KeyPartitioner } from './key-partitioner.js';
+import type { NodeView } from './node-view.js';
+import { QueryRoutes } from './query-routes.js';
+import { QueryServer } from './query-server.js';
+
+export interface QueryViewsOptions {
+  /** The transport and registry the runner uses: the instances topics live there too. */
+  readonly transport: Transport;
+  readonly registry: SchemaRegistry;
+  /** Port to listen on; 0 picks a free one (see `url` once started). */
+  readonly port: number;
+  /** Address to bind; default 127.0.0.1 (only this machine). */
+  readonly host?: string;
+  /** This instance's name among the node's instances; default `<hostname>-<pid>-<random>`. */
+  readonly instanceId?: string;
+  readonly log?: (message: string) => void;
+}
+
+/**
+ * The read side of a running topology (Kafka Streams' interactive queries): serves the stores of
+ * the nodes of `runner` over HTTP (see QueryRoutes), and keeps `<topology>.<node>.instances` up to
+ * date with this instance's URL and partitions, so a key asked of the wrong instance is answered
+ * with the one that holds it. Construct it before `runner.start()` so it sees the first assignment.
+ *
+ * @example
+ * const views = new QueryViews(runner, { transport, registry, port: 0 });
+ * await runner.start();
+ * const url = await views.start();   // e.g. http://127.0.0.1:41234; GET `${url}/stores/counts/cam-1`
+ */
+export class QueryViews {
+  readonly instanceId: string;
+  private readonly held = new Map<string, Map<string, number>>();
+  private readonly unsubscribe: Array<() => void> = [];
+  private readonly directories = new Map<string, InstanceDirectory>();
+  private server: QueryServer | undefined;
+  private address: string | undefined;
+  private publishing: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    private readonly runner: TopologyRunner,
+    private readonly opts: QueryViewsOptions,
+  ) {
+    this.instanceId = opts.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    for (const node of this.nodes()) this.held.set(node, new Map());
+    const track = (node: string, change: () => void) => {
+      if (!this.held.has(node)) return;
+      change();
+      this.publish(node);
+    };
+    this.unsubscribe.push(
+      runner.emitter.on('node.partitions_assigned', ({ payload: { node, partitions } }) => track(node, () => partitions.forEach((tp) => this.held.get(node)!.set(tpKey(tp), tp.partition)))),
+      runner.emitter.on('node.partitions_revoked', ({ payload: { node, partitions } }) => track(node, () => partitions.forEach((tp) => this.held.get(node)!.delete(tpKey(tp))))),
+    );
+  }
+
+  /** The nodes of this process that have stores. */
+  nodes(): string[] {
+    return this.runner.runners.filter((r) => this.runner.topology.node$(r.node).stores.length > 0).map((r) => r.node);
+  }
+
+  /** Starts serving and says where; publishes this instance to each node's instances topic. */
+  async start(): Promise<string> {
+    const { transport, registry, log } = this.opts;
+    const topology = this.runner.topology;
+    const views: NodeView[] = [];
+    for (const node of this.nodes()) {
+      const directory = await InstanceDirectory.open({ transport, registry, topology: topology.name, node, log });
+      directory.follow();
+      this.directories.set(node, directory);
+      const input = topology.node$(node).plan.input;
+      const partitioner = input.kind === 'topics' ? new KeyPartitioner(input.topics[0]!, registry, transport.admin()) : undefined;
+      views.push({ node, stores: topology.node$(node).stores, read: (store) => this.runner.stores(node, store), partitions: () => this.partitionsOf(node), partitioner, directory });
+    }
+    const host = this.opts.host ?? '127.0.0.1';
+    const routes = new QueryRoutes({ instanceId: this.instanceId, url: () => this.url }, views);
+    this.server = await QueryServer.listen(routes, this.opts.port, host);
+    const advertised = host === '0.0.0.0' || host === '::' ? hostname() : host.includes(':') ? `[${host}]` : host;
+    this.address = `http://${advertised}:${this.server.port}`;
+    for (const node of this.nodes()) this.publish(node);
+    await this.publishing;
+    return this.address;
+  }
+
+  get url(): string {
+    if (!this.address) throw new Error('query views not started');
+    return this.address;
+  }
+
+  /** Stops serving and removes this instance from the instances topics. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const u of this.unsubscribe) u();
+    await this.publishing;
+    await this.server?.close();
+    for (const [node, d] of this.directories) {
+      await d.publish(this.instanceId, null).catch((e: unknown) => this.opts.log?.(`${node}: removing instance ${this.instanceId} failed: ${errorMessage(e)}`));
+      await d.close();
+    }
+  }
+
+  private partitionsOf(node: string): number[] {
+    if (this.runner.topology.node$(node).plan.input.kind === 'source') return [0];
+    return [...new Set(this.held.get(node)!.values())].sort((a, b) => a - b);
+  }
+
+  /** Writes the node's entry after any earlier write, once started (start writes the first). */
+  private publish(node: string): void {
+    const directory = this.directories.get(node);
+    if (!directory || !this.address || this.closed) return;
+    this.publishing = this.publishing.then(() =>
+      directory
+        .publish(this.instanceId, { instanceId: this.instanceId, url: this.address!, partitions: this.partitionsOf(node), updatedAt: Date.now() })
+        .catch((e: unknown) => this.opts.log?.(`${node}: publishing instance ${this.instanceId} failed: ${errorMessage(e)}`)),
+    );
+  }
+}
