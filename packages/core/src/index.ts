@@ -76,11 +76,19 @@ export { InstrumentationEmitter } from './instrumentation/emitter.js';
 export { events, type EventName, type EventPayloads, type InstrumentationEvent } from './instrumentation/events.js';
 
 // --- Windows
-export type { TimeWindow, FixedWindows } from './windows/window.js';
+export type { TimeWindow, FixedWindows, Windows } from './windows/window.js';
 export { tumbling, TumblingWindows } from './windows/tumbling.js';
 export { hopping, HoppingWindows } from './windows/hopping.js';
 export { session, SessionWindows } from './windows/session.js';
 export { sliding, SlidingWindows } from './windows/sliding.js';
+
+// --- Aggregations (per key and per window)
+export { count } from './aggregate/count.js';
+export { reduce } from './aggregate/reduce.js';
+export { aggregate } from './aggregate/aggregate.js';
+export type { AggregateOptions, ValueOptions, WindowedOptions, EmitMode } from './aggregate/aggregate-options.js';
+export { windowedKey, type Windowed } from './aggregate/windowed-key.js';
+export type { Timestamped } from './aggregate/timestamped.js';
 
 // --- Schema tooling: what `vision-flow schemas` and `vision-flow tail` are built on
 export { topologySubjects, type TopologySubject } from './runtime/topology-subjects.js';

@@ -6,3 +6,4 @@ export { ConfigError } from './config-error.js';
 export { ConnectionError } from './connection-error.js';
 export { RetriesExhaustedError } from './retries-exhausted-error.js';
 export { TimeoutError } from './timeout-error.js';
+export { LateRecordError } from './late-record-error.js';

@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors/config-error.js';
 import { toMillis, type Duration } from '../types.js';
-import type { FixedWindows, TimeWindow } from './window.js';
+import { fixedWindowsFor, type FixedWindows, type TimeWindow } from './window.js';
 
 /**
  * Overlapping windows of one size that start every `advance`: a record falls in size/advance
@@ -29,10 +29,7 @@ export class HoppingWindows implements FixedWindows {
   }
 
   windowsFor(timestamp: number): TimeWindow[] {
-    const out: TimeWindow[] = [];
-    const lastStart = timestamp - (((timestamp % this.advanceMs) + this.advanceMs) % this.advanceMs);
-    for (let start = lastStart; start > timestamp - this.sizeMs; start -= this.advanceMs) out.unshift({ start, end: start + this.sizeMs });
-    return out;
+    return fixedWindowsFor(timestamp, this.sizeMs, this.advanceMs);
   }
 }
 

@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors/config-error.js';
 import { toMillis, type Duration } from '../types.js';
-import type { FixedWindows, TimeWindow } from './window.js';
+import { fixedWindowsFor, type FixedWindows, type TimeWindow } from './window.js';
 
 /**
  * Back-to-back windows of one size: each record falls in exactly one. Immutable: `grace()` returns
@@ -27,8 +27,7 @@ export class TumblingWindows implements FixedWindows {
   }
 
   windowsFor(timestamp: number): TimeWindow[] {
-    const start = timestamp - (((timestamp % this.sizeMs) + this.sizeMs) % this.sizeMs);
-    return [{ start, end: start + this.sizeMs }];
+    return fixedWindowsFor(timestamp, this.sizeMs, this.sizeMs);
   }
 }
 
