@@ -1,4 +1,5 @@
 import type { KeyValueStore } from './key-value-store.js';
+import type { StoreCheckpoint } from './store-checkpoint.js';
 import type { StoreContext } from './state-store.js';
 
 /**
@@ -18,6 +19,9 @@ export class ChangeLoggingKeyValueStore<K, V> implements KeyValueStore<K, V> {
   }
   get isOpen(): boolean {
     return this.inner.isOpen;
+  }
+  get checkpoint(): StoreCheckpoint | undefined {
+    return this.inner.checkpoint;
   }
   get approximateNumEntries(): number {
     return this.inner.approximateNumEntries;

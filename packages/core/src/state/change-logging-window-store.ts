@@ -1,3 +1,4 @@
+import type { StoreCheckpoint } from './store-checkpoint.js';
 import type { StoreContext } from './state-store.js';
 import type { WindowStore, WindowedValue } from './window-store.js';
 import type { WindowKey } from './in-memory-window-store.js';
@@ -16,6 +17,9 @@ export class ChangeLoggingWindowStore<K, V> implements WindowStore<K, V> {
   }
   get isOpen(): boolean {
     return this.inner.isOpen;
+  }
+  get checkpoint(): StoreCheckpoint | undefined {
+    return this.inner.checkpoint;
   }
 
   init(ctx: StoreContext): void {

@@ -1,4 +1,5 @@
 import type { AvroSchema } from '../serde/avro/schema.js';
+import type { StoreCheckpoint } from './store-checkpoint.js';
 
 /**
  * What a store needs from the runtime when it opens. Change-logging stores send every write to
@@ -11,6 +12,8 @@ export interface StoreContext {
   readonly partition: number;
   /** Name of the compacted changelog topic, `<topology>.<node>.<store>.changelog`. */
   readonly changelogTopic: string;
+  /** The folder of this store instance (`<stateDir>/<topology>/<node>/<store>/<partition>`), for persistent stores. */
+  readonly directory?: string | undefined;
   /** Encodes and writes one changelog record; null value = delete. */
   log(key: unknown, value: unknown | null, timestamp: number): void;
 }
@@ -21,6 +24,8 @@ export interface StateStore {
   /** Whether the store survives a restart by itself (false: it is rebuilt from its changelog). */
   readonly persistent: boolean;
   readonly isOpen: boolean;
+  /** A persistent store's disk side: restore starts at its offset (see StoreCheckpoint). */
+  readonly checkpoint?: StoreCheckpoint | undefined;
   init(ctx: StoreContext): void;
   /** Applies one changelog record during restore, without logging it again. */
   restore(key: unknown, value: unknown | null): void;
@@ -39,5 +44,9 @@ export interface StoreBuilder<S extends StateStore = StateStore> {
   readonly changelogValue: AvroSchema<unknown>;
   /** Window stores: how long windows are kept after their end, in ms. */
   readonly retentionMs?: number;
+  /** How long the changelog keeps a record (window stores: size + retention; `compact,delete`); undefined: compacted only. */
+  readonly changelogRetentionMs?: number;
+  /** Whether its instances keep their data on disk (see docs/state-stores.md). */
+  readonly persistent?: boolean;
   build(): S;
 }

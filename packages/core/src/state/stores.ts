@@ -5,6 +5,8 @@ import { ChangeLoggingWindowStore } from './change-logging-window-store.js';
 import { InMemoryKeyValueStore } from './in-memory-key-value-store.js';
 import { InMemoryWindowStore } from './in-memory-window-store.js';
 import type { KeyValueStore } from './key-value-store.js';
+import { PersistentKeyValueStore } from './persistent-key-value-store.js';
+import { PersistentWindowStore } from './persistent-window-store.js';
 import type { StoreBuilder } from './state-store.js';
 import type { WindowStore } from './window-store.js';
 
@@ -13,13 +15,19 @@ export interface KeyValueStoreOptions<K, V> {
   readonly value: AvroSchema<V>;
   /** Keep a changelog and restore from it (default true). Without it the store starts empty. */
   readonly logged?: boolean;
+  /**
+   * Keep the data on disk too (lmdb, under the run's state directory), with the changelog offset it
+   * reflects, so a restart restores only the changelog's tail (default false: in memory, restored whole).
+   */
+  readonly persistent?: boolean;
 }
 
 /**
- * A key-value store: in memory, change-logged to `<topology>.<node>.<name>.changelog`.
+ * A key-value store: in memory (or on disk with `persistent: true`), change-logged to
+ * `<topology>.<node>.<name>.changelog`.
  *
  * @example
- * const seen = keyValueStore('seen', { key: avro.string(), value: avro.long() });
+ * const seen = keyValueStore('seen', { key: avro.string(), value: avro.long(), persistent: true });
  */
 export function keyValueStore<K, V>(name: string, opts: KeyValueStoreOptions<K, V>): StoreBuilder<KeyValueStore<K, V>> {
   const logged = opts.logged ?? true;
@@ -27,10 +35,11 @@ export function keyValueStore<K, V>(name: string, opts: KeyValueStoreOptions<K, 
     name,
     kind: 'key-value',
     logged,
+    persistent: opts.persistent ?? false,
     changelogKey: opts.key as AvroSchema<unknown>,
     changelogValue: opts.value as AvroSchema<unknown>,
     build: () => {
-      const inner = new InMemoryKeyValueStore<K, V>(name);
+      const inner = opts.persistent ? new PersistentKeyValueStore<K, V>(name) : new InMemoryKeyValueStore<K, V>(name);
       return logged ? new ChangeLoggingKeyValueStore(inner) : inner;
     },
   };
@@ -42,7 +51,10 @@ export interface WindowStoreOptions<K, V> extends KeyValueStoreOptions<K, V> {
   readonly retention: Duration;
 }
 
-/** A window store for fixed-size windows (tumbling, hopping); change-logged like key-value stores. */
+/**
+ * A window store for fixed-size windows (tumbling, hopping); change-logged like key-value stores,
+ * to a changelog that also deletes records older than size + retention (`compact,delete`).
+ */
 export function windowStore<K, V>(name: string, opts: WindowStoreOptions<K, V>): StoreBuilder<WindowStore<K, V>> {
   const logged = opts.logged ?? true;
   const sizeMs = toMillis(opts.windowSize, `store "${name}" windowSize`);
@@ -52,10 +64,12 @@ export function windowStore<K, V>(name: string, opts: WindowStoreOptions<K, V>):
     kind: 'window',
     logged,
     retentionMs,
+    changelogRetentionMs: sizeMs + retentionMs,
+    persistent: opts.persistent ?? false,
     changelogKey: avro.record(`vision_flow.WindowKey_${name.replace(/[^A-Za-z0-9_]/g, '_')}`, { key: opts.key, start: avro.long() }) as AvroSchema<unknown>,
     changelogValue: opts.value as AvroSchema<unknown>,
     build: () => {
-      const inner = new InMemoryWindowStore<K, V>(name, sizeMs, retentionMs);
+      const inner = opts.persistent ? new PersistentWindowStore<K, V>(name, sizeMs, retentionMs) : new InMemoryWindowStore<K, V>(name, sizeMs, retentionMs);
       return logged ? new ChangeLoggingWindowStore(inner) : inner;
     },
   };
