@@ -9,6 +9,7 @@ import * as runCommand from './commands/run/index.js';
 import * as graphCommand from './commands/graph/index.js';
 import * as schemasCommand from './commands/schemas/index.js';
 import * as tailCommand from './commands/tail/index.js';
+import * as queryCommand from './commands/query/index.js';
 
 /** This package's version, from its package.json (one directory above src/ and dist/). */
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -45,6 +46,8 @@ export function buildProgram(): Command {
     .option('--models <dir>', 'model directory (env VF_MODEL_DIR)')
     .option('--session-timeout <duration>', 'how soon a killed node\'s partitions move to another instance, e.g. 10s (Kafka session.timeout.ms; default 45s; env VF_SESSION_TIMEOUT)')
     .option('--instance-id <id>', 'static group membership: this copy of the node keeps its partitions across a restart within the session timeout; one id per running copy (Kafka group.instance.id; env VF_INSTANCE_ID)')
+    .option('--query-port <port>', 'serve the stores of the nodes run here over HTTP on this port; 0 picks a free one and prints it (env VF_QUERY_PORT; default: not served)')
+    .option('--query-host <address>', 'address the query views listen on (env VF_QUERY_HOST; default 127.0.0.1)')
     .option('--no-progress', 'no progress display on standard error')
     .action(async (file: string, opts: runCommand.RunOptions) => {
       const result = await runCommand.run(file, opts);
@@ -102,6 +105,27 @@ export function buildProgram(): Command {
     .addOption(new Option('--bytes <how>', 'print bytes fields as their size or base64').choices(['size', 'base64']).default('size'))
     .action(async (topic: string, opts: tailCommand.TailOptions) => {
       process.exitCode = (await tailCommand.tail(topic, opts)).exitCode;
+    });
+
+  program
+    .command('query')
+    .description("ask a running topology's query views for a key of a store (its value, or its windows with --from/--to); without a key, every entry")
+    .argument('<topology>', 'path to the topology module the instances run')
+    .argument('<store>', 'store name, e.g. counts')
+    .argument('[key]', 'the key in its text form: a string as-is, a number as digits, a record as JSON')
+    .option('--from <time>', 'window stores: windows starting at or after this time (epoch ms or ISO 8601)')
+    .option('--to <time>', 'window stores: windows starting at or before this time (epoch ms or ISO 8601)')
+    .option('--url <url>', 'ask this instance, e.g. http://127.0.0.1:7070, instead of finding one through the brokers')
+    .option('--node <name>', 'the node whose store to ask, when several nodes have a store of that name')
+    .option('--brokers <list>', 'Kafka bootstrap servers, to find the instances (env VF_BROKERS)')
+    .option('--registry <url>', 'schema registry URL (env VF_REGISTRY)')
+    .option('--namespace <name>', 'the namespace the topology runs under (env VF_NAMESPACE)')
+    .option('--config <file>', 'JSON config file (env VF_CONFIG)')
+    .action(async (file: string, store: string, key: string | undefined, opts: queryCommand.QueryOptions) => {
+      const result = await queryCommand.query(file, store, key, opts);
+      for (const note of result.notes) process.stderr.write(`vision-flow: ${note}\n`);
+      process.stdout.write(`${result.json}\n`);
+      process.exitCode = result.exitCode;
     });
 
   return program;

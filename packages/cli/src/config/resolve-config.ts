@@ -17,6 +17,10 @@ export interface VisionFlowConfig {
    * partitions back at once instead of after the session timeout. One id per running copy of a node.
    */
   readonly instanceId: string | undefined;
+  /** Port of the query views (HTTP read side of the stores); 0 picks a free one; undefined: none served. */
+  readonly queryPort: number | undefined;
+  /** Address the query views bind; default 127.0.0.1 (this machine only). */
+  readonly queryHost: string;
   /** Topology parameters: `--set name=value`, `--images`, `"params"` in the file. */
   readonly params: { readonly [name: string]: JsonValue };
   /** Where each setting came from, for `--explain-config` and error messages. */
@@ -31,11 +35,13 @@ export interface ConfigFlags {
   readonly namespace?: string;
   readonly sessionTimeout?: string;
   readonly instanceId?: string;
+  readonly queryPort?: string;
+  readonly queryHost?: string;
   readonly config?: string;
   readonly params?: { readonly [name: string]: JsonValue };
 }
 
-export const ENV = { transport: 'VF_TRANSPORT', brokers: 'VF_BROKERS', registry: 'VF_REGISTRY', modelDir: 'VF_MODEL_DIR', namespace: 'VF_NAMESPACE', sessionTimeout: 'VF_SESSION_TIMEOUT', instanceId: 'VF_INSTANCE_ID', config: 'VF_CONFIG' } as const;
+export const ENV = { transport: 'VF_TRANSPORT', brokers: 'VF_BROKERS', registry: 'VF_REGISTRY', modelDir: 'VF_MODEL_DIR', namespace: 'VF_NAMESPACE', sessionTimeout: 'VF_SESSION_TIMEOUT', instanceId: 'VF_INSTANCE_ID', queryPort: 'VF_QUERY_PORT', queryHost: 'VF_QUERY_HOST', config: 'VF_CONFIG' } as const;
 export const DEFAULT_CONFIG_FILE = 'vision-flow.config.json';
 
 /**
@@ -66,13 +72,16 @@ export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = proce
   const sessionTimeoutMs = sessionTimeout === undefined ? undefined : toMillis(sessionTimeout as never, `session timeout (from ${origins.sessionTimeout})`);
   const instanceId = pick('instanceId', flags.instanceId, ENV.instanceId, file.instanceId);
   if (instanceId !== undefined) checkInstanceId(instanceId, origins.instanceId!);
+  const queryPortText = pick('queryPort', flags.queryPort, ENV.queryPort, typeof file.queryPort === 'number' ? String(file.queryPort) : file.queryPort);
+  const queryPort = queryPortText === undefined ? undefined : checkPort(queryPortText, origins.queryPort!);
+  const queryHost = pick('queryHost', flags.queryHost, ENV.queryHost, file.queryHost) ?? '127.0.0.1';
   let transport = pick('transport', flags.transport, ENV.transport, file.transport);
   if (transport === undefined) transport = brokers ? 'kafka' : 'memory';
   if (transport !== 'memory' && transport !== 'kafka') {
     throw new ConfigError(`transport "${transport}" (from ${origins.transport}) is not known; use memory (embedded, one process) or kafka (with --brokers)`);
   }
   const fileParams = (file.params ?? {}) as { [k: string]: JsonValue };
-  return { transport, brokers, registry, modelDir, namespace, sessionTimeoutMs, instanceId, params: { ...fileParams, ...flags.params }, origins };
+  return { transport, brokers, registry, modelDir, namespace, sessionTimeoutMs, instanceId, queryPort, queryHost, params: { ...fileParams, ...flags.params }, origins };
 }
 
 /** A group.instance.id the broker takes (its legal characters, like a topic name), else a ConfigError naming where it came from. */
@@ -80,6 +89,13 @@ function checkInstanceId(id: string, origin: string): void {
   if (!/^[A-Za-z0-9._-]{1,200}$/.test(id)) {
     throw new ConfigError(`instance id "${id}" (from ${origin}) must be 1-200 characters of A-Z a-z 0-9 . _ -, e.g. the host or pod name`, { option: 'instanceId', value: id });
   }
+}
+
+/** A TCP port (0: any free one), else a ConfigError naming where it came from. */
+function checkPort(text: string, origin: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) throw new ConfigError(`query port "${text}" (from ${origin}) must be a port number 0-65535 (0 picks a free port)`, { option: 'queryPort', value: text });
+  return port;
 }
 
 function readConfigFile(path: string | undefined, cwd: string): { [k: string]: unknown } {
@@ -91,7 +107,7 @@ function readConfigFile(path: string | undefined, cwd: string): { [k: string]: u
   try {
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as unknown;
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the top level must be a JSON object');
-    const known = new Set(['transport', 'brokers', 'registry', 'modelDir', 'namespace', 'sessionTimeout', 'instanceId', 'params']);
+    const known = new Set(['transport', 'brokers', 'registry', 'modelDir', 'namespace', 'sessionTimeout', 'instanceId', 'queryPort', 'queryHost', 'params']);
     const unknown = Object.keys(parsed).filter((k) => !known.has(k));
     if (unknown.length > 0) throw new Error(`unknown setting(s) ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
     return parsed as { [k: string]: unknown };

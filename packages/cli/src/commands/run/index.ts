@@ -1,5 +1,5 @@
 import { closeInferencePool } from '@vision-flow/operators';
-import { ConfigError, TopologyRunner, type Topology } from '@vision-flow/core';
+import { ConfigError, QueryViews, TopologyRunner, type Topology } from '@vision-flow/core';
 import { resolveConfig } from '../../config/resolve-config.js';
 import { connect } from '../../connect.js';
 import { loadTopology } from '../../load-topology.js';
@@ -14,7 +14,7 @@ import type { RunOptions, RunResult } from './types.js';
  */
 export async function run(file: string, opts: RunOptions): Promise<RunResult> {
   const params = { ...opts.set, ...(opts.images ? { images: opts.images } : {}), ...(opts.annotate ? { annotate: opts.annotate } : {}), ...(opts.out ? { out: opts.out } : {}) };
-  const config = resolveConfig({ transport: opts.transport, brokers: opts.brokers, registry: opts.registry, models: opts.models, namespace: opts.namespace, sessionTimeout: opts.sessionTimeout, instanceId: opts.instanceId, config: opts.config, params });
+  const config = resolveConfig({ transport: opts.transport, brokers: opts.brokers, registry: opts.registry, models: opts.models, namespace: opts.namespace, sessionTimeout: opts.sessionTimeout, instanceId: opts.instanceId, queryPort: opts.queryPort, queryHost: opts.queryHost, config: opts.config, params });
   const topology = await loadTopology(file);
   const nodes = opts.node ?? [];
   if (config.transport === 'memory' && nodes.length > 0 && nodes.length < topology.nodes.length) {
@@ -23,6 +23,8 @@ export async function run(file: string, opts: RunOptions): Promise<RunResult> {
   const { transport, registry, close } = await connect(config);
   const runner = new TopologyRunner(topology, { transport, registry, nodes, params: config.params, modelDir: config.modelDir });
   const monitor = new RunMonitor(runner.emitter);
+  // Made before start so it sees the first partition assignment.
+  const views = config.queryPort === undefined ? undefined : new QueryViews(runner, { transport, registry, port: config.queryPort, host: config.queryHost, instanceId: config.instanceId });
   const sourceNodes = runner.runners.filter((r) => r.isSourceNode).map((r) => r.node);
   const sinkNodes = runner.runners.filter((r) => !r.isSourceNode && !topology.node$(r.node).plan.output).map((r) => r.node);
   const unit = sourceUnit(topology);
@@ -48,6 +50,7 @@ export async function run(file: string, opts: RunOptions): Promise<RunResult> {
   process.once('SIGTERM', stopOnSignal);
   try {
     await runner.start();
+    if (views) process.stderr.write(`query views: ${await views.start()} (instance ${views.instanceId})\n`);
     if (opts.progress !== false) progress.start();
     if (runner.bounded && runner.runners.length === topology.nodes.length) await runner.runUntilDrained();
     else await runner.done;
@@ -57,6 +60,7 @@ export async function run(file: string, opts: RunOptions): Promise<RunResult> {
     process.removeListener('SIGTERM', stopOnSignal);
     monitor.close();
     await runner.stop('exit').catch(() => undefined);
+    await views?.close().catch(() => undefined);
     await closeInferencePool();
     await close();
   }

@@ -10,6 +10,9 @@ export interface RunOptions {
   /** Kafka consumer session timeout, e.g. `10s`. */
   readonly sessionTimeout?: string;
   readonly instanceId?: string;
+  /** Serve the nodes' stores over HTTP on this port (0: a free one, printed); see docs/query-views.md. */
+  readonly queryPort?: string;
+  readonly queryHost?: string;
   /** Run only these nodes (each node can be its own process on Kafka). */
   readonly node?: readonly string[];
   /** `--set name=value`, collected. */
