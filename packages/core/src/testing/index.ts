@@ -1,6 +1,12 @@
 // @vision-flow/core/testing: what a user's tests need besides the main surface, to run topologies
 // in one process and look inside. Not for production code.
 
+// --- Test driver: a topology (or some of its nodes) in one process with simulated wall-clock time
+export { testDriver, TestDriver, type TestDriverOptions } from './test-driver.js';
+export { TestInputTopic, type TestRecord } from './test-input-topic.js';
+export { TestOutputTopic } from './test-output-topic.js';
+export type { TestDeadLetter } from './test-dead-letter.js';
+
 // --- Sources
 export { items, Item } from './items.js';
 
