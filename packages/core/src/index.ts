@@ -50,6 +50,7 @@ export type { KeyValueStore, ReadOnlyKeyValueStore } from './state/key-value-sto
 export type { WindowStore, ReadOnlyWindowStore, WindowedValue } from './state/window-store.js';
 export { keyValueStore, windowStore, type KeyValueStoreOptions, type WindowStoreOptions } from './state/stores.js';
 export { storeKeyId } from './state/store-key.js';
+export { sessionStore, type SessionStore, type SessionKey, type SessionStoreOptions } from './state/session-store.js';
 
 // --- Serde and schema registry
 export { AvroSerde } from './serde/avro/avro-serde.js';
@@ -87,6 +88,10 @@ export { count } from './aggregate/count.js';
 export { reduce } from './aggregate/reduce.js';
 export { aggregate } from './aggregate/aggregate.js';
 export type { AggregateOptions, ValueOptions, WindowedOptions, EmitMode } from './aggregate/aggregate-options.js';
+export { windowedBy } from './aggregate/windowed-by.js';
+export { TimeWindowedAggregations, type TimeWindowedOptions } from './aggregate/time-windowed.js';
+export { SessionWindowedAggregations, type SessionValue } from './aggregate/session-windowed.js';
+export type { EventTime } from './aggregate/event-time.js';
 export { windowedKey, type Windowed } from './aggregate/windowed-key.js';
 export type { Timestamped } from './aggregate/timestamped.js';
 
