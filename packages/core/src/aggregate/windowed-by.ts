@@ -41,5 +41,5 @@ export function windowedBy(windows: Windows): SessionWindowedAggregations | Time
   if (!windows || !['tumbling', 'hopping', 'sliding'].includes((windows as { kind?: string }).kind ?? '')) {
     throw new ConfigError('windowedBy: give tumbling(size), hopping(size).advanceBy(step), sliding(maxDiff) or session(gap)');
   }
-  return new TimeWindowedAggregations(windows);
+  return new TimeWindowedAggregations(windows as TumblingWindows | HoppingWindows | SlidingWindows);
 }
