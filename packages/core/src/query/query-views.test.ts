@@ -98,6 +98,24 @@ describe('query views', () => {
     expect((await fetch(`${url}/stores`, { method: 'POST' })).status).toBe(405);
   });
 
+  it('serves the stores a joining instance restored once their partitions moved to it, and the one that gave them up redirects', async () => {
+    const broker = new MemoryBroker();
+    const registry = new InMemorySchemaRegistry();
+    const a = await instance(broker, registry, 'a');
+    await until('every reading counted on a', () => processed([a.runner]) === READINGS);
+    const b = await instance(broker, registry, 'b', ['count']);
+    const held = async (x: { url: string }) => (await get(`${x.url}/stores`)).body.stores[0].partitions as number[];
+    await until('some partitions moved to b', async () => (await held(b)).length > 0 && (await held(a)).length + (await held(b)).length === 4);
+    await until('a knows which', async () => ((await get(`${a.url}/stores`)).body.instances.count as Array<{ partitions: number[] }>).flatMap((i) => i.partitions).length === 4);
+
+    for (const camera of cameras) {
+      let answer = await get(`${a.url}/stores/counts/${camera}`);
+      if (answer.status === 421) answer = await get(`${answer.body.owner.url}/stores/counts/${camera}`);
+      expect(answer.status, camera).toBe(200);
+      expect(answer.body.value, camera).toBe(expectedCount(camera));
+    }
+  });
+
   it('answers a key asked of the instance that does not hold its partition with 421 and the instance that does', async () => {
     const broker = new MemoryBroker();
     const registry = new InMemorySchemaRegistry();

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { errorMessage } from '../errors/vision-flow-error.js';
 import type { TopologyRunner } from '../runtime/topology-runner.js';
 import type { SchemaRegistry } from '../serde/avro/schema-registry.js';
+import type { StateStore } from '../state/state-store.js';
 import { tpKey } from '../transport/topic-partition-key.js';
 import type { Transport } from '../transport/transport.js';
 import { InstanceDirectory } from './instance-directory.js';
@@ -78,7 +79,7 @@ export class QueryViews {
       this.directories.set(node, directory);
       const input = topology.node$(node).plan.input;
       const partitioner = input.kind === 'topics' ? new KeyPartitioner(input.topics[0]!, registry, transport.admin()) : undefined;
-      views.push({ node, stores: topology.node$(node).stores, read: (store) => this.runner.stores(node, store), partitions: () => this.partitionsOf(node), partitioner, directory });
+      views.push({ node, stores: topology.node$(node).stores, read: (store) => this.ready(node, store), partitions: () => this.partitionsOf(node), partitioner, directory });
     }
     const host = this.opts.host ?? '127.0.0.1';
     const routes = new QueryRoutes({ instanceId: this.instanceId, url: () => this.url }, views);
@@ -106,6 +107,15 @@ export class QueryViews {
       await d.publish(this.instanceId, null).catch((e: unknown) => this.opts.log?.(`${node}: removing instance ${this.instanceId} failed: ${errorMessage(e)}`));
       await d.close();
     }
+  }
+
+  /**
+   * The node's stores of the partitions it holds: assigned and restored (the assignment event comes
+   * once a task is ready), so a store still restoring is never read half-full.
+   */
+  private ready(node: string, store: string): Map<number, StateStore> {
+    const held = new Set(this.partitionsOf(node));
+    return new Map([...this.runner.stores(node, store)].filter(([p]) => held.has(p)));
   }
 
   private partitionsOf(node: string): number[] {
