@@ -36,6 +36,22 @@ describe('resolveConfig: instance id (static membership)', () => {
   });
 });
 
+describe('resolveConfig: query views port and host', () => {
+  it('serves no port by default, takes --query-port over VF_QUERY_PORT over the file (0: any free port), and binds 127.0.0.1 unless told', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vf-config-'));
+    writeFileSync(join(dir, 'vision-flow.config.json'), JSON.stringify({ queryPort: 7070, queryHost: '0.0.0.0' }));
+    expect(resolveConfig({}, {}, noFile)).toMatchObject({ queryPort: undefined, queryHost: '127.0.0.1' });
+    expect(resolveConfig({}, {}, dir)).toMatchObject({ queryPort: 7070, queryHost: '0.0.0.0', origins: { queryPort: 'file' } });
+    expect(resolveConfig({}, { VF_QUERY_PORT: '0' }, dir)).toMatchObject({ queryPort: 0, origins: { queryPort: 'env' } });
+    expect(resolveConfig({ queryPort: '7071', queryHost: '::1' }, { VF_QUERY_PORT: '0' }, dir)).toMatchObject({ queryPort: 7071, queryHost: '::1', origins: { queryPort: 'flag' } });
+  });
+
+  it('refuses a port that is not one, naming where it came from', () => {
+    expect(() => resolveConfig({ queryPort: 'http' }, {}, noFile)).toThrow('query port "http" (from flag) must be a port number 0-65535 (0 picks a free port)');
+    expect(() => resolveConfig({}, { VF_QUERY_PORT: '70000' }, noFile)).toThrow('query port "70000" (from env)');
+  });
+});
+
 describe('resolveConfig: model folder', () => {
   it('takes --models over VF_MODEL_DIR over the file, and none by default (the run passes it to the topology runner)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vf-config-'));
