@@ -47,6 +47,7 @@ export function buildProgram(): Command {
     .option('--session-timeout <duration>', 'how soon a killed node\'s partitions move to another instance, e.g. 10s (Kafka session.timeout.ms; default 45s; env VF_SESSION_TIMEOUT)')
     .option('--instance-id <id>', 'static group membership: this copy of the node keeps its partitions across a restart within the session timeout; one id per running copy (Kafka group.instance.id; env VF_INSTANCE_ID)')
     .option('--query-port <port>', 'serve the stores of the nodes run here over HTTP on this port; 0 picks a free one and prints it (env VF_QUERY_PORT; default: not served)')
+    .option('--state-dir <dir>', 'folder persistent stores keep their data in (default .vision-flow/state)')
     .option('--query-host <address>', 'address the query views listen on (env VF_QUERY_HOST; default 127.0.0.1)')
     .option('--no-progress', 'no progress display on standard error')
     .action(async (file: string, opts: runCommand.RunOptions) => {

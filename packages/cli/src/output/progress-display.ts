@@ -1,5 +1,6 @@
 import type { NodeStats } from '@vision-flow/core';
 import { renderProgress } from './progress-line.js';
+import { restoringText } from './restore-line.js';
 import { runCounts, type RunMonitor } from './run-monitor.js';
 
 export interface ProgressOptions {
@@ -47,7 +48,8 @@ export class ProgressDisplay {
     const stats = this.opts.stats();
     const { ingested, total, delivered } = runCounts(stats, this.opts.sourceNodes, this.opts.sinkNodes);
     const { monitor, unit } = this.opts;
-    return renderProgress({ unit, ingested, total, delivered, rejected: monitor.rejectedCount, elapsedSeconds: monitor.elapsedSeconds(), nodes: stats }, width);
+    const restoring = monitor.restores().map(restoringText);
+    return renderProgress({ unit, ingested, total, delivered, rejected: monitor.rejectedCount, elapsedSeconds: monitor.elapsedSeconds(), nodes: stats, ...(restoring.length > 0 ? { restoring } : {}) }, width);
   }
 
   private draw(): void {

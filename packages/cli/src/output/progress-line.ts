@@ -12,6 +12,8 @@ export interface ProgressSnapshot {
   readonly rejected: number;
   readonly elapsedSeconds: number;
   readonly nodes: ReadonlyArray<Pick<NodeStats, 'node' | 'processed' | 'inFlight'>>;
+  /** Store restores in flight (`restoring counts p0 1200/5000 1.2 s`), shown before the counts. */
+  readonly restoring?: readonly string[];
 }
 
 const BAR = 20;
@@ -26,6 +28,11 @@ const SEP = ' │ ';
  * everything is shown, without a bar.
  */
 export function renderProgress(s: ProgressSnapshot, width?: number): string {
+  // While stores restore nothing else moves: the restores are the line (cut to the terminal).
+  if (s.restoring && s.restoring.length > 0) {
+    const line = s.restoring.join(' · ');
+    return width === undefined ? line : line.slice(0, Math.max(0, width - 1));
+  }
   const nodes = s.nodes.map((n) => `${n.node} ${n.processed}${n.inFlight > 0 ? `+${n.inFlight}` : ''}`);
   // Until something has finished there is no rate to show, only a wait (model loading, warm-up).
   const rate = s.delivered + s.rejected > 0 && s.elapsedSeconds > 0 ? (s.delivered / s.elapsedSeconds).toFixed(1) : '…';

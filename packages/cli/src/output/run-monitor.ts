@@ -1,4 +1,4 @@
-import type { InstrumentationEmitter, NodeStats } from '@vision-flow/core';
+import type { EventPayloads, InstrumentationEmitter, NodeStats } from '@vision-flow/core';
 
 export interface Rejection {
   readonly key: string;
@@ -17,8 +17,15 @@ export class RunMonitor {
   private readonly deadLetters = new Map<string, number>();
   private unkeyed = 0;
   private readonly off: Array<() => void> = [];
+  /** Store restores in flight, by node/store/partition: their latest progress. */
+  private readonly restoring = new Map<string, EventPayloads['store.restore_progress']>();
 
-  constructor(emitter: InstrumentationEmitter) {
+  constructor(private readonly emitter: InstrumentationEmitter) {
+    const restoreKey = (p: { node: string; store: string; partition: number }) => `${p.node}/${p.store}/${p.partition}`;
+    this.off.push(
+      emitter.on('store.restore_progress', ({ payload: p }) => void this.restoring.set(restoreKey(p), p)),
+      emitter.on('store.restored', ({ payload: p }) => void this.restoring.delete(restoreKey(p))),
+    );
     this.off.push(
       emitter.on('node.record_dead_lettered', ({ payload: p }) => {
         this.deadLetters.set(p.node, (this.deadLetters.get(p.node) ?? 0) + 1);
@@ -26,6 +33,16 @@ export class RunMonitor {
         else if (!this.rejected.has(p.key)) this.rejected.set(p.key, { key: p.key, node: p.node, code: p.code, message: p.message });
       }),
     );
+  }
+
+  /** Calls `fn` as each store instance finishes its restore. */
+  onRestored(fn: (p: EventPayloads['store.restored']) => void): void {
+    this.off.push(this.emitter.on('store.restored', ({ payload }) => fn(payload)));
+  }
+
+  /** The restores in flight, with their latest progress. */
+  restores(): Array<EventPayloads['store.restore_progress']> {
+    return [...this.restoring.values()];
   }
 
   rejections(): Rejection[] {

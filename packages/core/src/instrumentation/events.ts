@@ -15,7 +15,10 @@ export interface EventPayloads {
   'node.partitions_revoked': { node: string; partitions: Array<{ topic: string; partition: number }>; unfinished: number };
   'node.backpressure': { node: string; inFlight: number; paused: Array<{ topic: string; partition: number }> };
   'source.exhausted': { node: string; records: number };
-  'store.restored': { node: string; store: string; partition: number; records: number; durationMs: number };
+  /** A restore in progress: `records` read so far of about `total` (the offsets between `fromOffset` and `toOffset`). */
+  'store.restore_progress': { node: string; store: string; partition: number; records: number; total: number; fromOffset: number; toOffset: number; elapsedMs: number };
+  /** A store's restore ended: the changelog from `fromOffset` (a persistent store's checkpoint, else 0) to `toOffset` was applied. */
+  'store.restored': { node: string; store: string; partition: number; records: number; fromOffset: number; toOffset: number; durationMs: number; persistent: boolean };
 }
 
 export type EventName = keyof EventPayloads;
@@ -40,5 +43,6 @@ export const events: readonly EventName[] = [
   'node.partitions_revoked',
   'node.backpressure',
   'source.exhausted',
+  'store.restore_progress',
   'store.restored',
 ];

@@ -21,6 +21,8 @@ export interface TopologyRunnerOptions {
   readonly params?: Params;
   /** Folder model files are read from (the CLI passes `--models` / VF_MODEL_DIR); operators get it in their context. */
   readonly modelDir?: string;
+  /** Folder persistent stores live in (the CLI's `--state-dir`); default `.vision-flow/state` under the working directory. */
+  readonly stateDir?: string;
   readonly emitter?: InstrumentationEmitter;
   readonly log?: (message: string) => void;
   readonly node?: Partial<Pick<NodeRunnerOptions, 'commitIntervalMs' | 'pollTimeoutMs' | 'maxPollRecords' | 'shutdownTimeoutMs' | 'revokeTimeoutMs' | 'scheduler'>>;
@@ -64,6 +66,7 @@ export class TopologyRunner {
           emitter: this.emitter,
           params: opts.params ?? {},
           modelDir: opts.modelDir,
+          stateDir: opts.stateDir,
           log: this.log,
           ...opts.node,
         }),

@@ -34,7 +34,7 @@ export interface TopicPartitionOffset extends TopicPartition {
 export interface TopicSpec {
   readonly name: string;
   readonly partitions: number;
-  /** Log compaction (`cleanup.policy=compact`), as for changelog topics. */
+  /** Log compaction (`cleanup.policy=compact`, or `compact,delete` with a retentionMs), as for changelog topics. */
   readonly compacted?: boolean;
   readonly retentionMs?: number;
   /** Largest record the topic takes; image topics need several MB. */

@@ -4,6 +4,7 @@ import { resolveConfig } from '../../config/resolve-config.js';
 import { connect } from '../../connect.js';
 import { loadTopology } from '../../load-topology.js';
 import { ProgressDisplay } from '../../output/progress-display.js';
+import { restoreLine } from '../../output/restore-line.js';
 import { RunMonitor, runCounts } from '../../output/run-monitor.js';
 import type { RunOptions, RunResult } from './types.js';
 
@@ -21,8 +22,9 @@ export async function run(file: string, opts: RunOptions): Promise<RunResult> {
     throw new ConfigError(`--node ${nodes.join(' --node ')} needs the kafka transport (--brokers host:port): with the embedded memory transport all nodes share this one process`);
   }
   const { transport, registry, close } = await connect(config);
-  const runner = new TopologyRunner(topology, { transport, registry, nodes, params: config.params, modelDir: config.modelDir });
+  const runner = new TopologyRunner(topology, { transport, registry, nodes, params: config.params, modelDir: config.modelDir, ...(opts.stateDir ? { stateDir: opts.stateDir } : {}) });
   const monitor = new RunMonitor(runner.emitter);
+  monitor.onRestored((p) => process.stderr.write(`${restoreLine(p)}\n`));
   // Made before start so it sees the first partition assignment.
   const views = config.queryPort === undefined ? undefined : new QueryViews(runner, { transport, registry, port: config.queryPort, host: config.queryHost, instanceId: config.instanceId });
   const sourceNodes = runner.runners.filter((r) => r.isSourceNode).map((r) => r.node);

@@ -13,6 +13,8 @@ export interface RunOptions {
   /** Serve the nodes' stores over HTTP on this port (0: a free one, printed); see docs/query-views.md. */
   readonly queryPort?: string;
   readonly queryHost?: string;
+  /** Folder persistent stores keep their data in; default `.vision-flow/state` (see docs/state-stores.md). */
+  readonly stateDir?: string;
   /** Run only these nodes (each node can be its own process on Kafka). */
   readonly node?: readonly string[];
   /** `--set name=value`, collected. */

@@ -22,25 +22,34 @@ export class Changelog {
     return this.output.write({ ...message, partition });
   }
 
-  /** Replays a store's changelog partition into `apply`; returns how many records it read. */
-  async restore(store: StoreBuilder, partition: number, apply: (key: unknown, value: unknown | null) => void): Promise<number> {
+  /** The offset after the last record of a store's changelog partition (its high watermark). */
+  async end(store: StoreBuilder, partition: number): Promise<number> {
+    const offsets = await this.transport.admin().endOffsets(this.serde(store).topic.name);
+    return offsets.find((o) => o.partition === partition)?.offset ?? 0;
+  }
+
+  /**
+   * Replays a store's changelog partition from offset `from` up to `end` into `apply`; `progress`
+   * hears after each batch how many records were read and the offset reached. Returns the records read.
+   */
+  async restore(store: StoreBuilder, partition: number, range: { from: number; end: number }, apply: (key: unknown, value: unknown | null) => void, progress?: (records: number, position: number) => void): Promise<number> {
+    if (range.from >= range.end) return 0;
     const serde = this.serde(store);
-    const topicName = serde.topic.name;
-    const end = (await this.transport.admin().endOffsets(topicName)).find((o) => o.partition === partition)?.offset ?? 0;
-    if (end === 0) return 0;
     if (!this.transport.reader) throw new Error(`transport ${this.transport.kind} cannot read changelogs (no reader)`);
     const reader = await this.transport.reader({ clientId: `${this.clientId}.restore` });
     let count = 0;
     try {
-      await reader.assign([{ topic: topicName, partition, offset: 0 }]);
-      let position = 0;
-      while (position < end) {
-        for (const m of await reader.poll(1000, 500)) {
+      await reader.assign([{ topic: serde.topic.name, partition, offset: range.from }]);
+      let position = range.from;
+      while (position < range.end) {
+        const batch = await reader.poll(1000, 500);
+        for (const m of batch) {
           const rec = await serde.fromMessage(m);
           apply(rec.key, m.value === null ? null : rec.value);
           position = m.offset + 1;
           count++;
         }
+        if (batch.length > 0) progress?.(count, position);
       }
     } finally {
       await reader.close();

@@ -16,6 +16,8 @@ export interface NodeRunnerOptions {
   readonly params?: Params;
   /** Folder model files are read from; operators find it in their context. */
   readonly modelDir?: string | undefined;
+  /** Folder persistent stores live in, `<stateDir>/<topology>/<node>/<store>/<partition>`; default `.vision-flow/state`. */
+  readonly stateDir?: string | undefined;
   readonly log?: (message: string) => void;
   /** How often completed offsets are committed; default 1000 ms. */
   readonly commitIntervalMs?: number;

@@ -77,6 +77,6 @@ export class NodeTopics {
   /** One changelog partition per task, so as many partitions as the widest input. */
   private changelogTopic(store: StoreBuilder): AnyTopic {
     const partitions = this.def.plan.input.kind === 'topics' ? Math.max(...this.def.plan.input.topics.map((t) => t.partitions)) : 1;
-    return declareTopic(changelogTopicName(this.topology, this.def.name, store.name), { key: store.changelogKey, value: store.changelogValue, partitions, compacted: true, maxMessageBytes: 32 << 20 });
+    return declareTopic(changelogTopicName(this.topology, this.def.name, store.name), { key: store.changelogKey, value: store.changelogValue, partitions, compacted: true, maxMessageBytes: 32 << 20, ...(store.changelogRetentionMs !== undefined ? { retention: store.changelogRetentionMs } : {}) });
   }
 }

@@ -7,6 +7,9 @@ import { storeOrThrow } from '../../processor/stateful.js';
 import type { StateStore } from '../../state/state-store.js';
 import type { ProcessorStage, Stage } from '../pipeline.js';
 import type { Changelog } from './changelog.js';
+import { StoreCheckpointer } from './store-checkpointer.js';
+import { storeDirectory } from './store-directory.js';
+import { restoreStore } from './store-restore.js';
 import { StreamTime, type InputPosition } from './stream-time.js';
 import { settleAll } from '../settle.js';
 
@@ -22,6 +25,9 @@ export interface TaskDeps {
   readonly scheduler: SchedulerLike | undefined;
   /** An output forwarded by a punctuator failed downstream; there is no input to blame. */
   readonly punctuationFailed: (error: unknown, rec: unknown, stage: string) => void;
+  /** Where persistent stores keep their folders; default DEFAULT_STATE_DIR under the working directory. */
+  readonly stateDir?: string | undefined;
+  readonly log?: (message: string) => void;
 }
 
 /** A record a processor forwarded while processing an input; `settle` settles the promise `forward` returned. */
@@ -51,6 +57,8 @@ export class Task {
   /** Set while a processor processes an input: what it forwards and writes is that input's. */
   private scope: Processed | undefined;
   private readonly background = new Set<Promise<void>>();
+  private readonly checkpointer: StoreCheckpointer;
+  private unsubscribe: (() => void) | undefined;
   readonly ready: Promise<void>;
   /** True once `ready` has resolved: the hot path then goes on without awaiting it. */
   isReady = false;
@@ -63,6 +71,7 @@ export class Task {
   ) {
     this.stages = deps.stages;
     this.clock = new PunctuationSchedule(deps.scheduler);
+    this.checkpointer = new StoreCheckpointer(deps.changelog, partition, deps.log ?? ((m) => process.stderr.write(`${m}\n`)));
     this.ready = this.init();
     this.ready.then(() => (this.isReady = true), () => undefined);
   }
@@ -81,18 +90,17 @@ export class Task {
       const own = new Map<string, StateStore>();
       for (const builder of stage.supplier.stores) {
         const store = builder.build();
+        const { topology, node } = this.deps.context;
         store.init({
-          topology: this.deps.context.topology,
-          node: this.deps.context.node,
+          topology,
+          node,
           partition: this.partition,
           changelogTopic: '',
+          directory: storeDirectory(this.deps.stateDir, topology, node, builder.name, this.partition),
           log: (key, value, ts) => this.track(this.deps.changelog.log(builder, this.partition, key, value, ts)),
         });
-        if (builder.logged) {
-          const started = Date.now();
-          const records = await this.deps.changelog.restore(builder, this.partition, (k, v) => store.restore(k, v));
-          this.deps.emitter.emit('store.restored', { node: this.deps.context.node, store: builder.name, partition: this.partition, records, durationMs: Date.now() - started });
-        }
+        if (builder.logged) await restoreStore({ node, partition: this.partition, changelog: this.deps.changelog, emitter: this.deps.emitter }, builder, store);
+        if (store.checkpoint) this.checkpointer.add(builder, store.checkpoint);
         own.set(builder.name, store);
         this.stores.set(builder.name, store);
       }
@@ -100,6 +108,9 @@ export class Task {
       processor.init(this.contextFor(index, stage, own));
       this.processors.set(index, processor);
     }
+    // Persistent stores go to disk behind the node's commits (see StoreCheckpointer).
+    const node = this.deps.context.node;
+    if (this.checkpointer.active) this.unsubscribe = this.deps.emitter.on('node.committed', (e) => e.payload.node === node && this.checkpointer.committed());
   }
 
   private contextFor(index: number, stage: ProcessorStage, stores: ReadonlyMap<string, StateStore>): ProcessorContext<unknown> {
@@ -168,6 +179,8 @@ export class Task {
   }
 
   close(): void {
+    this.unsubscribe?.();
+    this.checkpointer.close();
     this.clock.close();
     for (const p of this.processors.values()) p.close();
     for (const s of this.stores.values()) s.close();

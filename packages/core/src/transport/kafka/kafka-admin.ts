@@ -62,7 +62,8 @@ export class KafkaAdmin implements TransportAdmin {
     await Promise.all(
       specs.map(async (spec) => {
         const config: Record<string, string> = {};
-        if (spec.compacted) config['cleanup.policy'] = 'compact';
+        // Compacted with a retention (a window store's changelog): old windows are deleted too.
+        if (spec.compacted) config['cleanup.policy'] = spec.retentionMs !== undefined && spec.retentionMs !== -1 ? 'compact,delete' : 'compact';
         if (spec.retentionMs !== undefined) config['retention.ms'] = String(spec.retentionMs);
         if (spec.maxMessageBytes !== undefined) config['max.message.bytes'] = String(spec.maxMessageBytes);
         try {
