@@ -1,4 +1,5 @@
 import { errorMessage } from '../errors/vision-flow-error.js';
+import { delay } from '../internal/delay.js';
 import type { SchemaRegistry } from '../serde/avro/schema-registry.js';
 import { StreamRecord } from '../records/record.js';
 import { TopicSerde } from '../serde/topic-serde.js';
@@ -25,6 +26,7 @@ export class InstanceDirectory {
   private producer: TransportProducer | undefined;
   private following: Promise<void> | undefined;
   private closed = false;
+  private readonly stopping = new AbortController();
 
   private constructor(private readonly opts: InstanceDirectoryOptions) {
     this.serde = new TopicSerde(instancesTopic(opts.topology, opts.node), opts.registry);
@@ -67,7 +69,7 @@ export class InstanceDirectory {
           await this.apply(await this.reader!.poll(100, 250));
         } catch (e) {
           if (!this.closed) this.opts.log?.(`${this.opts.node}: reading ${this.topic} failed: ${errorMessage(e)}`);
-          await new Promise((r) => setTimeout(r, 1000));
+          await delay(1000, this.stopping.signal);
         }
       }
     })();
@@ -81,6 +83,7 @@ export class InstanceDirectory {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.stopping.abort();
     await this.following;
     await this.reader?.close().catch(() => undefined);
     await this.producer?.close().catch(() => undefined);
@@ -88,12 +91,13 @@ export class InstanceDirectory {
 
   private async catchUp(): Promise<void> {
     const [end] = await this.opts.transport.admin().endOffsets(this.topic);
+    // Bounded: a broker slow to answer gives a directory of what came in time, not a hang.
+    const deadline = Date.now() + 10_000;
     let next = 0;
-    while (next < (end?.offset ?? 0)) {
-      const batch = await this.reader!.poll(500, 1000);
-      if (batch.length === 0) break; // what was there is compacted or not readable yet: go with what we have
+    while (next < (end?.offset ?? 0) && Date.now() < deadline) {
+      const batch = await this.reader!.poll(500, 500);
       await this.apply(batch);
-      next = batch.at(-1)!.offset + 1;
+      if (batch.length > 0) next = batch.at(-1)!.offset + 1;
     }
   }
 
