@@ -50,7 +50,7 @@ describe('session windows', () => {
   });
 
   it('reduce merges sessions with its own function; aggregate needs merge', () => {
-    const h = new TestHarness(windowedBy(session(10)).reduce<string, number>((a, b) => a + b, { name: 'sum', key, value: avro.long(), emit: 'final' }));
+    const h = new TestHarness(windowedBy(session(10)).reduce<string, number, 'final'>((a, b) => a + b, { name: 'sum', key, value: avro.long(), emit: 'final' }));
     h.pipe('k', 1, 0).pipe('k', 2, 20).pipe('k', 4, 10).end();
     // [0, 0] closed and expired (retention gap + grace) at stream time 20, as in Kafka Streams: 10 joins only [20, 20].
     expect(h.read()).toEqual([[S0, 1, 0], [win('k', 10, 20), 6, 20]]);
