@@ -2,7 +2,7 @@
 // of the tasks running here, and with two instances of one node a key asked of the one that does
 // not hold its partition is answered 421 naming the one that does.
 import { afterEach, describe, expect, it } from 'vitest';
-import queryTopology, { BASE, CAMERAS, MINUTE, READINGS, expectedCount, expectedWindows } from '../../../../test/fixtures/query-views/counts-topology.js';
+import queryTopology, { BASE, CAMERAS, MINUTE, READINGS, expectedCount, expectedSession, expectedWindows } from '../../../../test/fixtures/query-views/counts-topology.js';
 import { TopologyRunner } from '../runtime/topology-runner.js';
 import { InMemorySchemaRegistry } from '../serde/avro/in-memory-schema-registry.js';
 import { MemoryBroker } from '../transport/memory/memory-broker.js';
@@ -47,7 +47,7 @@ async function instance(broker: MemoryBroker, registry: InMemorySchemaRegistry, 
   return { runner, views, url };
 }
 
-const processed = (runners: TopologyRunner[]) => runners.flatMap((r) => r.stats()).filter((s) => s.node === 'count').reduce((n, s) => n + s.processed, 0);
+const processed = (runners: TopologyRunner[], node = 'count') => runners.flatMap((r) => r.stats()).filter((s) => s.node === node).reduce((n, s) => n + s.processed, 0);
 
 describe('query views', () => {
   it('serves key-value gets, window fetches, key ranges, the store list and health from the tasks running here', async () => {
@@ -63,6 +63,8 @@ describe('query views', () => {
     expect(stores.body.stores).toEqual([
       { name: 'counts', node: 'count', kind: 'key-value', partitions: [0, 1, 2, 3] },
       { name: 'per-minute', node: 'count', kind: 'window', partitions: [0, 1, 2, 3] },
+      { name: 'camera-minutes', node: 'minutes', kind: 'window', partitions: [0, 1, 2, 3] },
+      { name: 'activity', node: 'activity', kind: 'window', partitions: [0, 1, 2, 3] },
     ]);
     await until('the instance read back its own entry', async () => (await get(`${url}/stores`)).body.instances.count.length === 1);
     expect((await get(`${url}/stores`)).body.instances.count).toEqual([expect.objectContaining({ instanceId: 'solo', url, partitions: [0, 1, 2, 3] })]);
@@ -85,6 +87,14 @@ describe('query views', () => {
     expect(second.length).toBeGreaterThan(0);
     const iso = await get(`${url}/stores/per-minute/cam-1?from=${new Date(BASE + MINUTE).toISOString()}&to=${BASE + 2 * MINUTE}`);
     expect(iso.body.windows).toEqual(second);
+
+    // A time-windowed aggregation's store keeps { value, timestamp } (the window's latest record time).
+    await until('the aggregations counted every reading', () => processed([runner], 'minutes') === READINGS && processed([runner], 'activity') === READINGS);
+    const minutes = await get(`${url}/stores/camera-minutes/cam-1`);
+    expect(minutes.body.windows.map((w: { start: number; end: number; value: { value: number } }) => ({ start: w.start, end: w.end, value: w.value.value }))).toEqual(expectedWindows('cam-1'));
+    const activity = await get(`${url}/stores/activity/cam-6`);
+    expect(activity.status).toBe(200);
+    expect(activity.body.windows, 'a session store answers its sessions, [start, end] both inclusive').toEqual([expectedSession('cam-6')]);
 
     const range = await get(`${url}/stores/counts?from_key=cam-2&to_key=cam-4`);
     expect(range.status).toBe(200);
