@@ -21,7 +21,8 @@ type Existing<A> = { readonly value: A | undefined; readonly timestamp: number }
  * creates its own left window (seeded from the previous record's windows), the previous record's
  * right window, and its own right window. Records before `d` (event time from 0) go through the
  * combined window `[0, d]`, as in Kafka Streams' processEarly. A record is late when even its right
- * window is closed.
+ * window is closed (`t + 1 + d + grace <= stream time`); a window closes once `end + grace < stream
+ * time`, since its end is inclusive.
  */
 export class SlidingWindowAggregateProcessor<K, V, A> implements Processor<Rec<K, V>, Rec<Windowed<K>, A>> {
   private ctx!: ProcessorContext<Rec<Windowed<K>, A>>;
@@ -46,7 +47,7 @@ export class SlidingWindowAggregateProcessor<K, V, A> implements Processor<Rec<K
     }
     ctx.schedule(1, 'stream-time', (t) => {
       const now = this.plan.timestamp ? this.observed : t;
-      this.closer?.close(now);
+      this.closer?.close(now - 1); // inclusive ends: closed once end + grace < stream time
       this.store.expire(now);
     });
   }
@@ -61,33 +62,40 @@ export class SlidingWindowAggregateProcessor<K, V, A> implements Processor<Rec<K
     const rightEnd = t + 1 + this.d;
     if (rightEnd <= closeTime) throw new LateRecordError(this.plan.operator, { lateness: closeTime - rightEnd, windowEnd: rightEnd, streamTime });
     if (t < this.d) this.processEarly(rec, t, closeTime);
-    else this.processInOrder(rec, t, closeTime);
+    else this.processReverse(rec, t, closeTime);
   }
 
-  private processInOrder(rec: Rec<K, V>, t: number, closeTime: number): void {
+  /**
+   * Kafka Streams' processReverse (the path its in-memory and RocksDB stores take): the key's
+   * windows from the latest start back, updating those the record falls in.
+   */
+  private processReverse(rec: Rec<K, V>, t: number, closeTime: number): void {
     const starts = new Set<number>();
     let leftAgg: Timestamped<A> | undefined;
     let rightAgg: Timestamped<A> | undefined;
     let leftExists = false;
     let rightExists = false;
     let previous: number | undefined;
-    for (const w of this.store.fetch(rec.key, Math.max(0, t - 2 * this.d), t + 1)) {
+    const found = this.store.fetch(rec.key, Math.max(0, t - 2 * this.d), t + 1);
+    for (let i = found.length - 1; i >= 0; i--) {
+      const w = found[i]!;
       starts.add(w.start);
       const end = w.start + this.d;
-      if (end < t) {
-        leftAgg = w.value;
-        previous = w.value.timestamp;
+      if (w.start === t + 1) {
+        rightExists = true;
+      } else if (end > t) {
+        rightAgg ??= w.value;
+        this.update(rec, w.start, w.value, t, closeTime);
       } else if (end === t) {
         leftExists = true;
-        if (w.value.timestamp < t) previous = w.value.timestamp;
         this.update(rec, w.start, w.value, t, closeTime);
-      } else if (w.start <= t) {
-        rightAgg = w.value;
-        this.update(rec, w.start, w.value, t, closeTime);
-      } else if (w.start === t + 1) {
-        rightExists = true;
+        // A record at the left window's latest time has created every other window already.
+        if (w.value.timestamp >= t) return;
+        previous = w.value.timestamp;
       } else {
-        throw new Error(`${this.plan.operator}: unexpected sliding window [${w.start}, ${end}] for a record at ${t}`);
+        leftAgg = w.value;
+        previous = w.value.timestamp;
+        break;
       }
     }
     // The previous record's right window, if it is missing and this record falls in it.
@@ -133,7 +141,8 @@ export class SlidingWindowAggregateProcessor<K, V, A> implements Processor<Rec<K
   /** Adds the record to the window starting at `start` if it is still open. */
   private update(rec: Rec<K, V>, start: number, existing: Existing<A>, t: number, closeTime: number): void {
     const end = start + this.d;
-    if (end <= closeTime) return this.ctx.recordDropped('late-window', rec);
+    // Both ends are inclusive: a window takes records while end + grace >= stream time.
+    if (end < closeTime) return this.ctx.recordDropped('late-window', rec);
     const value = this.plan.aggregation.add(rec.key, rec.value, existing.value);
     const timestamp = existing.value === undefined ? t : Math.max(t, existing.timestamp);
     this.write(rec, start, { value, timestamp });
