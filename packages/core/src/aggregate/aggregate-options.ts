@@ -30,6 +30,6 @@ export interface WindowedOptions<E extends EmitMode = EmitMode> {
    * `emitStrategy(onWindowClose)`), and at the end of a bounded input every window still open.
    */
   readonly emit?: E;
-  /** How long windows stay in the store after they close (default: the grace period, so size + grace in all). */
+  /** How long windows stay in the store after they end (default: the grace period, so size + grace in all; sliding: grace + time difference). */
   readonly retention?: Duration;
 }

@@ -60,7 +60,7 @@ export class TimeWindowedAggregations {
         key: opts.key,
         value: timestampedSchema(opts.name, value),
         windowSize: sizeMs,
-        retention: opts.retention === undefined ? w.graceMs : toMillis(opts.retention, `${operator} retention`),
+        retention: opts.retention === undefined ? defaultRetention(w) : toMillis(opts.retention, `${operator} retention`),
         ...storeFlags(opts),
       }),
     ];
@@ -73,4 +73,13 @@ export class TimeWindowedAggregations {
 export function checkEmit(operator: string, emit: unknown): EmitMode {
   if (emit === undefined || emit === 'update' || emit === 'final') return emit ?? 'update';
   throw new ConfigError(`${operator}: emit must be 'update' or 'final', got ${JSON.stringify(emit)}`);
+}
+
+/**
+ * How long a window stays after its end by default: the grace period (Kafka Streams' size + grace
+ * in all); sliding windows keep one more time difference (Kafka Streams' grace + 2 × difference),
+ * since a record seeds its windows from the windows of earlier records.
+ */
+function defaultRetention(w: TumblingWindows | HoppingWindows | SlidingWindows): number {
+  return w.kind === 'sliding' ? w.graceMs + w.timeDifferenceMs : w.graceMs;
 }
