@@ -1,4 +1,4 @@
-import { ConfigError, InstanceDirectory, VisionFlowError, errorMessage, instancesTopicName, type Topology } from '@vision-flow/core';
+import { ConfigError, InstanceDirectory, VisionFlowError, errorMessage, instancesTopicName, storeKeyId, type Topology } from '@vision-flow/core';
 import { resolveConfig } from '../../config/resolve-config.js';
 import { connect } from '../../connect.js';
 import { loadTopology } from '../../load-topology.js';
@@ -32,7 +32,8 @@ export async function query(file: string, store: string, key: string | undefined
     const answers = await Promise.all(urls.map((u) => ask(u, path)));
     const failed = answers.find((a) => a.status !== 200);
     if (failed) return { exitCode: 1, json: JSON.stringify(failed.body), notes };
-    const entries = answers.flatMap((a) => a.body['entries'] as unknown[]);
+    const text = (e: unknown) => storeKeyId((e as { key: unknown }).key);
+    const entries = answers.flatMap((a) => a.body['entries'] as unknown[]).sort((x, y) => (text(x) < text(y) ? -1 : text(x) > text(y) ? 1 : 0));
     return { exitCode: 0, json: JSON.stringify({ store, instances: answers.map((a) => ({ instanceId: a.body['instanceId'], partitions: a.body['partitions'] })), entries }), notes };
   }
   let answer = await askAny(urls, path);
