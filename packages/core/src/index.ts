@@ -34,6 +34,7 @@ export { named, operatorName } from './dsl/named.js';
 export { topic, assertTopicName, DEFAULT_PARTITIONS, DEFAULT_MAX_MESSAGE_BYTES, type Topic, type TopicOptions, type AnyTopic } from './dsl/topic.js';
 export { topology, isTopology, Topology, type NodeDefinition } from './dsl/topology.js';
 export { NodeBuilder, NodeStream, NodeEnd, type NodePlan, type NodeInput, type RecOfTopic } from './dsl/node-stream.js';
+export { repartitionTopicName, type GroupByOptions } from './dsl/repartition.js';
 export { resolveNodeOptions, type NodeOptions, type Ordering, type ResolvedNodeOptions } from './dsl/node-options.js';
 export { withContext, localContext, type OperatorContext, type Params } from './dsl/operator-context.js';
 export { param, isParam, resolveParam, describeParam, type Param, type ParamOr } from './dsl/param.js';

@@ -2,6 +2,8 @@ import type { OperatorFunction } from 'rxjs';
 import type { Rec } from '../records/record.js';
 import type { AnyTopic, Topic } from './topic.js';
 import type { Source } from './source.js';
+import { rekey, type GroupByOptions, type Repartition } from './repartition.js';
+import { ConfigError } from '../errors/config-error.js';
 
 /** Where a node's records come from: Kafka topics, or a source outside Kafka. */
 export type NodeInput =
@@ -13,6 +15,8 @@ export interface NodePlan {
   readonly input: NodeInput;
   readonly operators: readonly OperatorFunction<never, unknown>[];
   readonly output: AnyTopic | undefined;
+  /** Set by `groupBy`: the node re-keys through a repartition topic (see splitAtRepartition). */
+  readonly repartition?: Repartition;
 }
 
 type KeyOf<T> = T extends Rec<infer K, unknown> ? K : never;
@@ -38,6 +42,24 @@ export class NodeStream<T> {
   pipe(...ops: OperatorFunction<never, unknown>[]): NodeStream<unknown>;
   pipe(...ops: OperatorFunction<never, unknown>[]): NodeStream<unknown> {
     return new NodeStream({ ...this.plan, operators: [...this.plan.operators, ...ops] });
+  }
+
+  /**
+   * Re-keys the records by `fn` through a repartition topic (Kafka Streams' `groupBy`), so that an
+   * aggregation after it sees every record of a new key in one task. The topology runs the part
+   * before it in an internal node `<node>-<name>`, which writes `<topology>.<node>.<name>.repartition`;
+   * this node reads that topic and runs the rest. One `groupBy` per node.
+   *
+   * @example
+   * n.from(detections).groupBy((r) => r.value.camera, { name: 'by-camera', key: avro.string(), value: Detection })
+   *   .pipe(windowedBy(tumbling('1m')).count({ name: 'counts', key: avro.string() })).to(counts)
+   */
+  groupBy<K2>(fn: (rec: T) => K2, opts: GroupByOptions<K2, ValueOf<T>>): NodeStream<Rec<K2, ValueOf<T>>> {
+    if (this.plan.repartition) throw new ConfigError(`groupBy "${opts.name}": a node re-keys at most once; put a second groupBy in a node of its own`);
+    if (!/^[a-zA-Z0-9_-]{1,40}$/.test(opts.name ?? '')) throw new ConfigError(`groupBy: name must be 1–40 letters, digits, "_" or "-", got ${JSON.stringify(opts.name)}`);
+    const upstream: NodePlan = { ...this.plan, operators: [...this.plan.operators, rekey(fn as (rec: never) => K2) as OperatorFunction<never, unknown>] };
+    const repartition: Repartition = { name: opts.name, key: opts.key as Repartition['key'], value: opts.value as Repartition['value'], partitions: opts.partitions, upstream };
+    return new NodeStream({ input: this.plan.input, operators: [], output: undefined, repartition });
   }
 
   /** Writes every output record to `topic`, whose key and value types must match the records'. */

@@ -6,6 +6,7 @@ import { NodeBuilder, NodeEnd, NodeStream, type NodePlan } from './node-stream.j
 import { resolveNodeOptions, type NodeOptions, type ResolvedNodeOptions } from './node-options.js';
 import type { AnyTopic } from './topic.js';
 import { toAvroJson } from '../serde/avro/schema.js';
+import { splitAtRepartition } from './repartition.js';
 
 const TOPOLOGY = Symbol.for('vision-flow.topology');
 const LEGAL_NODE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,62}$/;
@@ -51,16 +52,21 @@ export class Topology {
     if (!(built instanceof NodeStream) && !(built instanceof NodeEnd)) {
       throw new TopologyError(`node "${name}": the builder must return n.from(...) or n.source(...), optionally with .pipe(...) and .to(topic)`, { node: name });
     }
-    const stores = built.plan.operators.flatMap((op) => processorSupplierOf(op)?.stores ?? []);
-    const def: NodeDefinition = {
-      name,
-      plan: built.plan,
-      options: resolveNodeOptions(name, options),
-      stores,
-      groupId: `${this.name}.${name}`,
-      deadLetterTopic: `${name}.dlq`,
-    };
-    const next = new Topology(this.name, [...this.nodes, def]);
+    // A node that re-keys (groupBy) becomes an internal node writing the repartition topic, then this one.
+    const defs = splitAtRepartition(this.name, name, built.plan).map((part): NodeDefinition => {
+      if (part.name !== name && (!LEGAL_NODE_NAME.test(part.name) || this.nodes.some((n) => n.name === part.name))) {
+        throw new TopologyError(`node "${name}": its groupBy needs an internal node "${part.name}", whose name is taken or too long; rename the groupBy`, { node: name });
+      }
+      return {
+        name: part.name,
+        plan: part.plan,
+        options: resolveNodeOptions(part.name, part.name === name ? options : undefined),
+        stores: part.plan.operators.flatMap((op) => processorSupplierOf(op)?.stores ?? []),
+        groupId: `${this.name}.${part.name}`,
+        deadLetterTopic: `${part.name}.dlq`,
+      };
+    });
+    const next = new Topology(this.name, [...this.nodes, ...defs]);
     next.validate();
     return next;
   }
