@@ -1,7 +1,7 @@
 // The test driver on small topologies: each behaviour a user's test relies on (outputs in order
 // with their timestamps, stores read across partitions, wall-clock punctuation on virtual time,
 // dead letters) on nodes that really run, on the memory transport.
-import { map } from 'rxjs';
+import { NEVER, map, mergeMap } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { topic } from '../dsl/topic.js';
 import { topology } from '../dsl/topology.js';
@@ -189,6 +189,22 @@ describe('testDriver', () => {
     const d = await open(topology('shift').node('shift', (n) => n.from(readings).pipe(hourLater).to(celsius)));
     await d.inputTopic(readings).pipeInput('kitchen', { celsius: 20 }, 42);
     expect(d.outputTopic(celsius).readKeyValueTimestamps()).toEqual([['kitchen', 20, 3_600_042]]);
+  });
+
+  it('rejects a pipe with the error of a node that failed', async () => {
+    const broken = stateful<Rec<string, unknown>, Rec<string, number>>({
+      name: 'broken',
+      stores: [countStore],
+      get: () => ({ init() { throw new Error('cannot open the model'); }, process() {}, close() {} }),
+    });
+    const d = await open(topology('broken').node('count', (n) => n.from(readings).pipe(broken).to(counts)));
+    await expect(d.inputTopic(readings).pipeInput('kitchen', { celsius: 20 }, 1)).rejects.toThrow(/cannot open the model/);
+  });
+
+  it('fails a pipe that does not settle in time, saying what is in flight', async () => {
+    const stuck = mergeMap((r: Rec<string, { celsius: number }>) => NEVER.pipe(map(() => r.withValue(r.value.celsius))));
+    const d = await open(topology('stuck').node('stuck', (n) => n.from(readings).pipe(stuck).to(fahrenheit)), { settleTimeoutMs: 300 });
+    await expect(d.inputTopic(readings).pipeInput('kitchen', { celsius: 20 }, 1)).rejects.toThrow(/did not settle within 300 ms \(stuck: running, 1 in flight\)/);
   });
 
   it('refuses a node, store or topic the topology does not run or have', async () => {

@@ -71,9 +71,11 @@ export async function testDriver(topology: Topology, opts: TestDriverOptions = {
   const transport = new MemoryTransport();
   const registry = new InMemorySchemaRegistry();
   const clock = new VirtualWallClock(opts.startTime ?? 0);
+  const settleTimeoutMs = opts.settleTimeoutMs ?? 10_000;
+  // Closing waits for records in flight no longer than a pipe waits for them.
   const runner = new TopologyRunner(topology, {
     transport, registry, nodes, params: opts.params, modelDir: opts.modelDir, log: opts.log,
-    node: { scheduler: clock, pollTimeoutMs: 10, shutdownTimeoutMs: 5000, revokeTimeoutMs: 5000 },
+    node: { scheduler: clock, pollTimeoutMs: 10, shutdownTimeoutMs: settleTimeoutMs, revokeTimeoutMs: settleTimeoutMs },
   });
   try {
     await runner.start();
@@ -85,7 +87,7 @@ export async function testDriver(topology: Topology, opts: TestDriverOptions = {
       decoders.set(dlq.topic.name, async (msg) => toTestDeadLetter((await dlq.fromMessage(msg)).value, serdes));
     }
     const capture = new OutputCapture(transport.broker, decoders);
-    const quiescence = new Quiescence(runner, capture, opts.settleTimeoutMs ?? 10_000);
+    const quiescence = new Quiescence(runner, capture, settleTimeoutMs);
     const producer = await transport.producer({ clientId: 'test-driver' });
     return new TestDriver({ topology, nodes, runner, transport, producer, clock, capture, quiescence, registry });
   } catch (e) {
