@@ -5,6 +5,7 @@ import type { KeyValueStore } from '../state/key-value-store.js';
 import type { SessionStore } from '../state/session-store.js';
 import { storeKeyId } from '../state/store-key.js';
 import type { SessionWindows } from '../windows/session.js';
+import { Expiry } from './expiry.js';
 import { eventTimeOf } from './event-time.js';
 import type { WindowAggregatePlan } from './time-window-aggregate-processor.js';
 import type { Windowed } from './windowed-key.js';
@@ -43,10 +44,11 @@ export class SessionWindowAggregateProcessor<K, V, A> implements Processor<Rec<K
       this.marker = ctx.getStateStore<KeyValueStore<string, number>>(this.plan.marker);
       this.emittedThrough = this.marker.get(MARK) ?? MIN;
     }
+    const expiry = new Expiry(this.windows.gapMs, (t) => this.store.expire(t));
     ctx.schedule(1, 'stream-time', (t) => {
       const now = this.plan.timestamp ? this.observed : t;
       if (this.marker) this.emitClosed(now - this.windows.gapMs - this.windows.graceMs);
-      this.store.expire(now);
+      expiry.at(now);
     });
   }
 
@@ -57,7 +59,8 @@ export class SessionWindowAggregateProcessor<K, V, A> implements Processor<Rec<K
     this.observed = Math.max(this.observed, t);
     const streamTime = this.plan.timestamp ? this.observed : Math.max(this.ctx.streamTime(), t);
     const closeTime = streamTime - gapMs - graceMs;
-    const overlapping = this.store.findSessions(rec.key, t - gapMs, t + gapMs);
+    // Sessions past retention are gone for Kafka Streams even before its store drops them; here too.
+    const overlapping = this.store.findSessions(rec.key, Math.max(t - gapMs, streamTime - this.plan.retentionMs + 1), t + gapMs);
     const start = Math.min(t, ...overlapping.map((s) => s.start));
     const end = Math.max(t, ...overlapping.map((s) => s.end));
     if (end < closeTime) throw new LateRecordError(this.plan.operator, { lateness: closeTime - end, windowEnd: end, streamTime });

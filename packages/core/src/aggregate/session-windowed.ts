@@ -53,8 +53,8 @@ export class SessionWindowedAggregations {
     checkName(operator, opts.name);
     const w = this.windows;
     const emit = checkEmit(operator, opts.emit);
-    const plan: WindowAggregatePlan<K, V, A> = { operator: `${operator}(${opts.name})`, store: opts.name, marker: `${opts.name}-final`, emit, aggregation, timestamp: opts.timestamp };
     const retention = opts.retention === undefined ? w.gapMs + w.graceMs : toMillis(opts.retention, `${operator} retention`);
+    const plan: WindowAggregatePlan<K, V, A> = { operator: `${operator}(${opts.name})`, store: opts.name, marker: `${opts.name}-final`, emit, aggregation, timestamp: opts.timestamp, retentionMs: retention };
     const stores: StoreBuilder[] = [sessionStore(opts.name, { key: opts.key, value, retention, ...storeFlags(opts) })];
     if (emit === 'final') stores.push(keyValueStore(plan.marker, { key: avro.string(), value: avro.long(), ...storeFlags(opts) }));
     const op = stateful({ name: `windowed-${plan.operator}`, stores, get: () => new SessionWindowAggregateProcessor(w, plan) });

@@ -4,6 +4,7 @@ import type { Rec } from '../records/record.js';
 import type { KeyValueStore } from '../state/key-value-store.js';
 import type { WindowStore } from '../state/window-store.js';
 import type { SlidingWindows } from '../windows/sliding.js';
+import { Expiry } from './expiry.js';
 import { eventTimeOf } from './event-time.js';
 import { finalRecord, type WindowAggregatePlan } from './time-window-aggregate-processor.js';
 import type { Timestamped } from './timestamped.js';
@@ -29,6 +30,8 @@ export class SlidingWindowAggregateProcessor<K, V, A> implements Processor<Rec<K
   private store!: WindowStore<K, Timestamped<A>>;
   private closer: WindowCloser<K, A> | undefined;
   private observed = -Infinity;
+  /** Stream time of the record being processed. */
+  private streamTime = -Infinity;
   private readonly d: number;
 
   constructor(
@@ -45,10 +48,11 @@ export class SlidingWindowAggregateProcessor<K, V, A> implements Processor<Rec<K
       const marker = ctx.getStateStore<KeyValueStore<string, number>>(this.plan.marker);
       this.closer = new WindowCloser(this.store, marker, this.d, this.windows.graceMs, (key, start, end, agg) => void ctx.forward(finalRecord(key, start, end, agg)));
     }
+    const expiry = new Expiry(this.d, (t) => this.store.expire(t));
     ctx.schedule(1, 'stream-time', (t) => {
       const now = this.plan.timestamp ? this.observed : t;
       this.closer?.close(now - 1); // inclusive ends: closed once end + grace < stream time
-      this.store.expire(now);
+      expiry.at(now);
     });
   }
 
@@ -58,6 +62,7 @@ export class SlidingWindowAggregateProcessor<K, V, A> implements Processor<Rec<K
     if (t < 0) return this.ctx.recordDropped('negative-timestamp', rec);
     this.observed = Math.max(this.observed, t);
     const streamTime = this.plan.timestamp ? this.observed : Math.max(this.ctx.streamTime(), t);
+    this.streamTime = streamTime;
     const closeTime = streamTime - this.windows.graceMs;
     const rightEnd = t + 1 + this.d;
     if (rightEnd <= closeTime) throw new LateRecordError(this.plan.operator, { lateness: closeTime - rightEnd, windowEnd: rightEnd, streamTime });
@@ -76,7 +81,9 @@ export class SlidingWindowAggregateProcessor<K, V, A> implements Processor<Rec<K
     let leftExists = false;
     let rightExists = false;
     let previous: number | undefined;
-    const found = this.store.fetch(rec.key, Math.max(0, t - 2 * this.d), t + 1);
+    // Windows past retention are gone for Kafka Streams even before its store drops them; here too.
+    const live = this.streamTime - this.plan.retentionMs - this.d + 1;
+    const found = this.store.fetch(rec.key, Math.max(0, t - 2 * this.d, live), t + 1);
     for (let i = found.length - 1; i >= 0; i--) {
       const w = found[i]!;
       starts.add(w.start);
@@ -113,7 +120,7 @@ export class SlidingWindowAggregateProcessor<K, V, A> implements Processor<Rec<K
     let rightAgg: Timestamped<A> | undefined;
     let rightExists = false;
     let previous: number | undefined;
-    for (const w of this.store.fetch(rec.key, 0, t + 1)) {
+    for (const w of this.store.fetch(rec.key, Math.max(0, this.streamTime - this.plan.retentionMs - this.d + 1), t + 1)) {
       starts.add(w.start);
       if (w.start === 0) {
         combined = w.value;

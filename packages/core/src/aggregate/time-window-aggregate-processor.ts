@@ -6,6 +6,7 @@ import type { WindowStore } from '../state/window-store.js';
 import type { FixedWindows } from '../windows/window.js';
 import type { EmitMode } from './aggregate-options.js';
 import type { Aggregation } from './aggregation.js';
+import { Expiry } from './expiry.js';
 import { eventTimeOf, type EventTime } from './event-time.js';
 import type { Timestamped } from './timestamped.js';
 import { WindowCloser } from './window-closer.js';
@@ -19,6 +20,8 @@ export interface WindowAggregatePlan<K, V, A> {
   readonly emit: EmitMode;
   readonly aggregation: Aggregation<K, V, A>;
   readonly timestamp: EventTime<K, V> | undefined;
+  /** How long windows stay in the store after their end; reads ignore windows past it, as Kafka Streams' stores do. */
+  readonly retentionMs: number;
 }
 
 /**
@@ -47,10 +50,11 @@ export class TimeWindowAggregateProcessor<K, V, A> implements Processor<Rec<K, V
         void ctx.forward(finalRecord(key, start, end, agg)));
     }
     // Stream-time punctuation moves only when every earlier input is done, so no window closes early.
+    const expiry = new Expiry(this.windows.advanceMs, (t) => this.store.expire(t));
     ctx.schedule(1, 'stream-time', (t) => {
       const now = this.plan.timestamp ? this.observed : t;
       this.closer?.close(now);
-      this.store.expire(now);
+      expiry.at(now);
     });
   }
 

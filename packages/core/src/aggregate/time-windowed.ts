@@ -54,13 +54,14 @@ export class TimeWindowedAggregations {
     const w = this.windows;
     const emit = checkEmit(operator, opts.emit);
     const sizeMs = w.kind === 'sliding' ? w.timeDifferenceMs : w.sizeMs;
-    const plan: WindowAggregatePlan<K, V, A> = { operator: `${operator}(${opts.name})`, store: opts.name, marker: `${opts.name}-final`, emit, aggregation, timestamp: opts.timestamp };
+    const retentionMs = opts.retention === undefined ? defaultRetention(w) : toMillis(opts.retention, `${operator} retention`);
+    const plan: WindowAggregatePlan<K, V, A> = { operator: `${operator}(${opts.name})`, store: opts.name, marker: `${opts.name}-final`, emit, aggregation, timestamp: opts.timestamp, retentionMs };
     const stores: StoreBuilder[] = [
       windowStore(opts.name, {
         key: opts.key,
         value: timestampedSchema(opts.name, value),
         windowSize: sizeMs,
-        retention: opts.retention === undefined ? defaultRetention(w) : toMillis(opts.retention, `${operator} retention`),
+        retention: retentionMs,
         ...storeFlags(opts),
       }),
     ];
