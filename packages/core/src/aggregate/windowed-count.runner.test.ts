@@ -1,5 +1,8 @@
 // A windowed count node on the memory transport, run by TopologyRunner: the windowed keys and
 // counts it writes to its topic, the late record it dead-letters, and its change-logged store.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Source, SourceReader } from '../dsl/source.js';
 import { topic } from '../dsl/topic.js';
@@ -38,8 +41,10 @@ function detectionsAt(inputs: ReadonlyArray<[string, number]>): Source<string, {
 }
 
 const transports: MemoryTransport[] = [];
+const dirs: string[] = [];
 afterEach(async () => {
   await Promise.all(transports.splice(0).map((t) => t.close()));
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
 async function readAll(transport: MemoryTransport, name: string): Promise<IncomingMessage[]> {
@@ -51,16 +56,18 @@ async function readAll(transport: MemoryTransport, name: string): Promise<Incomi
 }
 
 describe('a windowed count node', () => {
-  it('writes windowed keys and final counts to its topic and dead-letters a late record', async () => {
+  it.each([{ persistent: false }, { persistent: true }])('writes windowed keys and final counts to its topic and dead-letters a late record (persistent: $persistent)', async ({ persistent }) => {
     const detections = topic('wc.detections', { value: Detection, partitions: 1 });
     const counts = topic('wc.counts', { key: windowedKey(avro.string()), value: avro.long(), partitions: 1 });
     const t = topology('wc')
       .node('feed', (n) => n.source(detectionsAt([['cam-1', 10], ['cam-2', 20], ['cam-1', 400], ['cam-1', 1100], ['cam-1', 30], ['cam-2', 1200]])).to(detections))
-      .node('count', (n) => n.from(detections).pipe(windowedBy(tumbling(1000).grace(50)).count({ name: 'counts', key: avro.string(), emit: 'final' })).to(counts));
+      .node('count', (n) => n.from(detections).pipe(windowedBy(tumbling(1000).grace(50)).count({ name: 'counts', key: avro.string(), emit: 'final', persistent })).to(counts));
     const transport = new MemoryTransport();
     transports.push(transport);
     const registry = new InMemorySchemaRegistry();
-    const runner = new TopologyRunner(t, { transport, registry, log: () => undefined, drainCheckMs: 25, node: { pollTimeoutMs: 20 } });
+    const stateDir = mkdtempSync(join(tmpdir(), 'vf-windowed-'));
+    dirs.push(stateDir);
+    const runner = new TopologyRunner(t, { transport, registry, stateDir, log: () => undefined, drainCheckMs: 25, node: { pollTimeoutMs: 20 } });
     await runner.start();
     await runner.runUntilDrained();
 
