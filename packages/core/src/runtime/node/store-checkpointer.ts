@@ -46,7 +46,8 @@ export class StoreCheckpointer {
     if (taken && ++taken.commits >= 2) {
       this.taken = undefined;
       this.writing = this.writing
-        .then(() => Promise.all(taken.writes.map((w) => w())))
+        // A closed task's stores may be open again in its successor: a late write would put old state on disk.
+        .then(() => (this.closed ? undefined : Promise.all(taken.writes.map((w) => w()))))
         .then(
           () => undefined,
           (e: unknown) => {
