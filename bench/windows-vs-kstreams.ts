@@ -1,0 +1,169 @@
+// Windowed aggregations: vision-flow against Kafka Streams 4.x (test/kstreams) on the same input
+// topic of the same broker, one after the other, each in its own process: events/s of each (from
+// its first input record processed to its last), their ratio (goal ≥ 1.0) and the peak resident
+// memory (max RSS) of each process. Input: the cross-check's seeded generator (repeated keys,
+// out-of-order and late records); aggregations: the cross-check's cases (--cases).
+//   bash scripts/stack.sh start && eval "$(bash scripts/stack.sh env)"
+//   npx tsx --conditions source bench/windows-vs-kstreams.ts                    1,000,000 records, tumbling count, emit final
+//   npx tsx --conditions source bench/windows-vs-kstreams.ts --records 200000 --cases tumbling-count-final,session-count-update
+// Also: --seed N, --ks-threads N (Kafka Streams stream threads, default 1: vision-flow's node runs on one JS thread),
+// --ks-stores memory|rocksdb (default memory, as vision-flow's default store).
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfluentSchemaRegistry, KafkaTransport, NamespacedSchemaRegistry, NamespacedTransport, TopologyRunner } from '@vision-flow/core';
+import { MAX_DISORDER_MS, MIN_LATENESS_MS, WINDOW_CASES, peerAggArg, type WindowCase } from '../test/fixtures/kstreams/window-cases.js';
+import { generateWindowInput, windowInput } from '../test/fixtures/kstreams/window-input.js';
+import { windowTopology } from '../test/fixtures/kstreams/window-topology.js';
+import { dropNamespace } from '../test/helpers/drop-namespace.js';
+import { KStreamsPeer } from '../test/helpers/kstreams-peer.js';
+import { produceWindowInput } from '../test/helpers/produce-window-input.js';
+
+const HOUR = 3_600_000;
+/** The generator's event time for n records: 100 ms a record plus 30 s every 150. */
+const spanMs = (records: number) => records * 100 + Math.ceil(records / 150) * 30_000 + 2 * MIN_LATENESS_MS;
+
+interface SideResult {
+  readonly side: string;
+  readonly records: number;
+  /** From the first input record processed to the last, ms. */
+  readonly processingMs: number;
+  /** From process start to the last record processed, ms. */
+  readonly totalMs: number;
+  readonly maxRssMb: number;
+}
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function pickCases(): WindowCase[] {
+  const names = (arg('cases') ?? 'tumbling-count-final').split(',');
+  return names.map((n) => {
+    const c = WINDOW_CASES.find((w) => w.name === n);
+    if (!c) throw new Error(`unknown case ${n}; cases: ${WINDOW_CASES.map((w) => w.name).join(', ')}`);
+    return c;
+  });
+}
+
+/** The vision-flow side, in a child process of its own (`--side vf`): runs until every node has committed all input, prints its result. */
+async function vfChild(): Promise<void> {
+  const t0 = Date.now();
+  const brokers = arg('brokers')!;
+  const ns = arg('namespace')!;
+  const records = Number(arg('records'));
+  const kafka = await KafkaTransport.connect({ brokers, clientId: 'bench-kstreams-vf' });
+  const transport = new NamespacedTransport(kafka, ns);
+  const registry = new NamespacedSchemaRegistry(await ConfluentSchemaRegistry.connect({ url: arg('registry')! }), ns);
+  const cases = pickCases();
+  const stateDir = mkdtempSync(join(tmpdir(), 'vf-bench-kstreams-'));
+  const runner = new TopologyRunner(windowTopology(cases), { transport, registry, log: () => undefined, stateDir });
+  await runner.start();
+  let first: number | undefined;
+  let last = 0;
+  for (;;) {
+    const stats = runner.stats();
+    if (first === undefined && stats.some((s) => s.processed + s.deadLettered > 0)) first = Date.now();
+    let lag = 0;
+    for (const c of cases) {
+      const [ends, committed] = await Promise.all([transport.admin().endOffsets(windowInput.name), transport.admin().committedOffsets(`kstreams-check.${c.name}`, windowInput.name)]);
+      lag += ends.reduce((n, e) => n + e.offset - (committed.find((x) => x.partition === e.partition)?.offset ?? 0), 0);
+    }
+    if (lag === 0) break;
+    last = Date.now();
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  last = Date.now();
+  await runner.stop();
+  await kafka.close();
+  rmSync(stateDir, { recursive: true, force: true });
+  const result: SideResult = { side: 'vision-flow', records, processingMs: last - (first ?? t0), totalMs: last - t0, maxRssMb: process.resourceUsage().maxRSS / 1024 };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+async function runVf(common: string[]): Promise<SideResult> {
+  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--side', 'vf', ...common], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const line = out.trim().split('\n').pop() ?? '';
+  if (code !== 0 || !line.startsWith('{')) throw new Error(`the vision-flow side failed (${code}): ${out}`);
+  return JSON.parse(line) as SideResult;
+}
+
+async function runKs(brokers: string, ns: string, records: number, cases: readonly WindowCase[]): Promise<SideResult> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'ks-bench-'));
+  const t0 = Date.now();
+  const peer = new KStreamsPeer({
+    brokers,
+    input: `${ns}.${windowInput.name}`,
+    appId: `${ns}.kstreams-${randomUUID().slice(0, 6)}`,
+    stateDir,
+    threads: Number(arg('ks-threads') ?? 1),
+    stores: (arg('ks-stores') ?? 'memory') as 'memory' | 'rocksdb',
+    aggs: cases.map((c) => peerAggArg(c, `${ns}.ks.${c.name}`)),
+  });
+  try {
+    // Progress comes once a second: the start is the last report with nothing processed.
+    let first = t0;
+    while (peer.progress.processed === 0) {
+      first = Date.now();
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await peer.waitProcessed(records, 3_600_000);
+    const last = Date.now();
+    await peer.stop();
+    return { side: 'Kafka Streams', records, processingMs: last - first, totalMs: last - t0, maxRssMb: peer.maxRssKb / 1024 };
+  } finally {
+    await peer.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const brokers = arg('brokers') ?? process.env['VF_BROKERS'] ?? '127.0.0.1:9092';
+  const registryUrl = arg('registry') ?? process.env['VF_REGISTRY'] ?? 'http://127.0.0.1:8081/apis/ccompat/v7';
+  const records = Number(arg('records') ?? 1_000_000);
+  const seed = Number(arg('seed') ?? 11);
+  const cases = pickCases();
+  const ns = `bench-kswin-${randomUUID().slice(0, 8)}`;
+  KStreamsPeer.jar();
+  const kafka = await KafkaTransport.connect({ brokers, clientId: 'bench-kstreams' });
+  const transport = new NamespacedTransport(kafka, ns);
+  const registry = new NamespacedSchemaRegistry(await ConfluentSchemaRegistry.connect({ url: registryUrl }), ns);
+  try {
+    // Event time ends an hour ago: within the broker's retention, never ahead of its clock.
+    const t0 = Math.floor(Date.now() / HOUR) * HOUR - HOUR - spanMs(records);
+    const readings = generateWindowInput({ seed, records, t0, maxDisorderMs: MAX_DISORDER_MS, minLatenessMs: MIN_LATENESS_MS });
+    let t = Date.now();
+    await produceWindowInput(transport, registry, readings);
+    const late = readings.filter((r) => r.late).length;
+    console.log(`${readings.length.toLocaleString('en')} records (${late.toLocaleString('en')} late) in ${windowInput.partitions} partitions produced in ${((Date.now() - t) / 1000).toFixed(1)} s; namespace ${ns}; cases ${cases.map((c) => c.name).join(', ')}`);
+    await transport.admin().createTopics(cases.map((c) => ({ name: `ks.${c.name}`, partitions: 4 })));
+    readings.length = 0;
+
+    t = Date.now();
+    const common = ['--brokers', brokers, '--registry', registryUrl, '--namespace', ns, '--records', String(records + 4), '--cases', cases.map((c) => c.name).join(',')];
+    const vf = await runVf(common);
+    const ks = await runKs(brokers, ns, records + 4, cases);
+    for (const r of [vf, ks]) {
+      const rate = r.records / (r.processingMs / 1000);
+      console.log(`${r.side.padEnd(14)} ${Math.round(rate).toLocaleString('en').padStart(9)} events/s  (${(r.processingMs / 1000).toFixed(1)} s processing, ${(r.totalMs / 1000).toFixed(1)} s with start-up)  max RSS ${r.maxRssMb.toFixed(0)} MB`);
+    }
+    const ratio = ks.processingMs / vf.processingMs;
+    console.log(`ratio vision-flow / Kafka Streams: ${ratio.toFixed(2)} (goal ≥ 1.0); memory ${(vf.maxRssMb / ks.maxRssMb).toFixed(2)} of Kafka Streams'`);
+  } finally {
+    await kafka.close();
+    await dropNamespace(brokers, registryUrl, ns);
+  }
+}
+
+const run = arg('side') === 'vf' ? vfChild : main;
+run().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
