@@ -217,6 +217,13 @@ describe('windowed count on the test driver', () => {
     ]);
   });
 
+  it('serves its session store through the window store view: sessions overlapping the range, not past retention', async () => {
+    const d = await run({ ...SESSION, emit: 'update' });
+    await d.inputTopic(detections).pipeRecordList(SESSION.steps.map((s) => ({ key: s.in[0], value: 'x', timestamp: s.in[1] })));
+    // Stream time 1950: sessions that ended more than gap + grace (300 ms) ago are gone.
+    expect(d.windowStore<string, number>('count', 'counts').fetch('cam-1', 0, 5000)).toEqual([{ start: 1950, end: 1950, value: 1 }]);
+  });
+
   it('keeps in its window store only windows not past retention (size + grace by default)', async () => {
     const d = await run({ ...TUMBLING, emit: 'update' });
     await d.inputTopic(detections).pipeRecordList(TUMBLING.steps.map((s) => ({ key: s.in[0], value: 'x', timestamp: s.in[1] })));
