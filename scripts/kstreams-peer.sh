@@ -50,7 +50,9 @@ case ${1:-} in
     shift
     jar=$(build)
     # Warnings and errors only on stderr; progress lines (JSON) on stdout.
-    exec java ${VF_KSTREAMS_JAVA_OPTS:-} -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -jar "$jar" "$@"
+    java=java
+    [[ -n ${JAVA_HOME:-} ]] && java=$JAVA_HOME/bin/java
+    exec "$java" ${VF_KSTREAMS_JAVA_OPTS:-} -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -jar "$jar" "$@"
     ;;
   *) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

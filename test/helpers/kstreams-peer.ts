@@ -52,7 +52,8 @@ export class KStreamsPeer {
     if (opts.threads !== undefined) args.push('--threads', String(opts.threads));
     if (opts.stores !== undefined) args.push('--stores', opts.stores);
     for (const a of opts.aggs) args.push('--agg', a);
-    this.child = spawn('java', [...(opts.javaOpts ?? []), '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn', '-jar', KStreamsPeer.jar(), ...args], {
+    const java = process.env['JAVA_HOME'] ? `${process.env['JAVA_HOME']}/bin/java` : 'java';
+    this.child = spawn(java, [...(opts.javaOpts ?? []), '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn', '-jar', KStreamsPeer.jar(), ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let pending = '';
