@@ -162,7 +162,7 @@ export class SlidingWindowAggregateProcessor<K, V, A> implements Processor<Rec<K
 
   private write(rec: Rec<K, V>, start: number, agg: Timestamped<A>): void {
     this.store.put(rec.key, agg, start);
-    this.closer?.opened(start + this.d);
+    this.closer?.opened(rec.key, start);
     if (this.plan.emit === 'update') void this.ctx.forward(rec.withKey({ key: rec.key, start, end: start + this.d }).withValue(agg.value).withTimestamp(agg.timestamp));
   }
 

@@ -79,7 +79,7 @@ export class TimeWindowAggregateProcessor<K, V, A> implements Processor<Rec<K, V
       const value = this.plan.aggregation.add(rec.key, rec.value, old ? old.value : this.plan.aggregation.init());
       const timestamp = old ? Math.max(old.timestamp, t) : t;
       this.store.put(rec.key, { value, timestamp }, w.start);
-      this.closer?.opened(w.end);
+      this.closer?.opened(rec.key, w.start);
       if (this.plan.emit === 'update') void this.ctx.forward(rec.withKey({ key: rec.key, start: w.start, end: w.end }).withValue(value).withTimestamp(timestamp));
     }
   }

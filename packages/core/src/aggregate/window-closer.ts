@@ -1,22 +1,35 @@
 import type { KeyValueStore } from '../state/key-value-store.js';
 import { storeKeyId } from '../state/store-key.js';
 import type { WindowStore } from '../state/window-store.js';
+import { MinHeap } from './min-heap.js';
 import type { Timestamped } from './timestamped.js';
 
 const MIN = Number.MIN_SAFE_INTEGER;
 const MAX = Number.MAX_SAFE_INTEGER;
 const MARK = 'emitted-through';
 
+interface Pending<K> {
+  readonly end: number;
+  readonly id: string;
+  readonly key: K;
+  readonly start: number;
+}
+
+const before = <K>(a: Pending<K>, b: Pending<K>): boolean => a.end < b.end || (a.end === b.end && a.id < b.id);
+
 /**
  * Emit final for the windows of a window store: each window once, when stream time reaches its
- * end + grace (Kafka Streams' onWindowClose), oldest first, then by key. Which windows were emitted
- * is kept as the close time reached so far in a change-logged marker store, so a restart does not
- * emit them again. Scans the store only when the earliest open window may have closed.
+ * end + grace (Kafka Streams' onWindowClose), in order of end, then key. Open windows wait in a
+ * heap by end, so closing costs only the windows that close. Which windows were emitted is kept
+ * as the close time reached so far in a change-logged marker store, so a restart does not emit
+ * them again; after a restart the open windows are read back from the store once.
  */
 export class WindowCloser<K, A> {
   private emittedThrough: number;
-  /** End of the earliest window not yet emitted; MIN when unknown (after a restart). */
-  private earliestOpenEnd = MIN;
+  private readonly heap = new MinHeap<Pending<K>>(before);
+  /** Windows in the heap, by `<key id>@<start>`. */
+  private readonly waiting = new Set<string>();
+  private loaded = false;
 
   constructor(
     private readonly store: WindowStore<K, Timestamped<A>>,
@@ -28,18 +41,18 @@ export class WindowCloser<K, A> {
     this.emittedThrough = marker.get(MARK) ?? MIN;
   }
 
-  /** A window ending at `end` was written: it may be the earliest open one. */
-  opened(end: number): void {
-    if (end < this.earliestOpenEnd) this.earliestOpenEnd = end;
+  /** The window of `key` starting at `start` was written. */
+  opened(key: K, start: number): void {
+    const id = storeKeyId(key);
+    const slot = `${id}@${start}`;
+    if (this.waiting.has(slot)) return;
+    this.waiting.add(slot);
+    this.heap.push({ end: start + this.sizeMs, id, key, start });
   }
 
   /** Emits every window that stream time `streamTime` has closed and not emitted yet. */
   close(streamTime: number): void {
-    const closeTime = streamTime - this.graceMs;
-    if (closeTime < this.earliestOpenEnd || closeTime <= this.emittedThrough) return;
-    this.emitRange(closeTime);
-    const open = this.store.fetchAll(closeTime - this.sizeMs + 1, MAX);
-    this.earliestOpenEnd = open.reduce((min, w) => Math.min(min, w.start + this.sizeMs), MAX);
+    this.emitThrough(streamTime - this.graceMs);
   }
 
   /**
@@ -48,22 +61,42 @@ export class WindowCloser<K, A> {
    * when they really close.
    */
   closeAll(): void {
-    const open = this.store.fetchAll(this.emittedThrough === MIN ? MIN : this.emittedThrough - this.sizeMs + 1, MAX - this.sizeMs);
-    if (open.length === 0) return;
-    this.emitRange(Math.max(...open.map((w) => w.start + this.sizeMs)));
-    this.earliestOpenEnd = MAX;
+    this.load();
+    let last: number | undefined;
+    while (this.heap.size > 0) last = this.emitNext().end;
+    if (last !== undefined) this.mark(last);
   }
 
-  private emitRange(closeTime: number): void {
+  private emitThrough(closeTime: number): void {
+    if (closeTime <= this.emittedThrough) return;
+    this.load();
+    let emitted = false;
+    while (this.heap.size > 0 && this.heap.peek()!.end <= closeTime) {
+      this.emitNext();
+      emitted = true;
+    }
+    if (emitted) this.mark(closeTime);
+    else this.emittedThrough = closeTime;
+  }
+
+  private emitNext(): Pending<K> {
+    const w = this.heap.pop()!;
+    this.waiting.delete(`${w.id}@${w.start}`);
+    const agg = this.store.fetch(w.key, w.start, w.start)[0]?.value;
+    if (agg) this.emit(w.key, w.start, w.end, agg);
+    return w;
+  }
+
+  private mark(through: number): void {
+    this.emittedThrough = through;
+    this.marker.put(MARK, through);
+  }
+
+  /** After a (re)start: the windows not emitted yet are only in the store. */
+  private load(): void {
+    if (this.loaded) return;
+    this.loaded = true;
     const from = this.emittedThrough === MIN ? MIN : this.emittedThrough - this.sizeMs + 1;
-    const closed = this.store.fetchAll(from, closeTime - this.sizeMs);
-    closed.sort((a, b) => a.start - b.start || compare(storeKeyId(a.key), storeKeyId(b.key)));
-    for (const w of closed) this.emit(w.key, w.start, w.start + this.sizeMs, w.value);
-    if (closed.length > 0) this.marker.put(MARK, closeTime);
-    this.emittedThrough = closeTime;
+    for (const w of this.store.fetchAll(from, MAX - this.sizeMs)) this.opened(w.key, w.start);
   }
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
