@@ -1,8 +1,9 @@
 // Windowed counts on the test driver: every window kind × emit mode over one table of inputs with
 // out-of-order, repeated-key and late records. Each row is one input record and what it makes the
 // node write in each mode; the expected windows were worked out by hand from Kafka Streams'
-// algorithms (KStreamWindowAggregate, KStreamSlidingWindowAggregate, KStreamSessionWindowAggregate),
-// choosing timestamps away from the exact close boundaries where Kafka Streams versions differ.
+// algorithms (KStreamWindowAggregate, KStreamSlidingWindowAggregate, KStreamSessionWindowAggregate).
+// Tumbling windows are tested right at their close (end + grace), which every version agrees on;
+// sliding and session timestamps stay clear of theirs, where store retention and version decide.
 // The input topic has one partition, as in Kafka Streams' TopologyTestDriver: all keys share one
 // stream time.
 import { afterEach, describe, expect, it } from 'vitest';
