@@ -67,6 +67,14 @@ describe('tumbling windows', () => {
     expect(second.read()).toEqual([[W1, 2, 520]]);
   });
 
+  it('reads event time from the value with a timestamp extractor, and stream time from those times', () => {
+    const op = windowedBy(tumbling(500)).count<string, { at: number }>({ name: 'counts', key, timestamp: (r) => r.value.at });
+    const h = new TestHarness(op);
+    h.pipe('cam-1', { at: 10 }, 9_000).pipe('cam-1', { at: 600 }, 1).pipe('cam-1', { at: 20 }, 2);
+    expect(h.read()).toEqual([[W0, 1, 10], [W1, 1, 600]]);
+    expect(h.deadLetters).toHaveLength(1); // 20 is late: its window closed when event time reached 600
+  });
+
   it('reduce and aggregate fold per window', () => {
     const r = new TestHarness(windowedBy(tumbling(500)).reduce<string, number>((a, b) => a + b, { name: 'sum', key, value: avro.long() }));
     r.pipe('cam-1', 2, 1).pipe('cam-1', 3, 2).pipe('cam-1', 4, 501);
