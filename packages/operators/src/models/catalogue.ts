@@ -52,14 +52,30 @@ export interface ModelSpec {
   readonly sha256: string;
   readonly input: InputContract;
   readonly output: OutputContract;
-  /** Class names, one a line (index = class id), beside the model file. */
-  readonly labels?: { readonly file: string; readonly sha256: string };
+  /**
+   * Class names, one a line (index = class id), beside the model file; `rename` maps a file's
+   * spelling to the name detections carry (the file's older spellings to the dataset's official names).
+   */
+  readonly labels?: { readonly file: string; readonly sha256: string; readonly rename?: Readonly<{ [inFile: string]: string }> };
   readonly defaults: { readonly scoreThreshold: number; readonly iouThreshold: number };
   /** Where to download `file` itself (a direct download, not a web page about it). */
   readonly upstream: string;
   readonly licence: { readonly spdx: string; readonly file: string };
   readonly description: string;
 }
+
+/**
+ * coco-classes.txt spells six classes as PASCAL VOC did; detections carry COCO's official names,
+ * which client teams count by.
+ */
+const COCO_OFFICIAL_NAMES = Object.freeze({
+  aeroplane: 'airplane',
+  motorbike: 'motorcycle',
+  sofa: 'couch',
+  pottedplant: 'potted plant',
+  diningtable: 'dining table',
+  tvmonitor: 'tv',
+});
 
 const ULTRAFACE_REPO = 'https://github.com/Linzaer/Ultra-Light-Fast-Generic-Face-Detector-1MB';
 
@@ -88,7 +104,7 @@ export const catalogue: Readonly<{ [name in ModelName]: ModelSpec }> = Object.fr
     // BGR, raw 0–255: 0–1 or (x−127)/128 gives no detections at all (measured).
     input: { tensor: 'images', shape: [1, 3, 416, 416], layout: 'NCHW', channelOrder: 'BGR', mean: 0, std: 1, resize: 'letterbox', padValue: 114 },
     output: { kind: 'yolox', tensor: 'output', shape: [1, 3549, 85], strides: [8, 16, 32], classes: 80 },
-    labels: { file: 'coco-classes.txt', sha256: '634a1132eb33f8091d60f2c346ababe8b905ae08387037aed883953b7329af84' },
+    labels: { file: 'coco-classes.txt', sha256: '634a1132eb33f8091d60f2c346ababe8b905ae08387037aed883953b7329af84', rename: COCO_OFFICIAL_NAMES },
     defaults: { scoreThreshold: 0.3, iouThreshold: 0.45 },
     upstream: 'https://github.com/Megvii-BaseDetection/YOLOX/releases/download/0.1.1rc0/yolox_nano.onnx',
     licence: { spdx: 'Apache-2.0', file: 'LICENSE.yolox-sample.txt' },

@@ -36,6 +36,16 @@ describe('resolveModel', () => {
     expect(await resolveModel('yolox-nano', { modelDir: SHARED_MODELS })).toBe(m); // verified once, then cached
   });
 
+  it("gives COCO's official names where coco-classes.txt has older spellings", async () => {
+    const m = await resolveModel('yolox-nano', { modelDir: SHARED_MODELS });
+    const official = ['airplane', 'motorcycle', 'couch', 'potted plant', 'dining table', 'tv'];
+    for (const name of official) expect(m.labels).toContain(name);
+    for (const old of ['aeroplane', 'motorbike', 'sofa', 'pottedplant', 'diningtable', 'tvmonitor']) expect(m.labels).not.toContain(old);
+    // The class ids stay where the file puts them.
+    expect([m.labels?.[4], m.labels?.[57], m.labels?.[62]]).toEqual(['airplane', 'couch', 'tv']);
+    expect(new Set(m.labels).size).toBe(80);
+  });
+
   it('reads the directory given as modelDir, naming where it came from; the environment is never read', async () => {
     process.env['VF_MODEL_DIR'] = empty;
     const m = await resolveModel('ultraface-slim-320', { modelDir: SHARED_MODELS });

@@ -17,7 +17,7 @@ export interface ResolvedModel {
   readonly spec: ModelSpec;
   /** Absolute path of the verified model file. */
   readonly path: string;
-  /** Class names by class id, for models that have a labels file. */
+  /** Class names by class id (after the catalogue's renames), for models that have a labels file. */
   readonly labels: readonly string[] | undefined;
 }
 
@@ -67,7 +67,8 @@ async function verify(spec: ModelSpec, dir: string, from: string, path: string):
   if (spec.labels) {
     const labelsPath = resolve(dir, spec.labels.file);
     await checkFile(spec.name, labelsPath, spec.labels.sha256, dir, from, spec.upstream);
-    labels = (await readFile(labelsPath, 'utf8')).split('\n').map((l) => l.trim()).filter((l) => l !== '');
+    const rename = spec.labels.rename ?? {};
+    labels = (await readFile(labelsPath, 'utf8')).split('\n').map((l) => l.trim()).filter((l) => l !== '').map((l) => rename[l] ?? l);
   }
   return Object.freeze({ spec, path, labels });
 }
