@@ -81,11 +81,14 @@ describe('examples/device-registry on Kafka', () => {
     return { events: await kns.view.readAll(events.name), rejections: rejections.sort((a, b) => a.commandId!.localeCompare(b.commandId!, 'en', { numeric: true })) };
   };
 
-  const start = async (): Promise<{ runner: TopologyRunner; views: QueryViews; url: string }> => {
+  /** A runner of both nodes with its query views; `restored` counts the changelog records restored per store. */
+  const start = async (): Promise<{ runner: TopologyRunner; views: QueryViews; url: string; restored: Map<string, number> }> => {
     const runner = new TopologyRunner(registry$, { transport: kns.view.ns, registry, log: () => undefined });
+    const restored = new Map<string, number>();
+    runner.emitter.on('store.restored', ({ payload: p }) => void restored.set(p.store, (restored.get(p.store) ?? 0) + p.records));
     const views = new QueryViews(runner, { transport: kns.view.ns, registry, port: 0, log: () => undefined });
     await runner.start();
-    return { runner, views, url: await views.start() };
+    return { runner, views, url: await views.start(), restored };
   };
   const stop = async ({ runner, views }: { runner: TopologyRunner; views: QueryViews }): Promise<void> => {
     await views.close();
@@ -141,9 +144,14 @@ describe('examples/device-registry on Kafka', () => {
       // Tasks (and their stores) come with the partition assignment, after start() returns.
       await waitFor('the command side\'s state restored', async () => (JSON.stringify(restored()) === JSON.stringify(expected) ? true : undefined), 30_000).catch(() => undefined);
       expect(restored()).toEqual(expected);
+      // Four events, four changelog records of device-state; the commands themselves are not read again.
+      expect(second.restored.get('device-state')).toBe(4);
+      expect(first.restored.get('device-state') ?? 0).toBe(0);
 
       await send(AFTER);
       const { events: written, rejections } = await outcomes(6, 6);
+      expect(written).toHaveLength(6);
+      expect(rejections).toHaveLength(6);
       expect(inCommandOrder(eventsOf(written)).slice(4)).toEqual([
         ['cam-1', 'DeviceRenamed', 'Side gate', 'cmd-9'],
         ['cam-3', 'DeviceRegistered', 'Roof', 'cmd-12'],
