@@ -85,5 +85,7 @@ describe('a windowed count node', () => {
     const dead = await Promise.all((await readAll(transport, dlq.name)).map((m) => new TopicSerde(dlq, registry).fromMessage(m)));
     // The record at 30 arrived at stream time 1200: its window [0, 1000) closed at 1050, 150 ms before.
     expect(dead.map((r) => [r.value.code, r.value.context])).toEqual([['LATE', { lateness: '150', windowEnd: '1000', streamTime: '1200', operator: 'count(counts)' }]]);
+    // The dead letter names the processor stage that refused it, as it names a failed operator.
+    expect(dead.map((r) => r.value.operator)).toEqual(['windowed-count(counts)']);
   });
 });

@@ -1,4 +1,4 @@
-import { runOperatorStage, type Stage } from '../pipeline.js';
+import { runOperatorStage, tagFailedOperator, type ProcessorStage, type Stage } from '../pipeline.js';
 import type { Cause, Done, RecordOutput } from './record-output.js';
 import { settleAll } from '../settle.js';
 import type { Processed, Task } from './task.js';
@@ -63,7 +63,8 @@ export class StageChain {
     try {
       processed = task.process(from, rec, cause?.streamTime);
     } catch (e) {
-      return done(e ?? new Error('a processor failed with undefined'));
+      // The dead letter names the processor, as it names a failed operator.
+      return done(tagFailedOperator(e ?? new Error('a processor failed with undefined'), (this.stages[from] as ProcessorStage).name));
     }
     const { forwarded, writes } = processed;
     const inner: Cause | undefined = cause?.streamTime === undefined ? undefined : { origin: undefined, traceId: undefined, streamTime: cause.streamTime };
