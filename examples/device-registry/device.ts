@@ -1,12 +1,12 @@
 // The device's rules as two pure functions, the usual event-sourcing pair:
-// decide(state, command) → the event the command causes, or a rejection;
+// decide(id, state, command, at) → the event the command causes, or a rejection (it throws);
 // evolve(state, event) → the state after the event.
-import { CommandRejectedError } from './command-rejected-error.js';
+import { CommandRejectedError, type RejectionCode } from './command-rejected-error.js';
 import type { DeviceCommand, DeviceEvent, DeviceState } from './schemas.js';
 
 /** The event `command` causes on a device in `state` (undefined: never registered); throws CommandRejectedError if it may not. */
 export function decide(id: string, state: DeviceState | undefined, command: DeviceCommand, at: number): DeviceEvent {
-  const reject = (code: ConstructorParameters<typeof CommandRejectedError>[0], why: string) => new CommandRejectedError(code, id, why, command.commandId);
+  const reject = (code: RejectionCode, why: string) => new CommandRejectedError(code, id, why, command.commandId);
   if (state?.status === 'decommissioned') throw reject('DECOMMISSIONED', `is decommissioned; ${command.type} refused`);
   const { commandId } = command;
   switch (command.type) {
@@ -34,7 +34,7 @@ export function evolve(state: DeviceState | undefined, event: DeviceEvent): Devi
   }
 }
 
-function requireName(command: DeviceCommand, reject: (code: 'INVALID_COMMAND', why: string) => Error): string {
+function requireName(command: DeviceCommand, reject: (code: RejectionCode, why: string) => Error): string {
   const name = command.name?.trim();
   if (!name) throw reject('INVALID_COMMAND', `${command.type} needs a name`);
   return name;
