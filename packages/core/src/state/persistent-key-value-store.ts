@@ -1,8 +1,5 @@
 import type { KeyValueStore } from './key-value-store.js';
-import { LmdbStoreFile } from './lmdb-store-file.js';
-import { PendingWrites } from './pending-writes.js';
-import type { StoreCheckpoint } from './store-checkpoint.js';
-import type { StoreContext } from './state-store.js';
+import { LmdbBackedStore } from './lmdb-backed-store.js';
 import { storeKeyId } from './store-key.js';
 
 /**
@@ -11,27 +8,7 @@ import { storeKeyId } from './store-key.js';
  * never holds a write its changelog could have lost. Entries are stored as `[key, value]` under the
  * key's id.
  */
-export class PersistentKeyValueStore<K, V> implements KeyValueStore<K, V> {
-  readonly persistent = true;
-  private file: LmdbStoreFile | undefined;
-  private readonly pending = new PendingWrites();
-  readonly checkpoint: StoreCheckpoint;
-
-  constructor(readonly name: string) {
-    this.checkpoint = this.pending.checkpoint(() => this.opened());
-  }
-
-  get isOpen(): boolean {
-    return this.file !== undefined;
-  }
-
-  init(ctx: StoreContext): void {
-    if (!ctx.directory) throw new Error(`persistent store "${this.name}" needs a state directory`);
-    const file = new LmdbStoreFile(ctx.directory);
-    file.open();
-    this.file = file;
-  }
-
+export class PersistentKeyValueStore<K, V> extends LmdbBackedStore implements KeyValueStore<K, V> {
   get(key: K): V | undefined {
     const id = storeKeyId(key);
     const w = this.pending.get(id, 0);
@@ -76,18 +53,5 @@ export class PersistentKeyValueStore<K, V> implements KeyValueStore<K, V> {
   restore(key: unknown, value: unknown | null): void {
     if (value === null) this.delete(key as K);
     else this.put(key as K, value as V);
-  }
-
-  async flush(): Promise<void> {}
-
-  close(): void {
-    this.pending.clear();
-    this.file?.close();
-    this.file = undefined;
-  }
-
-  private opened(): LmdbStoreFile {
-    if (!this.file) throw new Error(`store "${this.name}" is not open`);
-    return this.file;
   }
 }

@@ -1,8 +1,5 @@
 import type { WindowKey } from './in-memory-window-store.js';
-import { LmdbStoreFile } from './lmdb-store-file.js';
-import { PendingWrites } from './pending-writes.js';
-import type { StoreCheckpoint } from './store-checkpoint.js';
-import type { StoreContext } from './state-store.js';
+import { LmdbBackedStore } from './lmdb-backed-store.js';
 import { storeKeyId } from './store-key.js';
 import type { WindowStore, WindowedValue } from './window-store.js';
 
@@ -12,35 +9,19 @@ import type { WindowStore, WindowedValue } from './window-store.js';
  * (see PersistentKeyValueStore). Expired windows are removed in memory at once and on disk at the
  * next checkpoint; the disk is scanned for them once per segment (a third of size + retention).
  */
-export class PersistentWindowStore<K, V> implements WindowStore<K, V> {
-  readonly persistent = true;
-  private file: LmdbStoreFile | undefined;
-  private readonly pending = new PendingWrites();
+export class PersistentWindowStore<K, V> extends LmdbBackedStore implements WindowStore<K, V> {
   private readonly segmentMs: number;
   /** Windows starting before this are expired: no longer read. */
   private expiredBefore = -Infinity;
   /** Windows starting before this are gone from disk, or removals pending for the next checkpoint. */
   private removedBefore = -Infinity;
-  readonly checkpoint: StoreCheckpoint;
-
   constructor(
-    readonly name: string,
+    name: string,
     private readonly windowSizeMs: number,
     private readonly retentionMs: number,
   ) {
+    super(name);
     this.segmentMs = Math.max(1, Math.floor((windowSizeMs + retentionMs) / 3));
-    this.checkpoint = this.pending.checkpoint(() => this.opened());
-  }
-
-  get isOpen(): boolean {
-    return this.file !== undefined;
-  }
-
-  init(ctx: StoreContext): void {
-    if (!ctx.directory) throw new Error(`persistent store "${this.name}" needs a state directory`);
-    const file = new LmdbStoreFile(ctx.directory);
-    file.open();
-    this.file = file;
   }
 
   put(key: K, value: V | null, windowStart: number): void {
@@ -85,18 +66,5 @@ export class PersistentWindowStore<K, V> implements WindowStore<K, V> {
   restore(key: unknown, value: unknown | null): void {
     const k = key as WindowKey<K>;
     this.put(k.key, value as V | null, k.start);
-  }
-
-  async flush(): Promise<void> {}
-
-  close(): void {
-    this.pending.clear();
-    this.file?.close();
-    this.file = undefined;
-  }
-
-  private opened(): LmdbStoreFile {
-    if (!this.file) throw new Error(`store "${this.name}" is not open`);
-    return this.file;
   }
 }
