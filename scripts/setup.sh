@@ -12,6 +12,10 @@ log() { printf 'setup: %s\n' "$*" >&2; }
 apt_packages=(zlib1g-dev libssl-dev libzstd-dev libcurl4-openssl-dev libsasl2-dev liblz4-dev fonts-dejavu-core build-essential python3)
 missing=()
 for p in "${apt_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+# Java and Maven: the local Kafka broker and registry run on Java, their jars and the Kafka Streams
+# peer (test/kstreams) come through Maven. Any JDK 17+ already on the PATH will do.
+command -v java >/dev/null 2>&1 || missing+=(default-jdk-headless)
+command -v mvn >/dev/null 2>&1 || missing+=(maven)
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing Debian packages: ${missing[*]}"
   sudo_cmd=(); [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
