@@ -3,7 +3,7 @@ import { avro } from '../serde/avro/schema.js';
 import { aggregate } from './aggregate.js';
 import { count } from './count.js';
 import { reduce } from './reduce.js';
-import { TestHarness } from './test-harness.js';
+import { TestHarness } from './test-harness.test-setup.js';
 
 describe('per-key aggregations', () => {
   it('count emits each key\'s new count with the highest timestamp so far', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { avro } from '../serde/avro/schema.js';
 import { session } from '../windows/session.js';
-import { TestHarness } from './test-harness.js';
+import { TestHarness } from './test-harness.test-setup.js';
 import { windowedBy } from './windowed-by.js';
 import type { Windowed } from './windowed-key.js';
 

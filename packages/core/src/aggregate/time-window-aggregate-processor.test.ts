@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { avro } from '../serde/avro/schema.js';
 import { hopping } from '../windows/hopping.js';
 import { tumbling } from '../windows/tumbling.js';
-import { TestHarness } from './test-harness.js';
+import { TestHarness } from './test-harness.test-setup.js';
 import { windowedBy } from './windowed-by.js';
 import type { Windowed } from './windowed-key.js';
 
