@@ -7,6 +7,7 @@ const node = (name: string, processed: number, inFlight = 0, sourceTotal?: numbe
   node: name,
   state: 'running',
   inFlight,
+  inFlightLimit: 8,
   processed,
   deadLettered: 0,
   produced: processed,

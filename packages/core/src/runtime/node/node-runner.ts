@@ -1,5 +1,5 @@
 import type { StateStore } from '../../state/state-store.js';
-import type { OperatorContext } from '../../dsl/operator-context.js';
+import type { OperatorContext, OperatorMeasure } from '../../dsl/operator-context.js';
 import type { SourceReader } from '../../dsl/source.js';
 import type { AnyTopic } from '../../dsl/topic.js';
 import type { NodeDefinition } from '../../dsl/topology.js';
@@ -45,6 +45,7 @@ export class NodeRunner {
   private prepared: Promise<NodeSerdes> | undefined;
   private producer: TransportProducer | undefined;
   private tasks: TaskSet | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
   private input: TopicInput | SourceInput | undefined;
   private reader: SourceReader<unknown, unknown> | undefined;
   private loop: Promise<unknown> = Promise.resolve();
@@ -56,7 +57,8 @@ export class NodeRunner {
     this.topology = opts.topology.name;
     this.node = opts.node.name;
     this.log = opts.log ?? ((m) => process.stderr.write(`${m}\n`));
-    this.context = { topology: this.topology, node: this.node, params: opts.params ?? {}, modelDir: opts.modelDir, log: this.log };
+    const report = (m: OperatorMeasure) => opts.emitter.emit('operator.inference', { node: this.node, operator: m.operator, model: m.model, durationMs: m.durationMs });
+    this.context = { topology: this.topology, node: this.node, params: opts.params ?? {}, modelDir: opts.modelDir, log: this.log, report };
     this.topics = new NodeTopics(this.topology, this.def);
     this.limiter = new InFlightLimiter(this.def.options.maxInFlight, this.def.options.maxInFlightPerPartition);
     this.finished = new Promise<void>((resolve, reject) => (this.finish = (error) => (error === undefined ? resolve() : reject(error))));
@@ -70,12 +72,17 @@ export class NodeRunner {
 
   stats(): NodeStats {
     const source = this.input instanceof SourceInput ? this.input : undefined;
-    return { node: this.node, state: this.state, inFlight: this.limiter.count, ...this.counts, sourceExhausted: source?.isExhausted ?? false, sourceTotal: this.reader?.total };
+    return { node: this.node, state: this.state, inFlight: this.limiter.count, inFlightLimit: this.limiter.limit, ...this.counts, sourceExhausted: source?.isExhausted ?? false, sourceTotal: this.reader?.total };
   }
 
   /** True when nothing is in flight and no punctuation output is pending. */
   isIdle(): boolean {
     return this.limiter.count === 0 && (this.tasks?.isIdle ?? true);
+  }
+
+  /** The topology's `commitInterval` of this node, else the runner's, else 1 s. */
+  private get commitIntervalMs(): number {
+    return this.def.options.commitIntervalMs ?? this.opts.commitIntervalMs ?? 1000;
   }
 
   get isSourceNode(): boolean {
@@ -100,7 +107,7 @@ export class NodeRunner {
   }
 
   private serdes(): Promise<NodeSerdes> {
-    return (this.prepared ??= this.opts.transport.admin().createTopics(this.topics.specs()).then(() => this.topics.prepare(this.opts.registry)));
+    return (this.prepared ??= this.opts.transport.admin().createTopics(this.topics.specs()).then(() => this.topics.prepare(this.opts.registry, this.opts.transport.admin())));
   }
 
   async start(): Promise<void> {
@@ -116,7 +123,7 @@ export class NodeRunner {
     const fatal = (e: unknown) => this.fail(e);
     const output = new RecordOutput(this.node, producer, serdes.output, this.counts, emitter);
     const deadLetters = new DeadLetterWriter(this.node, serdes.deadLetters, output, this.counts, emitter, fatal);
-    const chain = new StageChain(compileStages(this.def.plan.operators, this.context), output);
+    const chain = new StageChain(compileStages(this.def.plan.operators, this.context), output, this.node, emitter);
     const changelog = new Changelog(transport, this.def.groupId, serdes.changelogs, output);
     const tasks = (this.tasks = new TaskSet({ context: this.context, emitter, stages: chain.stages, changelog, scheduler: this.opts.scheduler, stateDir: this.opts.stateDir, log: this.log, downstream: (rec, from, task) => chain.runFrom(rec, from, task), punctuationFailed: deadLetters.punctuationFailed }));
     const path = new RecordPath({ node: this.node, chain, deadLetters, counts: this.counts, emitter, log: this.log, retry: this.opts.recordRetry ?? RECORD_RETRY, timeoutMs: this.def.options.recordTimeoutMs, onFatal: fatal });
@@ -128,6 +135,8 @@ export class NodeRunner {
       const reader = await plan.source.open({ ...this.context, signal: this.abort.signal });
       this.reader = reader;
       const input = (this.input = new SourceInput({ node: this.node, reader, task, limiter: this.limiter, dispatcher, path, emitter, stateful: chain.hasState }));
+      // A source node commits no offsets; its record caches flush at the same rate instead.
+      if (chain.hasState) (this.flushTimer = setInterval(() => void task.flush(), this.commitIntervalMs)).unref();
       if (await this.stoppedWhileStarting()) return;
       this.state = 'running';
       this.loop = input.run().then((end) => (end === 'exhausted' ? this.close('source exhausted') : undefined));
@@ -137,7 +146,7 @@ export class NodeRunner {
       const input = (this.input = new TopicInput({
         node: this.node, groupId: this.def.groupId, transport, producer, serdes: serdes.inputs, copartitioned: plan.topics.length > 1 && chain.hasState, stateful: chain.hasState,
         limiter: this.limiter, dispatcher, tasks, path, emitter, log: this.log, onFatal: fatal,
-        pollTimeoutMs: o.pollTimeoutMs ?? 100, maxPollRecords: o.maxPollRecords ?? 500, revokeTimeoutMs: o.revokeTimeoutMs ?? 10_000, commitIntervalMs: o.commitIntervalMs ?? 1000,
+        pollTimeoutMs: o.pollTimeoutMs ?? 100, maxPollRecords: o.maxPollRecords ?? 500, revokeTimeoutMs: o.revokeTimeoutMs ?? 10_000, commitIntervalMs: this.commitIntervalMs,
       }));
       await input.connect();
       if (this.state === 'starting') await input.join();
@@ -171,6 +180,8 @@ export class NodeRunner {
     const timeout = this.opts.shutdownTimeoutMs ?? 30_000;
     const drained = await settlesWithin(this.limiter.whenDrained(), timeout);
     if (!drained) this.log(`${this.node}: ${this.limiter.count} records still in flight after ${timeout} ms; their offsets stay uncommitted and will be redelivered`);
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    if (this.tasks) await settlesWithin(this.tasks.flush(), timeout);
     await Promise.all((this.tasks?.idle() ?? []).map((idle) => settlesWithin(idle, timeout)));
     await this.close(reason);
   }
@@ -193,6 +204,7 @@ export class NodeRunner {
   private async close(reason: string): Promise<void> {
     if (this.state === 'stopped' || this.state === 'failed') return;
     this.state = 'stopping';
+    if (this.flushTimer) clearInterval(this.flushTimer);
     if (this.input instanceof TopicInput) {
       await this.input.stopPulling();
       await this.input.commit().catch((e: unknown) => this.log(`${this.node}: final commit failed: ${errorMessage(e)}`));
@@ -209,6 +221,7 @@ export class NodeRunner {
     if (this.state === 'failed' || this.state === 'stopped') return;
     this.state = 'failed';
     this.abort.abort();
+    if (this.flushTimer) clearInterval(this.flushTimer);
     if (this.input instanceof TopicInput) this.input.halt();
     else this.input?.stopPulling();
     this.opts.emitter.emit('node.failed', { node: this.node, code: errorCode(error), message: errorMessage(error) });

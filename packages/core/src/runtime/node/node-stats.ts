@@ -11,6 +11,8 @@ export interface NodeStats extends Readonly<NodeCounts> {
   readonly node: string;
   readonly state: NodeState;
   readonly inFlight: number;
+  /** Records the node may hold in flight; `inFlightLimit - inFlight` is what it may pull now (its pull credits). */
+  readonly inFlightLimit: number;
   readonly sourceExhausted: boolean;
   /** Records a bounded source will give in all, when it knows. */
   readonly sourceTotal: number | undefined;
