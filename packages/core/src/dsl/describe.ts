@@ -2,6 +2,7 @@ import { operatorName } from './named.js';
 import type { Topology } from './topology.js';
 import type { JsonValue } from '../types.js';
 import type { AnyTopic } from './topic.js';
+import { outputTopics } from './node-stream.js';
 
 export type TopicRole = 'input' | 'intermediate' | 'output' | 'dead-letter' | 'changelog';
 
@@ -39,7 +40,7 @@ export function changelogTopicName(topologyName: string, node: string, store: st
 }
 
 export function describeTopology(t: Topology): TopologyDescription {
-  const written = new Set(t.nodes.flatMap((n) => (n.plan.output ? [n.plan.output.name] : [])));
+  const written = new Set(t.nodes.flatMap((n) => outputTopics(n.plan).map((x) => x.name)));
   const read = new Set(t.nodes.flatMap((n) => (n.plan.input.kind === 'topics' ? n.plan.input.topics.map((x) => x.name) : [])));
   const topics: TopicDescriptionEntry[] = t.topics().map((topic) => ({
     ...topicTypes(topic),

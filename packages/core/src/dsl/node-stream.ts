@@ -1,6 +1,7 @@
 import type { OperatorFunction } from 'rxjs';
 import type { Rec } from '../records/record.js';
 import type { AnyTopic, Topic } from './topic.js';
+import { isTopicRouter, type AnyTopicRouter, type TopicRouter } from './topic-router.js';
 import type { Source } from './source.js';
 import { rekey, type GroupByOptions, type Repartition } from './repartition.js';
 import { ConfigError } from '../errors/config-error.js';
@@ -14,7 +15,8 @@ export type NodeInput =
 export interface NodePlan {
   readonly input: NodeInput;
   readonly operators: readonly OperatorFunction<never, unknown>[];
-  readonly output: AnyTopic | undefined;
+  /** A topic, or a router choosing each record's topic (`perTenant`). */
+  readonly output: AnyTopic | AnyTopicRouter | undefined;
   /** Set by `groupBy`: the node re-keys through a repartition topic (see splitAtRepartition). */
   readonly repartition?: Repartition;
 }
@@ -62,10 +64,20 @@ export class NodeStream<T> {
     return new NodeStream({ input: this.plan.input, operators: [], output: undefined, repartition });
   }
 
-  /** Writes every output record to `topic`, whose key and value types must match the records'. */
-  to(topic: Topic<KeyOf<T>, ValueOf<T>>): NodeEnd {
+  /**
+   * Writes every output record to `topic`, whose key and value types must match the records', or
+   * to the topic a router picks per record (`perTenant(analyses)`).
+   */
+  to(topic: Topic<KeyOf<T>, ValueOf<T>> | TopicRouter<KeyOf<T>, ValueOf<T>>): NodeEnd {
     return new NodeEnd({ ...this.plan, output: topic });
   }
+}
+
+/** The real topics a plan writes: its output topic, or a router's known topics. */
+export function outputTopics(plan: NodePlan): AnyTopic[] {
+  const { output } = plan;
+  if (!output) return [];
+  return isTopicRouter(output) ? [...output.known] : [output];
 }
 
 /** A node whose outputs go to a topic. */

@@ -2,7 +2,7 @@ import { TopologyError } from '../errors/topology-error.js';
 import { processorSupplierOf } from '../processor/stateful.js';
 import type { StoreBuilder } from '../state/state-store.js';
 import { describeTopology, type TopologyDescription } from './describe.js';
-import { NodeBuilder, NodeEnd, NodeStream, type NodePlan } from './node-stream.js';
+import { NodeBuilder, NodeEnd, NodeStream, outputTopics, type NodePlan } from './node-stream.js';
 import { resolveNodeOptions, type NodeOptions, type ResolvedNodeOptions } from './node-options.js';
 import type { AnyTopic } from './topic.js';
 import { toAvroJson } from '../serde/avro/schema.js';
@@ -81,8 +81,8 @@ export class Topology {
   topics(): AnyTopic[] {
     const byName = new Map<string, AnyTopic>();
     for (const node of this.nodes) {
-      const { input, output } = node.plan;
-      for (const t of [...(input.kind === 'topics' ? input.topics : []), ...(output ? [output] : [])]) byName.set(t.name, t);
+      const { input } = node.plan;
+      for (const t of [...(input.kind === 'topics' ? input.topics : []), ...outputTopics(node.plan)]) byName.set(t.name, t);
     }
     return [...byName.values()];
   }
@@ -93,7 +93,7 @@ export class Topology {
 
   private validate(): void {
     const seen = new Map<string, AnyTopic>();
-    for (const t of this.nodes.flatMap((n) => [...(n.plan.input.kind === 'topics' ? n.plan.input.topics : []), ...(n.plan.output ? [n.plan.output] : [])])) {
+    for (const t of this.nodes.flatMap((n) => [...(n.plan.input.kind === 'topics' ? n.plan.input.topics : []), ...outputTopics(n.plan)])) {
       const other = seen.get(t.name);
       if (other && other !== t && !sameTopic(other, t)) {
         throw new TopologyError(`topic "${t.name}" is declared twice with different settings or schemas; declare it once and share it`, { topic: t.name });

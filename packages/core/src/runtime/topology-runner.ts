@@ -1,4 +1,5 @@
 import type { Topology } from '../dsl/topology.js';
+import { outputTopics } from '../dsl/node-stream.js';
 import { ConfigError } from '../errors/config-error.js';
 import { delay } from '../internal/delay.js';
 import { errorMessage } from '../errors/vision-flow-error.js';
@@ -165,7 +166,7 @@ export class TopologyRunner {
     return this.runners.filter((w) => {
       if (w === r) return false;
       const def = this.topology.node$(w.node);
-      return (def.plan.output !== undefined && inputs.has(def.plan.output.name)) || inputs.has(def.deadLetterTopic);
+      return outputTopics(def.plan).some((t) => inputs.has(t.name)) || inputs.has(def.deadLetterTopic);
     });
   }
 

@@ -2,6 +2,7 @@ import type { Topology } from '../dsl/topology.js';
 import { changelogTopicName, type TopicRole } from '../dsl/describe.js';
 import { toAvroJson, type AvroJson } from '../serde/avro/schema.js';
 import { deadLetterTopic } from './dead-letter.js';
+import { outputTopics } from '../dsl/node-stream.js';
 
 export interface TopologySubject {
   /** `<topic>-key` or `<topic>-value` (TopicNameStrategy). */
@@ -25,9 +26,9 @@ export function topologySubjects(t: Topology): TopologySubject[] {
   };
   const roles = new Map(t.describe().topics.map((d) => [d.name, d.role]));
   for (const node of t.nodes) {
-    const { input, output } = node.plan;
+    const { input } = node.plan;
     if (input.kind === 'topics') for (const topic of input.topics) add(topic.name, roles.get(topic.name) ?? 'input', toAvroJson(topic.key), toAvroJson(topic.value), false);
-    if (output) add(output.name, roles.get(output.name) ?? 'output', toAvroJson(output.key), toAvroJson(output.value), true);
+    for (const output of outputTopics(node.plan)) add(output.name, roles.get(output.name) ?? 'output', toAvroJson(output.key), toAvroJson(output.value), true);
     const dlq = deadLetterTopic(node.deadLetterTopic);
     add(dlq.name, 'dead-letter', toAvroJson(dlq.key), toAvroJson(dlq.value), true);
     for (const store of node.stores) {

@@ -1,6 +1,7 @@
 import type { Params } from '../dsl/operator-context.js';
 import type { AnyTopic, Topic } from '../dsl/topic.js';
 import type { Topology } from '../dsl/topology.js';
+import { outputTopics } from '../dsl/node-stream.js';
 import { ConfigError } from '../errors/config-error.js';
 import { deadLetterTopic } from '../runtime/dead-letter.js';
 import { TopologyRunner } from '../runtime/topology-runner.js';
@@ -100,8 +101,7 @@ export async function testDriver(topology: Topology, opts: TestDriverOptions = {
 /** The topics the running nodes read and write. */
 function topicsOfRunningNodes(runner: TopologyRunner): AnyTopic[] {
   return runner.runners.flatMap((r) => {
-    const output = runner.topology.node$(r.node).plan.output;
-    return output ? [...r.inputTopics(), output] : r.inputTopics();
+    return [...r.inputTopics(), ...outputTopics(runner.topology.node$(r.node).plan)];
   });
 }
 

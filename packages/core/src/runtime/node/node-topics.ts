@@ -6,7 +6,10 @@ import { SchemaIncompatibleError } from '../../serde/avro/schema-incompatible-er
 import type { SchemaRegistry } from '../../serde/avro/schema-registry.js';
 import { TopicSerde } from '../../serde/topic-serde.js';
 import type { StoreBuilder } from '../../state/state-store.js';
-import type { TopicSpec } from '../../transport/transport.js';
+import type { TopicSpec, TransportAdmin } from '../../transport/transport.js';
+import { outputTopics } from '../../dsl/node-stream.js';
+import { isTopicRouter } from '../../dsl/topic-router.js';
+import { RoutedTopics } from './routed-topics.js';
 import { deadLetterTopic, type DeadLetter } from '../dead-letter.js';
 
 type AnySerde = TopicSerde<unknown, unknown>;
@@ -14,7 +17,7 @@ type AnySerde = TopicSerde<unknown, unknown>;
 /** A node's serdes, once its schemas are checked and registered. */
 export interface NodeSerdes {
   readonly inputs: ReadonlyMap<string, AnySerde>;
-  readonly output: AnySerde | undefined;
+  readonly output: AnySerde | RoutedTopics | undefined;
   readonly deadLetters: TopicSerde<string | null, DeadLetter>;
   readonly changelogs: ReadonlyMap<string, AnySerde>;
 }
@@ -31,14 +34,15 @@ export class NodeTopics {
   }
 
   specs(): TopicSpec[] {
-    const all = [...this.inputs, ...(this.def.plan.output ? [this.def.plan.output] : []), deadLetterTopic(this.def.deadLetterTopic), ...this.loggedStores().map((s) => this.changelogTopic(s))];
+    const all = [...this.inputs, ...outputTopics(this.def.plan), deadLetterTopic(this.def.deadLetterTopic), ...this.loggedStores().map((s) => this.changelogTopic(s))];
     return all.map((t) => ({ name: t.name, partitions: t.partitions, compacted: t.compacted, retentionMs: t.retentionMs, maxMessageBytes: t.maxMessageBytes }));
   }
 
   /** The largest producer batch every topic this node writes takes (undefined: no limit declared). */
   maxWriteBytes(): number | undefined {
     const inputs = new Set(this.inputs.map((t) => t.name));
-    const limit = Math.min(...this.specs().filter((t) => !inputs.has(t.name)).map((t) => t.maxMessageBytes ?? Infinity));
+    const routed = isTopicRouter(this.def.plan.output) ? this.def.plan.output.template.maxMessageBytes : Infinity;
+    const limit = Math.min(routed, ...this.specs().filter((t) => !inputs.has(t.name)).map((t) => t.maxMessageBytes ?? Infinity));
     return Number.isFinite(limit) ? limit : undefined;
   }
 
@@ -46,7 +50,7 @@ export class NodeTopics {
    * Checks the input schemas can read what the registry holds, and registers the schemas this
    * node writes, without reading or writing any record.
    */
-  async prepare(registry: SchemaRegistry): Promise<NodeSerdes> {
+  async prepare(registry: SchemaRegistry, admin: TransportAdmin): Promise<NodeSerdes> {
     const inputs = new Map<string, AnySerde>();
     for (const t of this.inputs) {
       const serde = new TopicSerde(t, registry);
@@ -57,8 +61,9 @@ export class NodeTopics {
       }
       inputs.set(t.name, serde);
     }
-    const output = this.def.plan.output ? new TopicSerde(this.def.plan.output, registry) : undefined;
-    await output?.register();
+    const out = this.def.plan.output;
+    const output = out === undefined ? undefined : isTopicRouter(out) ? new RoutedTopics(out, registry, admin) : new TopicSerde(out, registry);
+    await (output instanceof RoutedTopics ? output.prepare() : output?.register());
     const deadLetters = new TopicSerde(deadLetterTopic(this.def.deadLetterTopic), registry);
     await deadLetters.register();
     const changelogs = new Map<string, AnySerde>();

@@ -8,6 +8,7 @@ import type { TopicSerde } from '../../serde/topic-serde.js';
 import { recordBatchBytes } from '../../transport/record-size.js';
 import type { OutgoingMessage, TransportProducer } from '../../transport/transport.js';
 import type { NodeCounts } from './node-stats.js';
+import { RoutedTopics } from './routed-topics.js';
 
 /** What caused an output: the input it came from and the trace it belongs to (written as headers). */
 export interface Cause {
@@ -29,18 +30,19 @@ export class RecordOutput {
   constructor(
     private readonly node: string,
     private readonly producer: TransportProducer,
-    /** Undefined for a sink node: its operators delivered the record. */
-    private readonly serde: TopicSerde<unknown, unknown> | undefined,
+    /** Undefined for a sink node: its operators delivered the record. Routed: each record's topic is picked for it. */
+    private readonly serde: TopicSerde<unknown, unknown> | RoutedTopics | undefined,
     private readonly counts: NodeCounts,
     private readonly emitter: InstrumentationEmitter,
   ) {}
 
   /** Sends an output record; `done` once the producer has it (acknowledged, for an `each` producer). */
-  send(rec: unknown, cause: Cause | undefined, done: Done): void {
-    if (!this.serde) return done();
+  send(rec: unknown, cause: Cause | undefined, done: Done, serde = this.serde): void {
+    if (!serde) return done();
+    if (serde instanceof RoutedTopics) return this.sendRouted(serde, rec, cause, done);
     let message: OutgoingMessage;
     try {
-      message = this.encode(rec, cause, this.serde);
+      message = this.encode(rec, cause, serde);
     } catch (e) {
       return done(e);
     }
@@ -56,6 +58,18 @@ export class RecordOutput {
     });
   }
 
+  /** A routed output (`perTenant`): the record's topic first, made on its first record. */
+  private sendRouted(routed: RoutedTopics, rec: unknown, cause: Cause | undefined, done: Done): void {
+    let serde: TopicSerde<unknown, unknown> | Promise<TopicSerde<unknown, unknown>>;
+    try {
+      serde = routed.serdeFor(rec);
+    } catch (e) {
+      return done(e);
+    }
+    if (serde instanceof Promise) serde.then((s) => this.send(rec, cause, done, s), done);
+    else this.send(rec, cause, done, serde);
+  }
+
   /** A write the producer has taken; the next commit's checkpoint makes sure it is acknowledged. */
   write(message: OutgoingMessage): Promise<void> {
     return new Promise((resolve, reject) => this.producer.produce(message, (e) => (e ? reject(e) : resolve())));
@@ -64,7 +78,8 @@ export class RecordOutput {
   /** The output record as a message, when it can be encoded (for a dead letter of what a punctuator emitted). */
   tryEncode(rec: unknown): Buffer | null {
     try {
-      return this.serde && isStreamRecord(rec) ? this.serde.toMessage(rec).value : null;
+      const serde = this.serde instanceof RoutedTopics ? this.serde.template : this.serde;
+      return serde && isStreamRecord(rec) ? serde.toMessage(rec).value : null;
     } catch {
       return null;
     }
