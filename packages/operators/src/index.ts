@@ -6,6 +6,12 @@ export * from './vision/index.js';
 // --- Sources
 export { directorySource, type DirectorySourceOptions, type SubmittedImage } from './sources/directory-source.js';
 
+// --- HTTP ingest (the front door) and token verification
+export { httpSource, type HttpSourceOptions, type HttpSourceAuth } from './http/http-source.js';
+export { createTokenVerifier, type TokenVerifier, type TokenVerifierOptions, type VerifiedToken } from './http/auth/token-verifier.js';
+export { IngestHeaders } from './http/ingest-headers.js';
+export { HttpProblem, type ProblemBody } from './http/http-problem.js';
+
 // --- Stream operators
 export { collectByKey, type CollectByKeyOptions, type Collected, type CollectedParts, type CollectReason } from './stream/collect-by-key.js';
 

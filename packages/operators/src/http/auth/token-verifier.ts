@@ -1,0 +1,133 @@
+import { readFileSync } from 'node:fs';
+import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { ConfigError } from '@vision-flow/core';
+import { HttpProblem } from '../http-problem.js';
+
+export interface TokenVerifierOptions {
+  /** HS256 shared secret (at least 32 bytes). Give either this or `jwks`. */
+  readonly secret?: string;
+  /** RS256/ES256 public keys: a JWKS file path, or an `https://` / `http://` URL (fetched, cached and refreshed; never per request). */
+  readonly jwks?: string;
+  /** Required `iss`. */
+  readonly issuer: string;
+  /** Required `aud` (one of the token's audiences). */
+  readonly audience: string;
+  /** Algorithms accepted; default `HS256` with a secret, `RS256` and `ES256` with a JWKS. `none` is always refused. */
+  readonly algorithms?: readonly string[];
+  /** Scope the token must carry (space-separated `scope` or array `scp`); default none. */
+  readonly requiredScope?: string;
+  /** Claim naming the tenant; default `tenant`. */
+  readonly tenantClaim?: string;
+  /** Clock skew allowed on `exp`/`nbf`, seconds; default 30. */
+  readonly clockToleranceSec?: number;
+  /** How long a fetched JWKS is trusted before it is fetched again, ms; default 10 min. */
+  readonly jwksCacheMaxAgeMs?: number;
+}
+
+/** What a verified token says. */
+export interface VerifiedToken {
+  readonly tenant: string;
+  readonly scopes: readonly string[];
+  readonly claims: JWTPayload;
+}
+
+export interface TokenVerifier {
+  /** Verifies a bearer token locally; throws an HttpProblem (401, or 403 for a missing scope or tenant). */
+  verify(token: string): Promise<VerifiedToken>;
+}
+
+const SYMMETRIC = new Set(['HS256', 'HS384', 'HS512']);
+const ASYMMETRIC = new Set(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA']);
+
+/**
+ * Verifies JWT bearer tokens with `jose`, without calling any service: HS256 with a shared secret,
+ * or RS256/ES256 with keys from a JWKS file or URL. Checks signature, algorithm allow-list, issuer,
+ * audience, expiry and not-before (with a small skew), then the scope and the tenant claim.
+ *
+ * When to use: the ingest endpoint uses it per request; any later node re-verifies the `vf-token`
+ * header of a record with the same options (the keys are public or shared, nothing is called).
+ *
+ * @example
+ * const verifier = createTokenVerifier({ jwks: 'https://auth.example.com/.well-known/jwks.json', issuer: 'https://auth.example.com/', audience: 'vision-flow' });
+ * const { tenant } = await verifier.verify(rec.headers['vf-token']!);
+ */
+export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
+  const where = 'token verifier';
+  if ((opts.secret ? 1 : 0) + (opts.jwks ? 1 : 0) !== 1) throw new ConfigError(`${where}: give exactly one of a secret (HS256) or a JWKS file/URL (RS256/ES256)`, {});
+  if (!opts.issuer) throw new ConfigError(`${where}: an issuer is required (the "iss" tokens must carry)`, {});
+  if (!opts.audience) throw new ConfigError(`${where}: an audience is required (the "aud" tokens must carry)`, {});
+  const algorithms = [...(opts.algorithms ?? (opts.secret ? ['HS256'] : ['RS256', 'ES256']))];
+  const family = opts.secret ? SYMMETRIC : ASYMMETRIC;
+  for (const alg of algorithms) {
+    // A symmetric algorithm next to public keys is the HS/RS confusion attack; `none` is no signature.
+    if (!family.has(alg)) throw new ConfigError(`${where}: algorithm "${alg}" cannot be used with ${opts.secret ? 'a shared secret' : 'public keys'}; allowed: ${[...family].join(', ')}`, { algorithm: alg });
+  }
+  if (opts.secret && Buffer.byteLength(opts.secret) < 32) throw new ConfigError(`${where}: the HS256 secret is ${Buffer.byteLength(opts.secret)} bytes; use at least 32 random bytes`, {});
+  const key: Uint8Array | JWTVerifyGetKey = opts.secret ? new TextEncoder().encode(opts.secret) : jwksKeys(opts.jwks!, opts.jwksCacheMaxAgeMs ?? 600_000);
+  const tenantClaim = opts.tenantClaim ?? 'tenant';
+  const verifyOptions = { issuer: opts.issuer, audience: opts.audience, algorithms, clockTolerance: opts.clockToleranceSec ?? 30, requiredClaims: ['exp'] };
+  return {
+    async verify(token: string): Promise<VerifiedToken> {
+      let claims: JWTPayload;
+      try {
+        // jose's overloads split a key from a key getter
+        claims = (await (typeof key === 'function' ? jwtVerify(token, key, verifyOptions) : jwtVerify(token, key, verifyOptions))).payload;
+      } catch (e) {
+        throw tokenProblem(e);
+      }
+      const scopes = scopesOf(claims);
+      if (opts.requiredScope && !scopes.includes(opts.requiredScope)) {
+        throw new HttpProblem(403, 'INSUFFICIENT_SCOPE', 'Insufficient scope', `the token lacks the scope "${opts.requiredScope}" (it has: ${scopes.join(' ') || 'none'}); ask for a token with that scope`, { 'www-authenticate': `Bearer error="insufficient_scope", scope="${opts.requiredScope}"` }, { requiredScope: opts.requiredScope });
+      }
+      const tenant = claims[tenantClaim];
+      if (typeof tenant !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(tenant)) {
+        throw new HttpProblem(403, 'NO_TENANT', 'No tenant', `the token's "${tenantClaim}" claim must be a tenant name (letters, digits, . _ -, up to 64); got ${JSON.stringify(tenant ?? null)}`, {}, { tenantClaim });
+      }
+      return { tenant, scopes, claims };
+    },
+  };
+}
+
+function jwksKeys(jwks: string, cacheMaxAge: number): JWTVerifyGetKey {
+  if (/^https?:\/\//.test(jwks)) return createRemoteJWKSet(new URL(jwks), { cacheMaxAge, cooldownDuration: 30_000, timeoutDuration: 5_000 });
+  let text: string;
+  try {
+    text = readFileSync(jwks, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`token verifier: cannot read the JWKS file ${jwks}: ${(e as Error).message}; pass a JWKS file path or URL`, { file: jwks }, e);
+  }
+  try {
+    return createLocalJWKSet(JSON.parse(text) as Parameters<typeof createLocalJWKSet>[0]);
+  } catch (e) {
+    throw new ConfigError(`token verifier: ${jwks} is not a JWKS ({"keys": [...]}): ${(e as Error).message}`, { file: jwks }, e);
+  }
+}
+
+function scopesOf(claims: JWTPayload): string[] {
+  const { scope, scp } = claims as { scope?: unknown; scp?: unknown };
+  if (typeof scope === 'string') return scope.split(' ').filter((s) => s !== '');
+  if (Array.isArray(scp)) return scp.filter((s): s is string => typeof s === 'string');
+  if (typeof scp === 'string') return scp.split(' ').filter((s) => s !== '');
+  return [];
+}
+
+/** One 401 per way a token can be wrong, so a client (and its developer) knows what to fix. */
+function tokenProblem(e: unknown): HttpProblem {
+  const invalid = (code: string, detail: string) => new HttpProblem(401, code, 'Invalid token', detail, { 'www-authenticate': `Bearer error="invalid_token", error_description="${detail.replace(/"/g, "'")}"` });
+  if (e instanceof errors.JWTExpired) return invalid('TOKEN_EXPIRED', 'the token has expired ("exp" is past); get a new token');
+  if (e instanceof errors.JWTClaimValidationFailed) {
+    const claim = e.claim;
+    if (claim === 'nbf') return invalid('TOKEN_NOT_YET_VALID', 'the token is not valid yet ("nbf" is in the future); check the clocks or wait');
+    if (claim === 'iss') return invalid('TOKEN_WRONG_ISSUER', `the token's issuer ("iss") is not the one this endpoint trusts; get a token from the configured issuer`);
+    if (claim === 'aud') return invalid('TOKEN_WRONG_AUDIENCE', `the token's audience ("aud") is not this endpoint; get a token for this audience`);
+    return invalid('TOKEN_CLAIM_INVALID', `the token's "${claim}" claim is ${e.reason}; fix the token`);
+  }
+  if (e instanceof errors.JOSEAlgNotAllowed) return invalid('TOKEN_ALGORITHM_REFUSED', 'the token is signed with an algorithm this endpoint does not accept; sign it with an allowed one');
+  if (e instanceof errors.JWSSignatureVerificationFailed) return invalid('TOKEN_BAD_SIGNATURE', 'the token signature does not verify (wrong key, or the token was altered); get a new token');
+  if (e instanceof errors.JWKSNoMatchingKey) return invalid('TOKEN_UNKNOWN_KEY', "no known key matches the token's key id (\"kid\"); the issuer's keys may have rotated, get a new token");
+  if (e instanceof errors.JWKSMultipleMatchingKeys) return invalid('TOKEN_UNKNOWN_KEY', 'the token does not say which key signed it ("kid"); sign with a kid');
+  if (e instanceof errors.JWKSTimeout || (e instanceof errors.JOSEError && e.code === 'ERR_JWKS_INVALID')) {
+    return new HttpProblem(503, 'KEYS_UNAVAILABLE', 'Keys unavailable', 'the signing keys cannot be fetched right now; try again later', { 'retry-after': '5' });
+  }
+  return invalid('TOKEN_MALFORMED', 'the bearer token is not a well-formed signed JWT (three base64url parts, JSON header and claims); send a JWT in "Authorization: Bearer <token>"');
+}
