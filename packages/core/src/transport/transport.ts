@@ -178,9 +178,24 @@ export interface TopicDescription {
   readonly compacted: boolean;
 }
 
+/** What provisioning (`vision-flow plan` / `apply`) reads of an existing topic. */
+export interface TopicState {
+  readonly name: string;
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  /** The value of each config asked for, as the broker reports it (its default when never set). */
+  readonly configs: { readonly [name: string]: string | null };
+}
+
 export interface TransportAdmin {
   /** Creates missing topics; existing ones are left alone (their partition count is not changed). */
   createTopics(specs: readonly TopicSpec[]): Promise<void>;
+  /** Provisioning (Kafka only): partitions, replication factor and the named configs; undefined when absent. */
+  topicState?(name: string, configNames: readonly string[]): Promise<TopicState | undefined>;
+  /** Provisioning (Kafka only): grows the topic to `total` partitions (Kafka cannot shrink one). */
+  createPartitions?(name: string, total: number): Promise<void>;
+  /** Provisioning (Kafka only): sets the named configs of the topic; its other configs keep their values. */
+  alterTopicConfigs?(name: string, configs: { readonly [name: string]: string }): Promise<void>;
   deleteTopics(names: readonly string[]): Promise<void>;
   listTopics(): Promise<string[]>;
   describeTopic(name: string): Promise<TopicDescription | undefined>;

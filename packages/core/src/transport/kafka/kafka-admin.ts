@@ -4,7 +4,9 @@ import { delay } from '../../internal/delay.js';
 import { ADMIN_READ_RETRY } from '../../retry/defaults.js';
 import { retry } from '../../retry/retry.js';
 import { VisionFlowError } from '../../errors/vision-flow-error.js';
-import type { TopicDescription, TopicPartitionOffset, TopicSpec, TransportAdmin } from '../transport.js';
+import { topicConfigs } from '../topic-configs.js';
+import type { TopicDescription, TopicPartitionOffset, TopicSpec, TopicState, TransportAdmin } from '../transport.js';
+import { alterTopicConfigs } from './alter-topic-configs.js';
 import { describeTopicConfigs } from './describe-topic-configs.js';
 import { closedError, hasKafkaCode, invalidArgument, mapKafkaError } from './map-kafka-error.js';
 import { OffsetSpec, RdAdmin, type GlobalConfig, type IAdminClient, type LibrdKafkaError } from './rdkafka.js';
@@ -61,11 +63,7 @@ export class KafkaAdmin implements TransportAdmin {
     for (const spec of specs) checkSpec(spec);
     await Promise.all(
       specs.map(async (spec) => {
-        const config: Record<string, string> = {};
-        // Compacted with a retention (a window store's changelog): old windows are deleted too.
-        if (spec.compacted) config['cleanup.policy'] = spec.retentionMs !== undefined && spec.retentionMs !== -1 ? 'compact,delete' : 'compact';
-        if (spec.retentionMs !== undefined) config['retention.ms'] = String(spec.retentionMs);
-        if (spec.maxMessageBytes !== undefined) config['max.message.bytes'] = String(spec.maxMessageBytes);
+        const config = topicConfigs(spec);
         try {
           await this.call<void>('createTopics', (cb) =>
             this.handle.current.createTopic(
@@ -112,6 +110,24 @@ export class KafkaAdmin implements TransportAdmin {
     const configs = await describeTopicConfigs(this.s.brokers, [name], ['cleanup.policy'], { clientId: this.s.clientId, timeoutMs: this.s.requestTimeoutMs });
     const policy = configs.get(name)?.get('cleanup.policy') ?? '';
     return { name, partitions, compacted: policy.split(',').includes('compact') };
+  }
+
+  async topicState(name: string, configNames: readonly string[]): Promise<TopicState | undefined> {
+    const d = await this.describe(name);
+    if (d === undefined) return undefined;
+    const read = await describeTopicConfigs(this.s.brokers, [name], configNames, { clientId: this.s.clientId, timeoutMs: this.s.requestTimeoutMs });
+    const configs: { [name: string]: string | null } = {};
+    for (const c of configNames) configs[c] = read.get(name)?.get(c) ?? null;
+    return { name, partitions: d.partitions.length, replicationFactor: Math.max(0, ...d.partitions.map((p) => p.replicas?.length ?? 0)), configs };
+  }
+
+  async createPartitions(name: string, total: number): Promise<void> {
+    await this.call<void>('createPartitions', (cb) => this.handle.current.createPartitions(name, total, this.s.requestTimeoutMs, cb), { topic: name });
+    await this.settle('createPartitions', async () => ((await this.partitionsWithLeader(name)) ?? 0) >= total);
+  }
+
+  async alterTopicConfigs(name: string, configs: { readonly [name: string]: string }): Promise<void> {
+    await alterTopicConfigs(this.s.brokers, name, configs, { clientId: this.s.clientId, timeoutMs: this.s.requestTimeoutMs });
   }
 
   /**
@@ -180,8 +196,8 @@ export class KafkaAdmin implements TransportAdmin {
     return d && d.partitions.every((p) => p.leader !== null) ? d.partitions.length : undefined;
   }
 
-  private async describe(topic: string): Promise<{ partitions: Array<{ leader: unknown }> } | undefined> {
-    let result: Array<{ name: string; error?: LibrdKafkaError; partitions: Array<{ leader: unknown }> }>;
+  private async describe(topic: string): Promise<{ partitions: Array<{ leader: unknown; replicas?: unknown[] }> } | undefined> {
+    let result: Array<{ name: string; error?: LibrdKafkaError; partitions: Array<{ leader: unknown; replicas?: unknown[] }> }>;
     try {
       result = await this.call('describeTopic', (cb) => this.handle.current.describeTopics([topic], { timeout: this.s.requestTimeoutMs }, cb), { topic });
     } catch (e) {

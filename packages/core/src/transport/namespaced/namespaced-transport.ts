@@ -70,6 +70,14 @@ export class NamespacedTransport implements Transport {
         const d = await admin.describeTopic(this.outer(name));
         return d && { ...d, name };
       },
+      ...(admin.topicState && {
+        topicState: async (name: string, configNames: readonly string[]) => {
+          const d = await admin.topicState!(this.outer(name), configNames);
+          return d && { ...d, name };
+        },
+      }),
+      ...(admin.createPartitions && { createPartitions: (name: string, total: number) => admin.createPartitions!(this.outer(name), total) }),
+      ...(admin.alterTopicConfigs && { alterTopicConfigs: (name: string, configs: { readonly [name: string]: string }) => admin.alterTopicConfigs!(this.outer(name), configs) }),
       endOffsets: async (topic: string) => (await admin.endOffsets(this.outer(topic))).map((o) => this.untp(o)),
       committedOffsets: async (groupId: string, topic: string) => (await admin.committedOffsets(this.outer(groupId), this.outer(topic))).map((o) => this.untp(o)),
     };
