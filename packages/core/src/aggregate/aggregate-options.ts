@@ -1,4 +1,5 @@
 import type { AvroSchema } from '../serde/avro/schema.js';
+import type { CacheOptions } from './record-cache.js';
 import type { Duration } from '../types.js';
 
 /** When a windowed aggregation emits: on every change, or once per window when it closes. */
@@ -14,6 +15,12 @@ export interface AggregateOptions<K> {
   readonly persistent?: boolean;
   /** Keep a changelog and restore from it (default true). */
   readonly logged?: boolean;
+  /**
+   * Emit updates rate-limited: hold them back and emit only each key's (and window's) latest at
+   * each commit of the node (node option `commitInterval`, default 1 s), at the end of a bounded
+   * input, or when `maxEntries` keys are held (Kafka Streams' record cache). Update mode only.
+   */
+  readonly cache?: boolean | CacheOptions;
 }
 
 /** Options of an aggregation whose result type is not a count. */

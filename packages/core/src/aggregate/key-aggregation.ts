@@ -6,13 +6,14 @@ import { keyValueStore } from '../state/stores.js';
 import type { AggregateOptions } from './aggregate-options.js';
 import type { Aggregation } from './aggregation.js';
 import { KeyAggregateProcessor } from './key-aggregate-processor.js';
+import { cached } from './record-cache.js';
 import { timestampedSchema } from './timestamped.js';
 
 /** Builds the stateful operator of a per-key aggregation over a change-logged key-value store. */
 export function keyAggregation<K, V, A>(operator: string, opts: AggregateOptions<K>, value: AvroSchema<A>, aggregation: Aggregation<K, V, A>): StatefulOperator<Rec<K, V>, Rec<K, A>> {
   checkName(operator, opts.name);
   const store = keyValueStore(opts.name, { key: opts.key, value: timestampedSchema(opts.name, value), ...storeFlags(opts) });
-  return stateful({ name: `${operator}(${opts.name})`, stores: [store], get: () => new KeyAggregateProcessor(opts.name, aggregation) });
+  return stateful({ name: `${operator}(${opts.name})`, stores: [store], get: cached(`${operator}(${opts.name})`, opts.cache, false, () => new KeyAggregateProcessor(opts.name, aggregation)) });
 }
 
 /** The store options an aggregation passes through as given (`persistent` is honoured by stores that support it). */

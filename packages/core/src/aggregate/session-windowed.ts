@@ -11,6 +11,7 @@ import type { EmitMode, ValueOptions } from './aggregate-options.js';
 import { countAggregation, foldAggregation, reduceAggregation, type Aggregation } from './aggregation.js';
 import { checkName, storeFlags } from './key-aggregation.js';
 import { SessionWindowAggregateProcessor } from './session-window-aggregate-processor.js';
+import { cached } from './record-cache.js';
 import { checkEmit, type TimeWindowedOptions } from './time-windowed.js';
 import type { WindowAggregatePlan } from './time-window-aggregate-processor.js';
 import type { Windowed } from './windowed-key.js';
@@ -57,7 +58,7 @@ export class SessionWindowedAggregations {
     const plan: WindowAggregatePlan<K, V, A> = { operator: `${operator}(${opts.name})`, store: opts.name, marker: `${opts.name}-final`, emit, aggregation, timestamp: opts.timestamp, retentionMs: retention };
     const stores: StoreBuilder[] = [sessionStore(opts.name, { key: opts.key, value, retention, ...storeFlags(opts) })];
     if (emit === 'final') stores.push(keyValueStore(plan.marker, { key: avro.string(), value: avro.long(), ...storeFlags(opts) }));
-    const op = stateful({ name: `windowed-${plan.operator}`, stores, get: () => new SessionWindowAggregateProcessor(w, plan) });
+    const op = stateful({ name: `windowed-${plan.operator}`, stores, get: cached(plan.operator, opts.cache, emit === 'final', () => new SessionWindowAggregateProcessor(w, plan)) });
     return op as unknown as StatefulOperator<Rec<K, V>, Rec<Windowed<K>, SessionValue<A, E>>>;
   }
 }

@@ -12,6 +12,7 @@ import type { AggregateOptions, EmitMode, ValueOptions, WindowedOptions } from '
 import { countAggregation, foldAggregation, reduceAggregation, type Aggregation } from './aggregation.js';
 import type { EventTime } from './event-time.js';
 import { checkName, storeFlags } from './key-aggregation.js';
+import { cached } from './record-cache.js';
 import { SlidingWindowAggregateProcessor } from './sliding-window-aggregate-processor.js';
 import { TimeWindowAggregateProcessor, type WindowAggregatePlan } from './time-window-aggregate-processor.js';
 import { timestampedSchema } from './timestamped.js';
@@ -66,7 +67,7 @@ export class TimeWindowedAggregations {
       }),
     ];
     if (emit === 'final') stores.push(keyValueStore(plan.marker, { key: avro.string(), value: avro.long(), ...storeFlags(opts) }));
-    const get = () => (w.kind === 'sliding' ? new SlidingWindowAggregateProcessor(w, plan) : new TimeWindowAggregateProcessor(w, plan));
+    const get = cached(plan.operator, opts.cache, emit === 'final', () => (w.kind === 'sliding' ? new SlidingWindowAggregateProcessor(w, plan) : new TimeWindowAggregateProcessor(w, plan)));
     return stateful({ name: `windowed-${plan.operator}`, stores, get });
   }
 }

@@ -28,6 +28,12 @@ export interface NodeOptions {
    * which would otherwise hold its partition's commit. Default none.
    */
   readonly recordTimeout?: Duration;
+  /**
+   * How often the node commits its input offsets (Kafka Streams' commit.interval.ms). Aggregations
+   * with a `cache` emit their held-back updates at each commit, so this is also their update rate.
+   * Default 1 s.
+   */
+  readonly commitInterval?: Duration;
 }
 
 export interface ResolvedNodeOptions {
@@ -35,6 +41,7 @@ export interface ResolvedNodeOptions {
   readonly maxInFlightPerPartition: number;
   readonly ordering: Ordering;
   readonly recordTimeoutMs: number | undefined;
+  readonly commitIntervalMs: number | undefined;
 }
 
 export const DEFAULT_MAX_IN_FLIGHT = 500;
@@ -54,5 +61,6 @@ export function resolveNodeOptions(node: string, opts: NodeOptions = {}): Resolv
     maxInFlightPerPartition: Math.min(perPartition, maxInFlight),
     ordering,
     recordTimeoutMs: opts.recordTimeout === undefined ? undefined : toMillis(opts.recordTimeout, `node "${node}" recordTimeout`),
+    commitIntervalMs: opts.commitInterval === undefined ? undefined : toMillis(opts.commitInterval, `node "${node}" commitInterval`),
   };
 }

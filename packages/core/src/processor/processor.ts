@@ -39,6 +39,11 @@ export interface Processor<I, O> {
   process(rec: I): void;
   /** A bounded run ended: emit whatever is final now (Flink's end-of-input watermark). */
   endOfInput?(): void;
+  /**
+   * Forwards what the processor holds back (a record cache). The runtime calls it before reading
+   * the offsets it commits, so an input offset is committed only after the output it caused.
+   */
+  flush?(): void;
   close(): void;
 }
 

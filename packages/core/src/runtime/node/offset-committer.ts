@@ -15,6 +15,8 @@ export interface OffsetCommitterOptions {
   readonly onLostWrites: (error: unknown) => void;
   /** A write was refused for good: the node must stop without committing. */
   readonly onFatal: (error: unknown) => void;
+  /** Emits what processors hold back (record caches); resolves once the producer has taken it. */
+  readonly flush?: () => Promise<void>;
 }
 
 /**
@@ -72,7 +74,10 @@ export class OffsetCommitter {
       }
       if (offsets.length === 0) return;
       // The offsets were read first: every output of a record counted complete was taken by the
-      // producer before this checkpoint, which returns once those are acknowledged.
+      // producer before this checkpoint, which returns once those are acknowledged. A record cache
+      // holds outputs of complete records back, so it is flushed after the read (processing is
+      // synchronous: whatever those records put in a cache is in it by now).
+      await this.opts.flush?.();
       await this.checkpoint();
       await consumer.commit(offsets);
       for (const o of offsets) this.committed.set(tpKey(o), o.offset);

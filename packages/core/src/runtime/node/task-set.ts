@@ -56,6 +56,11 @@ export class TaskSet {
     return [...this.tasks.values()].map((t) => t.idle());
   }
 
+  /** Every task emits what its processors hold back; resolves once that is durable. */
+  flush(): Promise<void> {
+    return settleAll([...this.tasks.values()].map((t) => t.flush()));
+  }
+
   /** The bounded input ended upstream: stateful processors emit what is final now. */
   endOfInput(): Promise<void> {
     return settleAll([...this.tasks.values()].map((t) => t.endOfInput()));

@@ -169,6 +169,13 @@ export class Task {
     await this.idle();
   }
 
+  /** Processors emit what they hold back (record caches); resolves once that is durable. */
+  async flush(): Promise<void> {
+    if (!this.isReady) return; // nothing processed yet, so nothing held
+    for (const p of this.processors.values()) p.flush?.();
+    await this.idle();
+  }
+
   /** Resolves when no punctuation output or background changelog write is pending. */
   async idle(): Promise<void> {
     while (this.background.size > 0) await settleAll([...this.background]).catch(() => undefined);

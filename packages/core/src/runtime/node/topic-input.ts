@@ -64,6 +64,7 @@ export class TopicInput {
       consumer: () => (this.rejoining || this.halted ? undefined : this.consumer),
       onLostWrites: (e) => this.rejoin(e),
       onFatal: opts.onFatal,
+      flush: () => opts.tasks.flush(),
     });
   }
 
