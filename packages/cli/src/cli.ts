@@ -10,6 +10,9 @@ import * as graphCommand from './commands/graph/index.js';
 import * as schemasCommand from './commands/schemas/index.js';
 import * as tailCommand from './commands/tail/index.js';
 import * as queryCommand from './commands/query/index.js';
+import * as upCommand from './commands/up/index.js';
+import * as psCommand from './commands/ps/index.js';
+import * as downCommand from './commands/down/index.js';
 
 /** This package's version, from its package.json (one directory above src/ and dist/). */
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -126,6 +129,61 @@ export function buildProgram(): Command {
       const result = await queryCommand.query(file, store, key, opts);
       for (const note of result.notes) process.stderr.write(`vision-flow: ${note}\n`);
       process.stdout.write(`${result.json}\n`);
+      process.exitCode = result.exitCode;
+    });
+
+  program
+    .command('up')
+    .description('run every node of a topology as its own OS process (or container) on Kafka, supervised: a crashed node restarts with backoff (docs/up.md)')
+    .argument('<topology>', 'path to a topology module')
+    .option('--brokers <list>', 'Kafka bootstrap servers (env VF_BROKERS); required')
+    .option('--registry <url>', 'schema registry URL (env VF_REGISTRY); required')
+    .option('--namespace <name>', 'prefix every topic, consumer group and schema subject with "<name>." (env VF_NAMESPACE)')
+    .option('--config <file>', 'JSON config file (env VF_CONFIG)')
+    .option('--models <dir>', 'model directory (env VF_MODEL_DIR)')
+    .option('--session-timeout <duration>', 'Kafka session timeout of every node (env VF_SESSION_TIMEOUT)')
+    .option('--images <dir>', 'folder of images to submit (sets the "images" parameter)')
+    .option('--annotate <dir>', 'write each image with its boxes drawn into this folder (sets "annotate")')
+    .option('--out <file>', 'write result lines to this file (sets "out"; the default, standard output, mixes them into the log)')
+    .option('--set <name=value>', 'set a topology parameter for every node; repeatable', collectSet)
+    .option('--replicas <node=count>', 'run this many copies of a node, e.g. objects=2; repeatable', collect)
+    .option('--containers', 'run each node as a container (podman or docker) of the image `vision-flow build` made')
+    .option('--image <ref>', 'with --containers: the image to run (default: the one vision-flow build names)')
+    .option('--http-host <address>', "address the nodes' HTTP servers bind (VF_HTTP_HOST; default 127.0.0.1); each gets a free port (VF_HTTP_PORT)")
+    .option('--backoff <duration>', 'delay before restarting a crashed node, doubled per crash in the window (default 1s)')
+    .option('--max-backoff <duration>', 'longest delay between restarts (default 30s)')
+    .option('--max-restarts <n>', 'give up on a node that crashed more than n times within the restart window (default 5)')
+    .option('--restart-window <duration>', 'the window crashes are counted in (default 60s)')
+    .addOption(new Option('--on-give-up <what>', 'when giving up on a node: mark it failed and keep the rest running, or stop every node').choices(['fail-node', 'stop-all']).default('fail-node'))
+    .option('--stop-timeout <duration>', 'how long a node gets after SIGTERM before SIGKILL (default 30s)')
+    .option('--state-file <file>', 'where to keep the state ps and down read (default .vision-flow/up/<topology-name>.json)')
+    .action(async (file: string, opts: upCommand.UpOptions) => {
+      const result = await upCommand.up(file, opts);
+      for (const line of result.summary) process.stderr.write(`${line}\n`);
+      process.exitCode = result.exitCode;
+    });
+
+  program
+    .command('ps')
+    .description('list the nodes `vision-flow up` runs here: replica, pid, status, restarts, uptime, HTTP port')
+    .argument('[topology]', 'topology name or file (default: every topology up here)')
+    .option('--state-file <file>', 'read this state file instead of .vision-flow/up/')
+    .option('--json', 'print the state as JSON')
+    .action((target: string | undefined, opts: psCommand.PsOptions) => {
+      const result = psCommand.ps(target, opts);
+      for (const line of result.lines) process.stdout.write(`${line}\n`);
+      process.exitCode = result.exitCode;
+    });
+
+  program
+    .command('down')
+    .description('stop what `vision-flow up` runs here (every node: SIGTERM, then SIGKILL) and wait until it has ended')
+    .argument('[topology]', 'topology name or file (default: every topology up here)')
+    .option('--state-file <file>', 'the state file up was given')
+    .option('--timeout <duration>', 'extra wait beyond the nodes\' stop timeout before SIGKILL (default 30s)')
+    .action(async (target: string | undefined, opts: downCommand.DownOptions) => {
+      const result = await downCommand.down(target, opts, (line) => process.stderr.write(`${line}\n`));
+      for (const line of result.lines) process.stderr.write(`${line}\n`);
       process.exitCode = result.exitCode;
     });
 
