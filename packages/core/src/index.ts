@@ -15,7 +15,7 @@ export { checkPositiveInt } from './options/check-positive-int.js';
 
 // --- Retry
 export { retry, isRetriable, backoffDelay, type RetryOptions, type RetryListener, type Bail } from './retry/retry.js';
-export { DEFAULT_RETRY } from './retry/defaults.js';
+export { DEFAULT_RETRY, WEBHOOK_RETRY } from './retry/defaults.js';
 
 // --- Avro schemas
 export { avro, toAvroJson, isAvroSchema, type AvroSchema, type AvroJson, type AvroJsonObject, type Infer } from './serde/avro/schema.js';

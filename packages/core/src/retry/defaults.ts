@@ -37,3 +37,10 @@ export const UNTIL_STOPPED_RETRY: Required<RetryOptions> = { maxAttempts: Infini
  * partition's leader moves: 100 ms to 1 s apart; the caller bounds the time by its request timeout.
  */
 export const ADMIN_READ_RETRY: RetryOptions = { maxAttempts: Number.MAX_SAFE_INTEGER, initialDelayMs: 100, maxDelayMs: 1_000 };
+
+/**
+ * Delivering one record to a client's webhook: up to 8 attempts, 1 s to 60 s apart with half of
+ * each delay drawn at random (so a recovering endpoint is not hit by every record at once), for up
+ * to 10 minutes; then the record is dead-lettered with the last status.
+ */
+export const WEBHOOK_RETRY: Required<RetryOptions> = { maxAttempts: 8, initialDelayMs: 1000, maxDelayMs: 60_000, multiplier: 2, jitter: 0.5, maxElapsedMs: 10 * 60_000 };
