@@ -11,7 +11,7 @@ export interface AggregateOptions<K> {
   readonly name: string;
   /** Avro schema of the record keys: the store's (and its changelog's) key. */
   readonly key: AvroSchema<K>;
-  /** Keep the store on local disk as well, so a restart restores only the changelog's tail (not yet for session windows: in memory). */
+  /** Keep the store on local disk as well, so a restart restores only the changelog's tail. */
   readonly persistent?: boolean;
   /** Keep a changelog and restore from it (default true). */
   readonly logged?: boolean;

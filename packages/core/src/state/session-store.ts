@@ -2,6 +2,7 @@ import { avro, type AvroSchema } from '../serde/avro/schema.js';
 import { toMillis, type Duration } from '../types.js';
 import { ChangeLoggingSessionStore } from './change-logging-session-store.js';
 import { InMemorySessionStore } from './in-memory-session-store.js';
+import { PersistentSessionStore } from './persistent-session-store.js';
 import type { StateStore, StoreBuilder } from './state-store.js';
 import type { ReadOnlyWindowStore, WindowedValue } from './window-store.js';
 
@@ -33,9 +34,11 @@ export interface SessionStoreOptions<K, V> {
   readonly retention: Duration;
   /** Keep a changelog and restore from it (default true). */
   readonly logged?: boolean;
+  /** Keep the sessions on local disk too, so a restart restores only the changelog's tail (default false). */
+  readonly persistent?: boolean;
 }
 
-/** A session store: in memory, change-logged as `{ key, start, end } → value` (a removal as a tombstone). */
+/** A session store: in memory (or on disk with `persistent: true`), change-logged as `{ key, start, end } → value` (a removal as a tombstone). */
 export function sessionStore<K, V>(name: string, opts: SessionStoreOptions<K, V>): StoreBuilder<SessionStore<K, V>> {
   const logged = opts.logged ?? true;
   const retentionMs = toMillis(opts.retention, `store "${name}" retention`);
@@ -44,11 +47,12 @@ export function sessionStore<K, V>(name: string, opts: SessionStoreOptions<K, V>
     // Served and retained like a window store: fetch by key and time range, expired by retention.
     kind: 'window',
     logged,
+    persistent: opts.persistent ?? false,
     retentionMs,
     changelogKey: avro.record(`vision_flow.SessionKey_${name.replace(/[^A-Za-z0-9_]/g, '_')}`, { key: opts.key, start: avro.long(), end: avro.long() }) as AvroSchema<unknown>,
     changelogValue: opts.value as AvroSchema<unknown>,
     build: () => {
-      const inner = new InMemorySessionStore<K, V>(name, retentionMs);
+      const inner = opts.persistent ? new PersistentSessionStore<K, V>(name, retentionMs) : new InMemorySessionStore<K, V>(name, retentionMs);
       return logged ? new ChangeLoggingSessionStore(inner) : inner;
     },
   };
