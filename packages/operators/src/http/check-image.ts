@@ -33,6 +33,8 @@ export async function checkImage(bytes: Buffer, declaredType: string | undefined
     throw new HttpProblem(415, 'CONTENT_TYPE_MISMATCH', 'Content type does not match', `the Content-Type says ${declaredType} but the bytes are a ${format.toUpperCase()} image; send Content-Type image/${format}`);
   }
   if (!whole(bytes, format)) throw new HttpProblem(400, 'IMAGE_TRUNCATED', 'Image truncated', `the ${format.toUpperCase()} image ends before its end marker (${bytes.length} bytes); send the whole file`);
+  // A PNG's size sits at a fixed place: refuse a huge one before libvips looks at it at all.
+  if (format === 'png' && bytes.length >= 24 && bytes.toString('latin1', 12, 16) === 'IHDR') tooManyPixels(bytes.readUInt32BE(16), bytes.readUInt32BE(20), maxPixels);
   let width: number | undefined;
   let height: number | undefined;
   try {
@@ -41,10 +43,14 @@ export async function checkImage(bytes: Buffer, declaredType: string | undefined
     throw new HttpProblem(400, 'IMAGE_HEADER_UNREADABLE', 'Image header unreadable', `the ${format.toUpperCase()} header cannot be decoded (${(e as Error).message}); send a valid image`);
   }
   if (!width || !height) throw new HttpProblem(400, 'IMAGE_HEADER_UNREADABLE', 'Image header unreadable', `the ${format.toUpperCase()} header has no size; send a valid image`);
+  tooManyPixels(width, height, maxPixels);
+  return { format, contentType: `image/${format}`, width, height };
+}
+
+function tooManyPixels(width: number, height: number, maxPixels: number): void {
   if (width * height > maxPixels) {
     throw new HttpProblem(413, 'IMAGE_TOO_MANY_PIXELS', 'Image too large', `the image is ${width}×${height} = ${width * height} pixels, over this endpoint's ${maxPixels}; downscale it`, {}, { width, height, maxPixels });
   }
-  return { format, contentType: `image/${format}`, width, height };
 }
 
 function sniff(b: Buffer): ImageFormat | undefined {
