@@ -13,6 +13,7 @@ import * as queryCommand from './commands/query/index.js';
 import * as upCommand from './commands/up/index.js';
 import * as psCommand from './commands/ps/index.js';
 import * as downCommand from './commands/down/index.js';
+import * as buildCommand from './commands/build/index.js';
 
 /** This package's version, from its package.json (one directory above src/ and dist/). */
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -49,9 +50,11 @@ export function buildProgram(): Command {
     .option('--models <dir>', 'model directory (env VF_MODEL_DIR)')
     .option('--session-timeout <duration>', 'how soon a killed node\'s partitions move to another instance, e.g. 10s (Kafka session.timeout.ms; default 45s; env VF_SESSION_TIMEOUT)')
     .option('--instance-id <id>', 'static group membership: this copy of the node keeps its partitions across a restart within the session timeout; one id per running copy (Kafka group.instance.id; env VF_INSTANCE_ID)')
-    .option('--query-port <port>', 'serve the stores of the nodes run here over HTTP on this port; 0 picks a free one and prints it (env VF_QUERY_PORT; default: not served)')
+    .option('--http-port <port>', "serve the node's HTTP endpoints (/health, /ready, /metrics, /stores query views) on this port; 0 picks a free one and prints it (env VF_HTTP_PORT; default: not served)")
+    .option('--http-host <address>', 'address the HTTP endpoints listen on (env VF_HTTP_HOST; default 127.0.0.1)')
+    .option('--query-port <port>', 'alias of --http-port (env VF_QUERY_PORT)')
     .option('--state-dir <dir>', 'folder persistent stores keep their data in (default .vision-flow/state)')
-    .option('--query-host <address>', 'address the query views listen on (env VF_QUERY_HOST; default 127.0.0.1)')
+    .option('--query-host <address>', 'alias of --http-host (env VF_QUERY_HOST)')
     .option('--no-progress', 'no progress display on standard error')
     .action(async (file: string, opts: runCommand.RunOptions) => {
       const result = await runCommand.run(file, opts);
@@ -184,6 +187,21 @@ export function buildProgram(): Command {
     .action(async (target: string | undefined, opts: downCommand.DownOptions) => {
       const result = await downCommand.down(target, opts, (line) => process.stderr.write(`${line}\n`));
       for (const line of result.lines) process.stderr.write(`${line}\n`);
+      process.exitCode = result.exitCode;
+    });
+
+  program
+    .command('build')
+    .description('build one container image for every node of a topology (podman or docker); each container runs one node (VF_NODE)')
+    .argument('<topology>', 'path to a topology module inside an npm project (its package-lock.json decides the dependencies)')
+    .option('--tag <image>', 'image reference to build (default localhost/vision-flow-<topology>:latest)')
+    .option('--base <image>', 'base image with Node 20+ on Debian bookworm, passed as --build-arg BASE (env VF_BASE_IMAGE; default node:20-bookworm-slim)')
+    .addOption(new Option('--engine <engine>', 'container engine (env VF_CONTAINER_ENGINE; default podman when installed, else docker)').choices(['podman', 'docker']))
+    .option('--context <dir>', 'only write the build context (Dockerfile included) to this folder')
+    .action(async (file: string, opts: buildCommand.BuildOptions) => {
+      const result = await buildCommand.build(file, opts);
+      for (const line of result.summary) process.stderr.write(`${line}\n`);
+      if (result.image) process.stdout.write(`${result.image}\n`);
       process.exitCode = result.exitCode;
     });
 
