@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload, type CryptoKey } from 'jose';
-import { map } from 'rxjs';
+import { map, mergeMap } from 'rxjs';
 import { InMemorySchemaRegistry, MemoryTransport, TopologyRunner, avro, named, topic, topology, type Rec } from '@vision-flow/core';
 import type { SubmittedImage } from '../sources/directory-source.js';
 import { httpSource, type HttpSourceOptions } from './http-source.js';
@@ -82,12 +82,17 @@ export class IngestRun {
   private transport = new MemoryTransport();
   url = '';
 
-  constructor(private readonly options: Omit<HttpSourceOptions, 'port' | 'host'>) {}
+  /** `node.slowMs`: each record waits this long before it is written (a slow producer); `node.maxInFlight`: the ingest node's slots. */
+  constructor(
+    private readonly options: Omit<HttpSourceOptions, 'port' | 'host'>,
+    private readonly node: { readonly maxInFlight?: number; readonly slowMs?: number } = {},
+  ) {}
 
   async start(): Promise<this> {
     const images = topic('images.submitted', { value: ImageSubmitted, partitions: 2, maxMessageBytes: 16 << 20 });
+    const slowMs = this.node.slowMs ?? 0;
     const t = topology('ingest-test')
-      .node('ingest', (n) => n.source(httpSource({ ...this.options, port: 0, host: '127.0.0.1' })).to(images), { maxInFlight: 16, ordering: 'unordered' })
+      .node('ingest', (n) => n.source(httpSource({ ...this.options, port: 0, host: '127.0.0.1' })).pipe(named('slow', mergeMap(async (r: Rec<string, SubmittedImage>) => (await new Promise((resolve) => setTimeout(resolve, slowMs)), r)))).to(images), { maxInFlight: this.node.maxInFlight ?? 16, ordering: 'unordered' })
       .node('collect', (n) => n.from(images).pipe(named('collect', map((r: Rec<string, SubmittedImage>) => (this.received.push(r), r)))));
     this.runner = new TopologyRunner(t, { transport: this.transport, registry: new InMemorySchemaRegistry(), log: (m) => this.logs.push(m), node: { pollTimeoutMs: 20 } });
     await this.runner.start();
@@ -113,8 +118,9 @@ export class IngestRun {
     await this.transport.close();
   }
 
-  get runnerForStop(): TopologyRunner {
-    return this.runner;
+  /** The graceful stop alone (SIGTERM), without closing the transport; for tests that look at uploads during it. */
+  stopNode(): Promise<void> {
+    return this.runner.stop('SIGTERM');
   }
 }
 

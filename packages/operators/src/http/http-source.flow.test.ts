@@ -1,0 +1,106 @@
+// Idempotency keys, the per-tenant quota (429), backpressure (503 with Retry-After, never an
+// unbounded wait), /health and /ready, and the graceful stop: uploads in flight get their 202, new
+// ones a 503, and every 202 is a written record.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AUDIENCE, ISSUER, IngestRun, SAMPLE_JPEG, SECRET, hsToken } from './ingest.test-setup.js';
+
+const auth = { secret: SECRET, issuer: ISSUER, audience: AUDIENCE };
+const upload = async (run: IngestRun, tenant = 'acme', extra: { [k: string]: string } = {}) =>
+  run.post(SAMPLE_JPEG, { 'content-type': 'image/jpeg', authorization: `Bearer ${await hsToken({ claims: { tenant } })}`, ...extra });
+
+describe('Idempotency-Key', () => {
+  const run = new IngestRun({ auth });
+  beforeAll(() => run.start());
+  afterAll(() => run.stop());
+
+  it('answers a repeated key with the first answer and writes one record, per tenant', async () => {
+    const first = await upload(run, 'acme', { 'idempotency-key': 'upload-1' });
+    const again = await upload(run, 'acme', { 'idempotency-key': 'upload-1' });
+    const otherTenant = await upload(run, 'globex', { 'idempotency-key': 'upload-1' });
+    expect([first.status, again.status, otherTenant.status]).toEqual([202, 202, 202]);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(otherTenant.body['id']).not.toBe(first.body['id']);
+    expect(await run.written()).toBe(2);
+  });
+
+  it('gives racing requests with one key one record', async () => {
+    const answers = await Promise.all(Array.from({ length: 5 }, () => upload(run, 'acme', { 'idempotency-key': 'race-1' })));
+    expect(new Set(answers.map((a) => a.body['id'])).size).toBe(1);
+    expect(answers.map((a) => a.status)).toEqual([202, 202, 202, 202, 202]);
+    expect(await run.written()).toBe(3);
+  });
+
+  it('keeps no key of a refused upload, so the corrected retry is taken', async () => {
+    const bad = await run.post(Buffer.from('nope'), { 'content-type': 'image/jpeg', authorization: `Bearer ${await hsToken()}`, 'idempotency-key': 'fix-1' });
+    expect(bad.status).toBe(415);
+    expect((await upload(run, 'acme', { 'idempotency-key': 'fix-1' })).status).toBe(202);
+    expect(await run.written()).toBe(4);
+  });
+});
+
+describe('per-tenant quota', () => {
+  const run = new IngestRun({ auth, quotaPerSec: 2, quotaBurst: 3 });
+  beforeAll(() => run.start());
+  afterAll(() => run.stop());
+
+  it('answers 429 with Retry-After past a tenant quota, without touching other tenants', async () => {
+    const answers = [];
+    for (let i = 0; i < 5; i++) answers.push(await upload(run, 'acme'));
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.slice(0, 3)).toEqual([202, 202, 202]);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(1);
+    const refused = answers.find((a) => a.status === 429)!;
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(refused.body).toMatchObject({ code: 'QUOTA_EXCEEDED', status: 429 });
+    expect((await upload(run, 'globex')).status).toBe(202);
+    expect(await run.written()).toBe(statuses.filter((s) => s === 202).length + 1);
+  });
+});
+
+describe('backpressure', () => {
+  // One slot, each record taking 400 ms to be written, at most 2 waiting: the 4th concurrent upload is refused.
+  const run = new IngestRun({ auth, maxQueued: 2, retryAfterSec: 2 }, { maxInFlight: 1, slowMs: 400 });
+  beforeAll(() => run.start());
+  afterAll(() => run.stop());
+
+  it('answers 503 with Retry-After once the node is behind, and 202 for every upload it took', async () => {
+    const answers = await Promise.all(Array.from({ length: 8 }, () => upload(run)));
+    const statuses = answers.map((a) => a.status).sort();
+    expect(statuses.filter((s) => s === 503).length).toBeGreaterThanOrEqual(1);
+    expect(statuses.every((s) => s === 202 || s === 503)).toBe(true);
+    const busy = answers.find((a) => a.status === 503)!;
+    expect(busy.headers.get('retry-after')).toBe('2');
+    expect(busy.body).toMatchObject({ code: 'INGEST_BUSY', status: 503 });
+    expect(await run.written()).toBe(statuses.filter((s) => s === 202).length);
+  });
+
+  it('says /health 200 and /ready 200 when idle', async () => {
+    const base = run.url.replace('/v1/images', '');
+    expect((await fetch(`${base}/health`)).status).toBe(200);
+    expect((await fetch(`${base}/ready`)).status).toBe(200);
+  });
+});
+
+describe('graceful stop', () => {
+  let run: IngestRun | undefined;
+  afterEach(async () => {
+    await run?.stop().catch(() => undefined);
+  });
+
+  it('finishes uploads in flight (202, written), refuses new ones with 503, then stops', async () => {
+    run = await new IngestRun({ auth, maxQueued: 8 }, { maxInFlight: 2, slowMs: 300 }).start();
+    const inFlight = Array.from({ length: 4 }, () => upload(run!));
+    await new Promise((resolve) => setTimeout(resolve, 150)); // the uploads are in, the first two taken
+    const stopped = run.stopNode();
+    const late = await upload(run).catch(() => undefined);
+    const answers = await Promise.all(inFlight);
+    await stopped;
+    if (late) expect(late.status).toBe(503); // or the port is already closed: the client's connection is refused
+    const accepted = answers.filter((a) => a.status === 202).length;
+    // Taken uploads are written; those still waiting when the stop came get 503 and are not.
+    expect(accepted).toBeGreaterThanOrEqual(2);
+    expect(answers.every((a) => a.status === 202 || (a.status === 503 && a.body['code'] === 'INGEST_STOPPING'))).toBe(true);
+    expect(await run.written()).toBe(accepted);
+  });
+});
