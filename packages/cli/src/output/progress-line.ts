@@ -74,7 +74,8 @@ function withNodes(line: string, nodes: readonly string[], room: number): string
   return line;
 }
 
-function progressBar(done: number, total: number, width: number): string {
+/** `[████░░░░]`: `done` of `total` in `width` cells. */
+export function progressBar(done: number, total: number, width: number): string {
   const filled = total > 0 ? Math.min(width, Math.round((done / total) * width)) : 0;
   return `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}]`;
 }
