@@ -18,3 +18,6 @@ export { collectByKey, type CollectByKeyOptions, type Collected, type CollectedP
 // --- Sinks
 export { jsonLinesSink, jsonReplacer, type JsonLinesSinkOptions } from './sinks/json-lines-sink.js';
 export { annotateToFolder, type AnnotateToFolderOptions, type AnnotatableResult } from './sinks/annotate-to-folder.js';
+export { webhookSink, type WebhookSinkOptions } from './sinks/webhook/webhook-sink.js';
+export { signWebhook, verifyWebhook, SIGNATURE_HEADER, type VerifyOptions } from './sinks/webhook/webhook-signature.js';
+export type { WebhookEndpointConfig, WebhookEndpoints } from './sinks/webhook/webhook-endpoints.js';
