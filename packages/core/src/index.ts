@@ -37,7 +37,7 @@ export { perTenant, topicPerRecord, isTopicRouter, TENANT_HEADER, type TopicRout
 export { NodeBuilder, NodeStream, NodeEnd, outputTopics, type NodePlan, type NodeInput, type RecOfTopic } from './dsl/node-stream.js';
 export { repartitionTopicName, type GroupByOptions } from './dsl/repartition.js';
 export { resolveNodeOptions, type NodeOptions, type Ordering, type ResolvedNodeOptions } from './dsl/node-options.js';
-export { withContext, localContext, type OperatorContext, type Params } from './dsl/operator-context.js';
+export { withContext, localContext, type OperatorContext, type OperatorMeasure, type Params } from './dsl/operator-context.js';
 export { param, isParam, resolveParam, describeParam, type Param, type ParamOr } from './dsl/param.js';
 export { changelogTopicName, describeTopology, type TopologyDescription, type NodeDescription, type TopicDescriptionEntry, type TopicRole } from './dsl/describe.js';
 export type { Source, SourceReader, SourceEnvelope, SourceContext, Outcome } from './dsl/source.js';
@@ -71,6 +71,13 @@ export { DeadLetterSchema, deadLetterTopic, type DeadLetter } from './runtime/de
 
 // --- Query views (the read side of a running topology's stores)
 export { QueryViews, type QueryViewsOptions } from './query/query-views.js';
+
+// --- Node HTTP server, metrics, readiness (docs/observability.md)
+export { NodeHttpServer, type HttpRoutes, type HttpAnswer } from './query/node-http-server.js';
+export { NodeMetrics, type NodeMetricsOptions } from './metrics/node-metrics.js';
+export { NodeReadiness, type Readiness } from './metrics/node-readiness.js';
+export { NodeEndpoints } from './metrics/node-endpoints.js';
+export { parseTraceparent, w3cTraceIdOf, type TraceParent } from './records/traceparent.js';
 export { InstanceDirectory, type InstanceDirectoryOptions } from './query/instance-directory.js';
 export { instancesTopicName, type InstanceInfo } from './query/instances-topic.js';
 

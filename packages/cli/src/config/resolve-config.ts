@@ -21,6 +21,10 @@ export interface VisionFlowConfig {
   readonly queryPort: number | undefined;
   /** Address the query views bind; default 127.0.0.1 (this machine only). */
   readonly queryHost: string;
+  /** Port of the node's HTTP server (/health, /ready, /metrics, /stores); 0 picks a free one; undefined: none. The query port is its alias. */
+  readonly httpPort: number | undefined;
+  /** Address the node's HTTP server binds; default the query host, else 127.0.0.1. */
+  readonly httpHost: string;
   /** Topology parameters: `--set name=value`, `--images`, `"params"` in the file. */
   readonly params: { readonly [name: string]: JsonValue };
   /** Where each setting came from, for `--explain-config` and error messages. */
@@ -37,11 +41,13 @@ export interface ConfigFlags {
   readonly instanceId?: string;
   readonly queryPort?: string;
   readonly queryHost?: string;
+  readonly httpPort?: string;
+  readonly httpHost?: string;
   readonly config?: string;
   readonly params?: { readonly [name: string]: JsonValue };
 }
 
-export const ENV = { transport: 'VF_TRANSPORT', brokers: 'VF_BROKERS', registry: 'VF_REGISTRY', modelDir: 'VF_MODEL_DIR', namespace: 'VF_NAMESPACE', sessionTimeout: 'VF_SESSION_TIMEOUT', instanceId: 'VF_INSTANCE_ID', queryPort: 'VF_QUERY_PORT', queryHost: 'VF_QUERY_HOST', config: 'VF_CONFIG' } as const;
+export const ENV = { transport: 'VF_TRANSPORT', brokers: 'VF_BROKERS', registry: 'VF_REGISTRY', modelDir: 'VF_MODEL_DIR', namespace: 'VF_NAMESPACE', sessionTimeout: 'VF_SESSION_TIMEOUT', instanceId: 'VF_INSTANCE_ID', queryPort: 'VF_QUERY_PORT', queryHost: 'VF_QUERY_HOST', httpPort: 'VF_HTTP_PORT', httpHost: 'VF_HTTP_HOST', config: 'VF_CONFIG' } as const;
 export const DEFAULT_CONFIG_FILE = 'vision-flow.config.json';
 
 /**
@@ -75,13 +81,17 @@ export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = proce
   const queryPortText = pick('queryPort', flags.queryPort, ENV.queryPort, typeof file.queryPort === 'number' ? String(file.queryPort) : file.queryPort);
   const queryPort = queryPortText === undefined ? undefined : checkPort(queryPortText, origins.queryPort!);
   const queryHost = pick('queryHost', flags.queryHost, ENV.queryHost, file.queryHost) ?? '127.0.0.1';
+  // --http-port is the node's one server; --query-port, its older name, stands in for it when it is not set.
+  const httpPortText = pick('httpPort', flags.httpPort, ENV.httpPort, typeof file.httpPort === 'number' ? String(file.httpPort) : file.httpPort);
+  const httpPort = httpPortText === undefined ? queryPort : checkPort(httpPortText, origins.httpPort!, 'http');
+  const httpHost = pick('httpHost', flags.httpHost, ENV.httpHost, file.httpHost) ?? queryHost;
   let transport = pick('transport', flags.transport, ENV.transport, file.transport);
   if (transport === undefined) transport = brokers ? 'kafka' : 'memory';
   if (transport !== 'memory' && transport !== 'kafka') {
     throw new ConfigError(`transport "${transport}" (from ${origins.transport}) is not known; use memory (embedded, one process) or kafka (with --brokers)`);
   }
   const fileParams = (file.params ?? {}) as { [k: string]: JsonValue };
-  return { transport, brokers, registry, modelDir, namespace, sessionTimeoutMs, instanceId, queryPort, queryHost, params: { ...fileParams, ...flags.params }, origins };
+  return { transport, brokers, registry, modelDir, namespace, sessionTimeoutMs, instanceId, queryPort, queryHost, httpPort, httpHost, params: { ...fileParams, ...flags.params }, origins };
 }
 
 /** A group.instance.id the broker takes (its legal characters, like a topic name), else a ConfigError naming where it came from. */
@@ -92,9 +102,9 @@ function checkInstanceId(id: string, origin: string): void {
 }
 
 /** A TCP port (0: any free one), else a ConfigError naming where it came from. */
-function checkPort(text: string, origin: string): number {
+function checkPort(text: string, origin: string, what: 'query' | 'http' = 'query'): number {
   const port = Number(text);
-  if (!/^\d+$/.test(text) || port > 65535) throw new ConfigError(`query port "${text}" (from ${origin}) must be a port number 0-65535 (0 picks a free port)`, { option: 'queryPort', value: text });
+  if (!/^\d+$/.test(text) || port > 65535) throw new ConfigError(`${what} port "${text}" (from ${origin}) must be a port number 0-65535 (0 picks a free port)`, { option: `${what}Port`, value: text });
   return port;
 }
 
@@ -107,7 +117,7 @@ function readConfigFile(path: string | undefined, cwd: string): { [k: string]: u
   try {
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as unknown;
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the top level must be a JSON object');
-    const known = new Set(['transport', 'brokers', 'registry', 'modelDir', 'namespace', 'sessionTimeout', 'instanceId', 'queryPort', 'queryHost', 'params']);
+    const known = new Set(['transport', 'brokers', 'registry', 'modelDir', 'namespace', 'sessionTimeout', 'instanceId', 'queryPort', 'queryHost', 'httpPort', 'httpHost', 'params']);
     const unknown = Object.keys(parsed).filter((k) => !known.has(k));
     if (unknown.length > 0) throw new Error(`unknown setting(s) ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
     return parsed as { [k: string]: unknown };

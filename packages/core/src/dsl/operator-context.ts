@@ -17,6 +17,16 @@ export interface OperatorContext {
   /** Folder model files are read from (the CLI's `--models` or VF_MODEL_DIR); undefined when the run names none. */
   readonly modelDir: string | undefined;
   log(message: string): void;
+  /** Reports what an operator measured (a model's inference time); a node turns it into an instrumentation event and a metric. Absent outside a node. */
+  readonly report?: ((measure: OperatorMeasure) => void) | undefined;
+}
+
+/** A measurement an operator reports through its context. */
+export interface OperatorMeasure {
+  readonly kind: 'inference';
+  readonly operator: string;
+  readonly model: string;
+  readonly durationMs: number;
 }
 
 const BUILD = Symbol.for('vision-flow.operator-build');

@@ -14,6 +14,10 @@ export interface EventPayloads {
   'node.partitions_assigned': { node: string; partitions: Array<{ topic: string; partition: number }> };
   'node.partitions_revoked': { node: string; partitions: Array<{ topic: string; partition: number }>; unfinished: number };
   'node.backpressure': { node: string; inFlight: number; paused: Array<{ topic: string; partition: number }> };
+  /** One record through one stage (a run of operators, or a processor): from entering it until the stage completed. */
+  'node.stage_completed': { node: string; stage: string; durationMs: number; failed: boolean };
+  /** An operator ran a model (reported through its context): wait for a worker, inference and post-processing. */
+  'operator.inference': { node: string; operator: string; model: string; durationMs: number };
   'source.exhausted': { node: string; records: number };
   /** A restore in progress: `records` read so far of about `total` (the offsets between `fromOffset` and `toOffset`). */
   'store.restore_progress': { node: string; store: string; partition: number; records: number; total: number; fromOffset: number; toOffset: number; elapsedMs: number };
@@ -42,6 +46,8 @@ export const events: readonly EventName[] = [
   'node.partitions_assigned',
   'node.partitions_revoked',
   'node.backpressure',
+  'node.stage_completed',
+  'operator.inference',
   'source.exhausted',
   'store.restore_progress',
   'store.restored',

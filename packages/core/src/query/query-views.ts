@@ -10,14 +10,16 @@ import { InstanceDirectory } from './instance-directory.js';
 import { KeyPartitioner } from './key-partitioner.js';
 import type { NodeView } from './node-view.js';
 import { QueryRoutes } from './query-routes.js';
-import { QueryServer } from './query-server.js';
+import { NodeHttpServer } from './node-http-server.js';
 
 export interface QueryViewsOptions {
   /** The transport and registry the runner uses: the instances topics live there too. */
   readonly transport: Transport;
   readonly registry: SchemaRegistry;
-  /** Port to listen on; 0 picks a free one (see `url` once started). */
-  readonly port: number;
+  /** The node's HTTP server to serve `/stores` on; without it, the views listen on `port` themselves. */
+  readonly server?: NodeHttpServer;
+  /** Port to listen on when no `server` is given; 0 picks a free one (see `url` once started). */
+  readonly port?: number;
   /** Address to bind; default 127.0.0.1 (only this machine). */
   readonly host?: string;
   /** This instance's name among the node's instances; default `<hostname>-<pid>-<random>`. */
@@ -41,7 +43,9 @@ export class QueryViews {
   private readonly held = new Map<string, Map<string, number>>();
   private readonly unsubscribe: Array<() => void> = [];
   private readonly directories = new Map<string, InstanceDirectory>();
-  private server: QueryServer | undefined;
+  /** The server the views listen on themselves (no `server` given), closed with them. */
+  private own: NodeHttpServer | undefined;
+  private unmount: (() => void) | undefined;
   private address: string | undefined;
   private publishing: Promise<void> = Promise.resolve();
   private closed = false;
@@ -81,11 +85,16 @@ export class QueryViews {
       const partitioner = input.kind === 'topics' ? new KeyPartitioner(input.topics[0]!, registry, transport.admin()) : undefined;
       views.push({ node, stores: topology.node$(node).stores, read: (store) => this.ready(node, store), partitions: () => this.partitionsOf(node), partitioner, directory });
     }
-    const host = this.opts.host ?? '127.0.0.1';
     const routes = new QueryRoutes({ instanceId: this.instanceId, url: () => this.url }, views);
-    this.server = await QueryServer.listen(routes, this.opts.port, host);
-    const advertised = host === '0.0.0.0' || host === '::' ? hostname() : host.includes(':') ? `[${host}]` : host;
-    this.address = `http://${advertised}:${this.server.port}`;
+    let server = this.opts.server;
+    if (!server) {
+      if (this.opts.port === undefined) throw new TypeError('QueryViews needs a server or a port');
+      server = this.own = await NodeHttpServer.listen(this.opts.port, this.opts.host ?? '127.0.0.1');
+    }
+    // On their own server the views answer every path (their /health, their 404s); on the node's, only /stores.
+    const handle = (method: string, url: URL) => routes.handle(method, url);
+    this.unmount = server.mount(this.own ? { paths: ['/health', '/stores'], handle } : { paths: ['/stores'], handle: (m, u) => (u.pathname === '/stores' || u.pathname.startsWith('/stores/') ? handle(m, u) : Promise.resolve(undefined)) });
+    this.address = server.url;
     for (const node of this.nodes()) this.publish(node);
     await this.publishing;
     return this.address;
@@ -102,7 +111,8 @@ export class QueryViews {
     this.closed = true;
     for (const u of this.unsubscribe) u();
     await this.publishing;
-    await this.server?.close();
+    this.unmount?.();
+    await this.own?.close();
     for (const [node, d] of this.directories) {
       await d.publish(this.instanceId, null).catch((e: unknown) => this.opts.log?.(`${node}: removing instance ${this.instanceId} failed: ${errorMessage(e)}`));
       await d.close();

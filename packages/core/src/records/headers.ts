@@ -16,6 +16,11 @@ export const HeaderNames = {
    * when it differs from the record's key (as text): without the header, the key is the trace id.
    */
   traceId: 'vf-trace-id',
+  /**
+   * W3C Trace Context: the trace of `traceId` as OpenTelemetry reads it. Each node keeps the trace
+   * id and writes its own span id (see records/traceparent.ts).
+   */
+  traceparent: 'traceparent',
   errorCode: 'vf-error-code',
   errorMessage: 'vf-error-message',
   errorNode: 'vf-error-node',

@@ -26,6 +26,14 @@ export function detectorOperator<K, V>(
   const concurrency = checkPositiveInt(opts.concurrency ?? opts.pool?.capacity ?? 2 * availableParallelism(), 'concurrency', op);
   return withContext(op, (ctx) => {
     const run = factory.inFolder(ctx.modelDir);
-    return (source) => source.pipe(mergeMap(async (rec) => rec.withValue(toValue(rec.value, await run.detect(rec.value))), concurrency));
+    const model = factory.spec.name;
+    return (source) =>
+      source.pipe(
+        mergeMap(async (rec) => {
+          const result = await run.detect(rec.value);
+          ctx.report?.({ kind: 'inference', operator: op, model, durationMs: result.ms }); // vision_flow_inference_duration_seconds
+          return rec.withValue(toValue(rec.value, result));
+        }, concurrency),
+      );
   });
 }

@@ -1,5 +1,5 @@
 import { closeInferencePool } from '@vision-flow/operators';
-import { ConfigError, QueryViews, TopologyRunner, type Topology } from '@vision-flow/core';
+import { ConfigError, NodeEndpoints, NodeHttpServer, NodeMetrics, NodeReadiness, QueryViews, TopologyRunner, type Topology, type Transport } from '@vision-flow/core';
 import { resolveConfig } from '../../config/resolve-config.js';
 import { connect } from '../../connect.js';
 import { loadTopology } from '../../load-topology.js';
@@ -15,7 +15,7 @@ import type { RunOptions, RunResult } from './types.js';
  */
 export async function run(file: string, opts: RunOptions): Promise<RunResult> {
   const params = { ...opts.set, ...(opts.images ? { images: opts.images } : {}), ...(opts.annotate ? { annotate: opts.annotate } : {}), ...(opts.out ? { out: opts.out } : {}) };
-  const config = resolveConfig({ transport: opts.transport, brokers: opts.brokers, registry: opts.registry, models: opts.models, namespace: opts.namespace, sessionTimeout: opts.sessionTimeout, instanceId: opts.instanceId, queryPort: opts.queryPort, queryHost: opts.queryHost, config: opts.config, params });
+  const config = resolveConfig({ transport: opts.transport, brokers: opts.brokers, registry: opts.registry, models: opts.models, namespace: opts.namespace, sessionTimeout: opts.sessionTimeout, instanceId: opts.instanceId, queryPort: opts.queryPort, queryHost: opts.queryHost, httpPort: opts.httpPort, httpHost: opts.httpHost, config: opts.config, params });
   const topology = await loadTopology(file);
   const nodes = opts.node ?? [];
   if (config.transport === 'memory' && nodes.length > 0 && nodes.length < topology.nodes.length) {
@@ -25,8 +25,14 @@ export async function run(file: string, opts: RunOptions): Promise<RunResult> {
   const runner = new TopologyRunner(topology, { transport, registry, nodes, params: config.params, modelDir: config.modelDir, ...(opts.stateDir ? { stateDir: opts.stateDir } : {}) });
   const monitor = new RunMonitor(runner.emitter);
   monitor.onRestored((p) => process.stderr.write(`${restoreLine(p)}\n`));
-  // Made before start so it sees the first partition assignment.
-  const views = config.queryPort === undefined ? undefined : new QueryViews(runner, { transport, registry, port: config.queryPort, host: config.queryHost, instanceId: config.instanceId });
+  // Listening and made before start: /ready answers 503 until the nodes are assigned and restored, and the views see the first assignment.
+  const http = config.httpPort === undefined ? undefined : await NodeHttpServer.listen(config.httpPort, config.httpHost).catch(async (e: unknown) => {
+    await close();
+    throw new ConfigError(`cannot serve HTTP on ${config.httpHost}:${config.httpPort} (${(e as Error).message}); pick another --http-port, or 0 for a free one`, { option: 'httpPort' }, e);
+  });
+  const endpoints = http ? nodeEndpoints(runner, transport, http) : undefined;
+  const views = http ? new QueryViews(runner, { transport, registry, server: http, instanceId: config.instanceId }) : undefined;
+  if (http) process.stderr.write(`http: ${http.url} (/health, /ready, /metrics, /stores)\n`);
   const sourceNodes = runner.runners.filter((r) => r.isSourceNode).map((r) => r.node);
   const sinkNodes = runner.runners.filter((r) => !r.isSourceNode && !topology.node$(r.node).plan.output).map((r) => r.node);
   const unit = sourceUnit(topology);
@@ -63,11 +69,27 @@ export async function run(file: string, opts: RunOptions): Promise<RunResult> {
     monitor.close();
     await runner.stop('exit').catch(() => undefined);
     await views?.close().catch(() => undefined);
+    endpoints?.close();
+    await http?.close();
     await closeInferencePool();
     await close();
   }
   const partial = runner.runners.length < topology.nodes.length;
   return { exitCode: 0, summary: partial ? summarizeNodes(topology, runner, monitor) : summarize(runner, monitor, sourceNodes, sinkNodes, unit, stoppedBy) };
+}
+
+/** /health, /ready and /metrics of this process's nodes, mounted on its HTTP server. */
+function nodeEndpoints(runner: TopologyRunner, transport: Transport, http: NodeHttpServer): { close(): void } {
+  const metrics = new NodeMetrics(runner, { transport });
+  const readiness = new NodeReadiness(runner);
+  const unmount = http.mount(new NodeEndpoints({ topology: runner.topology.name, nodes: runner.runners.map((r) => r.node) }, readiness, metrics));
+  return {
+    close() {
+      unmount();
+      readiness.close();
+      metrics.close();
+    },
+  };
 }
 
 function sourceUnit(topology: Topology): string {

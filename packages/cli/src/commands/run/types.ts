@@ -10,7 +10,10 @@ export interface RunOptions {
   /** Kafka consumer session timeout, e.g. `10s`. */
   readonly sessionTimeout?: string;
   readonly instanceId?: string;
-  /** Serve the nodes' stores over HTTP on this port (0: a free one, printed); see docs/query-views.md. */
+  /** Serve /health, /ready, /metrics and the stores' query views on this port (0: a free one, printed); see docs/observability.md. */
+  readonly httpPort?: string;
+  readonly httpHost?: string;
+  /** Aliases of httpPort and httpHost (docs/query-views.md). */
   readonly queryPort?: string;
   readonly queryHost?: string;
   /** Folder persistent stores keep their data in; default `.vision-flow/state` (see docs/state-stores.md). */

@@ -3,6 +3,7 @@ import { VisionFlowError } from '../../errors/vision-flow-error.js';
 import type { InstrumentationEmitter } from '../../instrumentation/emitter.js';
 import { HeaderNames } from '../../records/headers.js';
 import { keyToText } from '../../records/key-text.js';
+import { continueTrace, SpanIds } from '../../records/traceparent.js';
 import { isStreamRecord } from '../../records/record.js';
 import type { TopicSerde } from '../../serde/topic-serde.js';
 import { recordBatchBytes } from '../../transport/record-size.js';
@@ -14,6 +15,8 @@ import { RoutedTopics } from './routed-topics.js';
 export interface Cause {
   readonly origin: string | undefined;
   readonly traceId: string | undefined;
+  /** The input's W3C `traceparent`, if it had one: its trace id is kept, with this node's span id. */
+  readonly traceparent: string | undefined;
   /** The stream time at the input's place in its partition, for a stateful node (see StreamTime). */
   readonly streamTime?: number | undefined;
 }
@@ -27,6 +30,8 @@ export type Done = (error?: unknown) => void;
  * Changelog records and dead letters go out through `write`.
  */
 export class RecordOutput {
+  private readonly spans = new SpanIds();
+
   constructor(
     private readonly node: string,
     private readonly producer: TransportProducer,
@@ -89,14 +94,15 @@ export class RecordOutput {
     if (!isStreamRecord(rec)) {
       throw new VisionFlowError(`node "${this.node}" emitted ${describeValue(rec)} instead of a record; map to records with r.withValue(...)`, { code: 'NOT_A_RECORD', retriable: false });
     }
-    let headers = rec.headers;
-    if (cause?.origin || cause?.traceId) {
-      const traced: Record<string, string> = { ...headers };
-      if (cause.origin) traced[HeaderNames.origin] = cause.origin;
-      // A trace id that is the record's own key goes without saying: readers take the key when the header is absent.
-      if (cause.traceId && cause.traceId !== keyToText(rec.key)) traced[HeaderNames.traceId] = cause.traceId;
-      headers = traced;
-    }
+    const keyText = keyToText(rec.key);
+    const traced: Record<string, string> = { ...rec.headers };
+    if (cause?.origin) traced[HeaderNames.origin] = cause.origin;
+    // A trace id that is the record's own key goes without saying: readers take the key when the header is absent.
+    if (cause?.traceId && cause.traceId !== keyText) traced[HeaderNames.traceId] = cause.traceId;
+    // A processor's output has no cause: its own headers, else its key, name its trace.
+    const traceparent = continueTrace(cause?.traceparent ?? rec.headers[HeaderNames.traceparent], cause?.traceId ?? rec.headers[HeaderNames.traceId] ?? keyText, this.spans);
+    if (traceparent) traced[HeaderNames.traceparent] = traceparent;
+    const headers = traced;
     const message = serde.toMessage(rec, headers);
     this.checkSize(message, serde.topic.maxMessageBytes);
     return message;

@@ -34,7 +34,7 @@ export class SourceInbound implements InboundRecord {
 
   /** A trace starts here: the record's own trace id, else its key, else a new one. */
   cause(rec: StreamRecord<unknown, unknown>, keyText: string | undefined): Cause {
-    return { origin: undefined, traceId: rec.headers[HeaderNames.traceId] ?? keyText ?? `${this.node}-${Date.now()}-${Math.random().toString(36).slice(2, 10)}`, streamTime: this.streamTime };
+    return { origin: undefined, traceId: rec.headers[HeaderNames.traceId] ?? keyText ?? `${this.node}-${Date.now()}-${Math.random().toString(36).slice(2, 10)}`, traceparent: rec.headers[HeaderNames.traceparent], streamTime: this.streamTime };
   }
 
   describe(): string {

@@ -2,6 +2,7 @@ import { runOperatorStage, tagFailedOperator, type ProcessorStage, type Stage } 
 import type { Cause, Done, RecordOutput } from './record-output.js';
 import { settleAll } from '../settle.js';
 import type { Processed, Task } from './task.js';
+import type { InstrumentationEmitter } from '../../instrumentation/emitter.js';
 
 /**
  * Runs a record through a node's stages and on to its output (Kafka Streams' processor nodes and
@@ -9,10 +10,17 @@ import type { Processed, Task } from './task.js';
  * no promise at all, which is most of a pass-through node's work.
  */
 export class StageChain {
+  /** Each stage's label in `node.stage_completed`: its operators' names, or the processor's. */
+  private readonly labels: readonly string[];
+
   constructor(
     readonly stages: readonly Stage[],
     private readonly output: RecordOutput,
-  ) {}
+    private readonly node: string,
+    private readonly emitter: InstrumentationEmitter,
+  ) {
+    this.labels = stages.map((s) => (s.kind === 'processor' ? s.name : s.names.join('+')));
+  }
 
   get hasState(): boolean {
     return this.stages.some((s) => s.kind === 'processor');
@@ -32,6 +40,7 @@ export class StageChain {
     const settle = () => {
       if (--open === 0) done(stageError ?? outputError);
     };
+    const started = this.emitter.wants('node.stage_completed') ? performance.now() : undefined;
     runOperatorStage(
       stage,
       rec,
@@ -44,6 +53,7 @@ export class StageChain {
       },
       (e) => {
         stageError = e;
+        if (started !== undefined) this.stageCompleted(from, started, e !== undefined);
         settle();
       },
     );
@@ -60,14 +70,17 @@ export class StageChain {
       return;
     }
     let processed: Processed;
+    const started = this.emitter.wants('node.stage_completed') ? performance.now() : undefined;
     try {
       processed = task.process(from, rec, cause?.streamTime);
+      if (started !== undefined) this.stageCompleted(from, started, false);
     } catch (e) {
+      if (started !== undefined) this.stageCompleted(from, started, true);
       // The dead letter names the processor, as it names a failed operator.
       return done(tagFailedOperator(e ?? new Error('a processor failed with undefined'), (this.stages[from] as ProcessorStage).name));
     }
     const { forwarded, writes } = processed;
-    const inner: Cause | undefined = cause?.streamTime === undefined ? undefined : { origin: undefined, traceId: undefined, streamTime: cause.streamTime };
+    const inner: Cause | undefined = cause?.streamTime === undefined ? undefined : { origin: undefined, traceId: undefined, traceparent: undefined, streamTime: cause.streamTime };
     let open = 1 + forwarded.length;
     let error: unknown;
     const settle = (e?: unknown) => {
@@ -82,6 +95,10 @@ export class StageChain {
     }
     if (writes.length === 0) settle();
     else settleAll(writes).then(() => settle(), settle);
+  }
+
+  private stageCompleted(from: number, started: number, failed: boolean): void {
+    this.emitter.emit('node.stage_completed', { node: this.node, stage: this.labels[from]!, durationMs: performance.now() - started, failed });
   }
 
   /** `continueAt` as a promise: resolves once everything the record caused is durable. */

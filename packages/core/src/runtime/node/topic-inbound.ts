@@ -39,7 +39,7 @@ export class TopicInbound implements InboundRecord {
   }
 
   cause(_rec: StreamRecord<unknown, unknown>, keyText: string | undefined): Cause {
-    return { origin: this.describe(), traceId: this.m.headers[HeaderNames.traceId] ?? keyText, streamTime: this.streamTime };
+    return { origin: this.describe(), traceId: this.m.headers[HeaderNames.traceId] ?? keyText, traceparent: this.m.headers[HeaderNames.traceparent], streamTime: this.streamTime };
   }
 
   describe(): string {
