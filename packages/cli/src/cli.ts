@@ -10,6 +10,7 @@ import * as graphCommand from './commands/graph/index.js';
 import * as schemasCommand from './commands/schemas/index.js';
 import * as tailCommand from './commands/tail/index.js';
 import * as queryCommand from './commands/query/index.js';
+import * as ingestCommand from './commands/ingest/index.js';
 import * as upCommand from './commands/up/index.js';
 import * as psCommand from './commands/ps/index.js';
 import * as downCommand from './commands/down/index.js';
@@ -202,6 +203,21 @@ export function buildProgram(): Command {
       const result = await buildCommand.build(file, opts);
       for (const line of result.summary) process.stderr.write(`${line}\n`);
       if (result.image) process.stdout.write(`${result.image}\n`);
+      process.exitCode = result.exitCode;
+    });
+
+  program
+    .command('ingest')
+    .description('upload images to an HTTP ingest node (httpSource): bounded concurrency, retries on 429/503 after Retry-After, a JSON line per image')
+    .argument('<inputs...>', 'image files and folders of images (JPEG, PNG, WebP; folders recursively)')
+    .option('--url <url>', 'the ingest node, e.g. http://127.0.0.1:8088 (env VF_INGEST_URL)')
+    .option('--token <jwt>', 'bearer token (env VF_TOKEN, which keeps it out of the process list)')
+    .option('--concurrency <n>', 'uploads at once', '8')
+    .option('--max-attempts <n>', 'attempts per image, retries on 429, 503 and connection errors included', '8')
+    .option('--no-progress', 'no progress line on standard error')
+    .action(async (inputs: string[], opts: ingestCommand.IngestOptions) => {
+      const result = await ingestCommand.run(inputs, opts);
+      for (const line of result.summary) process.stderr.write(`${line}\n`);
       process.exitCode = result.exitCode;
     });
 
