@@ -48,7 +48,8 @@ export async function up(file: string, opts: UpOptions): Promise<UpResult> {
     specs,
     policy,
     onEvent: (e) => print('up', formatSupervisorEvent(e)),
-    onLine: print,
+    // A node starts a line before its stop message (to end a progress line): no empty prefixed lines.
+    onLine: (name, line) => line.trim() !== '' && print(name, line),
     onChange: (nodes) => stateFile.write({ ...base, nodes }),
   });
   print('up', `${topology.name}: ${total} node process${total === 1 ? '' : 'es'} (${[...replicas].map(([n, r]) => (r > 1 ? `${n}×${r}` : n)).join(', ')}); state in ${stateFile.path}`);
