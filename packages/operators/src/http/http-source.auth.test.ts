@@ -1,6 +1,6 @@
 // Every way a bearer token can be wrong is refused with its own 401 (403 for a missing scope or
 // tenant) and an RFC 9457 problem body, before the body is read, and nothing reaches the topic.
-import { exportSPKI, importJWK } from 'jose';
+import { exportSPKI, importJWK, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '@vision-flow/core';
 import { createTokenVerifier } from './auth/token-verifier.js';

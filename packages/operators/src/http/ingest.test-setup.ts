@@ -107,7 +107,7 @@ export class IngestRun {
     return ends.reduce((n, e) => n + Number(e.offset), 0);
   }
 
-  async post(body: BodyInit | undefined, headers: { [k: string]: string } = {}): Promise<Answer> {
+  async post(body: Buffer | undefined, headers: { [k: string]: string } = {}): Promise<Answer> {
     const res = await fetch(this.url, { method: 'POST', body: body ?? null, headers });
     const text = await res.text();
     return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as { [k: string]: unknown }) : {}, contentType: res.headers.get('content-type') ?? '' };
