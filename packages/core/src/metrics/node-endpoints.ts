@@ -4,7 +4,8 @@ import type { NodeReadiness } from './node-readiness.js';
 
 /**
  * `/health` (200 while the process serves), `/ready` (200 once every node here is assigned and
- * restored, else 503 saying what each waits for) and `/metrics` (Prometheus text) of a node process.
+ * restored, else 503 saying what each waits for) and `/metrics` (Prometheus text; `?format=json` for
+ * prom-client's JSON) of a node process.
  */
 export class NodeEndpoints implements HttpRoutes {
   readonly paths = ['/health', '/ready', '/metrics'];
@@ -27,6 +28,8 @@ export class NodeEndpoints implements HttpRoutes {
         return { status: r.ready ? 200 : 503, body: { status: r.ready ? 'ready' : 'not ready', topology, nodes: r.nodes } };
       }
       default:
+        // ?format=json: prom-client's own JSON of the same registry, for readers without a text-format parser (vision-flow top).
+        if (url.searchParams.get('format') === 'json') return { status: 200, body: await this.metrics.registry.getMetricsAsJSON() };
         return { status: 200, body: await this.metrics.text(), contentType: this.metrics.contentType };
     }
   }
