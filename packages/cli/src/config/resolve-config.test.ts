@@ -52,6 +52,19 @@ describe('resolveConfig: query views port and host', () => {
   });
 });
 
+describe('resolveConfig: the node HTTP server (--http-port, with --query-port as its alias)', () => {
+  it('takes --http-port over VF_HTTP_PORT over the file, falls back to the query port, and binds the query host unless told', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vf-config-'));
+    writeFileSync(join(dir, 'vision-flow.config.json'), JSON.stringify({ httpPort: 8080 }));
+    expect(resolveConfig({}, {}, noFile)).toMatchObject({ httpPort: undefined, httpHost: '127.0.0.1' });
+    expect(resolveConfig({}, {}, dir)).toMatchObject({ httpPort: 8080, origins: { httpPort: 'file' } });
+    expect(resolveConfig({}, { VF_HTTP_PORT: '0', VF_HTTP_HOST: '0.0.0.0' }, dir)).toMatchObject({ httpPort: 0, httpHost: '0.0.0.0', origins: { httpPort: 'env' } });
+    expect(resolveConfig({ httpPort: '9090' }, { VF_HTTP_PORT: '0' }, dir)).toMatchObject({ httpPort: 9090, origins: { httpPort: 'flag' } });
+    expect(resolveConfig({ queryPort: '7071', queryHost: '::1' }, {}, noFile)).toMatchObject({ httpPort: 7071, httpHost: '::1' });
+    expect(() => resolveConfig({}, { VF_HTTP_PORT: 'x' }, noFile)).toThrow('http port "x" (from env) must be a port number 0-65535 (0 picks a free port)');
+  });
+});
+
 describe('resolveConfig: model folder', () => {
   it('takes --models over VF_MODEL_DIR over the file, and none by default (the run passes it to the topology runner)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vf-config-'));
