@@ -36,7 +36,16 @@ export interface ResolvedEndpoint {
 }
 
 /** Checks every endpoint's settings (they may come from a `param`, as JSON), naming the one that is wrong. */
-export function resolveEndpoints(value: WebhookEndpoints | JsonValue, what: string): Map<string, ResolvedEndpoint> {
+export function resolveEndpoints(given: WebhookEndpoints | JsonValue, what: string): Map<string, ResolvedEndpoint> {
+  let value = given;
+  if (typeof given === 'string') {
+    // `--set webhooks="$(cat webhooks.json)"`: a parameter given as JSON text.
+    try {
+      value = JSON.parse(given) as JsonValue;
+    } catch (e) {
+      throw new ConfigError(`${what}: endpoints is text that is not JSON (${(e as Error).message}); give the tenant → endpoint object as JSON`);
+    }
+  }
   if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.keys(value).length === 0) {
     throw new ConfigError(`${what}: endpoints must be an object of tenant → { url, secret, rate? }, e.g. { "acme": { "url": "https://acme.example/hooks", "secret": "…", "rate": "20/s" } }`);
   }
