@@ -28,9 +28,9 @@ export function engineCommand(engine: ContainerEngine, sub: readonly string[]): 
 }
 
 /** Runs a short engine command and returns its stdout; errors carry the engine's stderr. */
-export async function engineOutput(engine: ContainerEngine, sub: readonly string[]): Promise<string> {
+export async function engineOutput(engine: ContainerEngine, sub: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
   const [cmd, args] = engineCommand(engine, sub);
-  const { stdout } = await exec(cmd, args, { maxBuffer: 16 << 20 });
+  const { stdout } = await exec(cmd, args, { maxBuffer: 16 << 20, env });
   return stdout;
 }
 
@@ -58,7 +58,7 @@ export async function detectEngine(opts: DetectOptions): Promise<ContainerEngine
     const engine = await engineFor(kind, env);
     try {
       // `version` of the server: podman needs no daemon; docker's fails when its daemon is down.
-      await engineOutput(engine, ['version', '--format', kind === 'podman' ? '{{.Client.Version}}' : '{{.Server.Version}}']);
+      await engineOutput(engine, ['version', '--format', kind === 'podman' ? '{{.Client.Version}}' : '{{.Server.Version}}'], env);
       return engine;
     } catch (e) {
       const err = e as NodeJS.ErrnoException & { stderr?: string };
