@@ -10,6 +10,8 @@ trap 'bash scripts/stack.sh stop >/dev/null 2>&1 || true' EXIT
 eval "$(bash scripts/stack.sh env)"
 # The Kafka Streams peer of test/e2e/kstreams-windows.test.ts: built once per source hash, cached outside the clone.
 bash scripts/kstreams-peer.sh jar >/dev/null
+# The Python client team's venv (confluent-kafka from PyPI) of test/e2e/python-client.test.ts, cached outside the clone.
+bash scripts/python-client.sh setup
 export VF_BROKERS VF_REGISTRY
 export VF_MODEL_DIR="${VF_MODEL_DIR:-$repo/../shared/models}"
 node_modules/.bin/tsc -p tsconfig.json
