@@ -10,6 +10,10 @@ trap 'bash scripts/stack.sh stop >/dev/null 2>&1 || true' EXIT
 eval "$(bash scripts/stack.sh env)"
 # The Kafka Streams peer of test/e2e/kstreams-windows.test.ts: built once per source hash, cached outside the clone.
 bash scripts/kstreams-peer.sh jar >/dev/null
+# The local base image `vision-flow build` builds FROM here (no registry is reachable): Debian plus
+# this machine's Node, made once and cached outside the clone (test/e2e/up-containers.test.ts).
+VF_BASE_IMAGE="$(bash scripts/base-image.sh)" || echo "test: no local base image (see above); the container test will say why" >&2
+export VF_BASE_IMAGE
 # The Python client team's venv (confluent-kafka from PyPI) of test/e2e/python-client.test.ts, cached outside the clone.
 bash scripts/python-client.sh setup
 export VF_BROKERS VF_REGISTRY
