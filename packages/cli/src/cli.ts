@@ -13,6 +13,7 @@ import * as queryCommand from './commands/query/index.js';
 import * as ingestCommand from './commands/ingest/index.js';
 import * as upCommand from './commands/up/index.js';
 import * as psCommand from './commands/ps/index.js';
+import * as topCommand from './commands/top/index.js';
 import * as downCommand from './commands/down/index.js';
 import * as buildCommand from './commands/build/index.js';
 
@@ -165,6 +166,19 @@ export function buildProgram(): Command {
       const result = await upCommand.up(file, opts);
       for (const line of result.summary) process.stderr.write(`${line}\n`);
       process.exitCode = result.exitCode;
+    });
+
+  program
+    .command('top')
+    .description('show the running nodes live: throughput, lag, in flight, pull credits, dead letters and errors from each node\'s /metrics, every second')
+    .argument('[topology]', 'the topology `vision-flow up` runs (its state file names the nodes); default every one up here')
+    .option('--url <url>', "a node process's HTTP server, e.g. http://127.0.0.1:9464 (vision-flow run --http-port); repeatable; instead of the up state file", collect)
+    .option('--state-file <file>', 'the state file of `up --state-file`')
+    .option('--host <host>', 'host the up nodes\' HTTP ports are on (default 127.0.0.1)')
+    .option('--interval <ms>', 'milliseconds between refreshes', '1000')
+    .option('--iterations <n>', 'stop after n refreshes (default: until Ctrl-C)')
+    .action(async (target: string | undefined, opts: topCommand.TopOptions) => {
+      process.exitCode = (await topCommand.top(target, opts)).exitCode;
     });
 
   program
