@@ -36,8 +36,11 @@ def main() -> int:
     # never answers such a path on a reused keep-alive connection: without a timeout the consumer
     # hangs for good. With one, the request fails after `timeout` seconds and the client retries.
     registry = SchemaRegistryClient({"url": args.registry, "timeout": 10, "max.retries": 3})
-    deserialize_key = AvroDeserializer(registry)
-    deserialize_value = AvroDeserializer(registry)
+    # vision-flow names subjects <topic>-key / <topic>-value (TopicNameStrategy). Saying so skips the
+    # associations lookup altogether (the default strategy, ASSOCIATED, asks for it on every new topic).
+    topic_subjects = {"subject.name.strategy.type": "TOPIC"}
+    deserialize_key = AvroDeserializer(registry, conf=topic_subjects)
+    deserialize_value = AvroDeserializer(registry, conf=topic_subjects)
 
     consumer = Consumer({
         "bootstrap.servers": args.brokers,
