@@ -7,8 +7,9 @@
 // (a change-logged store) and joins their results per image id, emitting a partial result when a
 // detector is late and the complete one (reason `late`) once its part arrives; deliver writes
 // results for client teams, the latest result of an id being the best.
+// The same pipeline behind the HTTP front door: topologies/image-pipeline-http.ts (docs/ingest.md).
 import { map } from 'rxjs';
-import { named, param, session, topic, topology, type Rec } from '@vision-flow/core';
+import { named, param, session, topic, topology, type NodeOptions, type Rec, type Source } from '@vision-flow/core';
 import {
   annotateToFolder,
   collectByKey,
@@ -18,6 +19,7 @@ import {
   directorySource,
   jsonLinesSink,
   type Collected,
+  type SubmittedImage,
 } from '@vision-flow/operators';
 import { FacesDetected, ImageAnalysis, ImageSubmitted, ObjectsDetected } from './image-pipeline/schemas.js';
 
@@ -49,16 +51,21 @@ function toAnalysis(r: Rec<string, Collected<Parts>>): Rec<string, ImageAnalysis
   });
 }
 
-export default topology('image-pipeline')
-  .node('ingest', (n) => n.source(directorySource({ dir: param('images', { description: 'folder of images to submit' }), repeat: param('repeat', { default: 1 }) })).to(images), { maxInFlight: 16 })
-  .node('objects', (n) => n.from(images).pipe(decodeImage(), detectObjects({ model: 'yolox-nano' })).to(objects), { maxInFlight: 8, ordering: 'unordered' })
-  .node('faces', (n) => n.from(images).pipe(decodeImage(), detectFaces({ model: 'ultraface-rfb-320' })).to(faces), { maxInFlight: 8, ordering: 'unordered' })
-  .node('aggregate', (n) =>
-    n.from(objects, faces).pipe(collectByKey({ parts: { objects, faces }, window: session('30s'), timeout: param('timeout', { default: '10s' }) }), named('toAnalysis', map(toAnalysis))).to(analyses),
-  )
-  .node('deliver', (n) =>
-    n.from(analyses).pipe(
-      annotateToFolder({ dir: param('annotate', { default: null, description: 'folder for annotated pictures' }) }),
-      jsonLinesSink({ to: param('out', { default: '-' }), format: (r) => ({ ...r.value, endToEndMs: Date.now() - r.value.submittedAt }) }),
-    ),
-  );
+/** The pipeline with `ingest` as its source: a folder of images here, the HTTP front door in image-pipeline-http.ts. */
+export function imagePipeline(ingest: Source<string, SubmittedImage>, ingestOptions: NodeOptions = { maxInFlight: 16 }) {
+  return topology('image-pipeline')
+    .node('ingest', (n) => n.source(ingest).to(images), ingestOptions)
+    .node('objects', (n) => n.from(images).pipe(decodeImage(), detectObjects({ model: 'yolox-nano' })).to(objects), { maxInFlight: 8, ordering: 'unordered' })
+    .node('faces', (n) => n.from(images).pipe(decodeImage(), detectFaces({ model: 'ultraface-rfb-320' })).to(faces), { maxInFlight: 8, ordering: 'unordered' })
+    .node('aggregate', (n) =>
+      n.from(objects, faces).pipe(collectByKey({ parts: { objects, faces }, window: session('30s'), timeout: param('timeout', { default: '10s' }) }), named('toAnalysis', map(toAnalysis))).to(analyses),
+    )
+    .node('deliver', (n) =>
+      n.from(analyses).pipe(
+        annotateToFolder({ dir: param('annotate', { default: null, description: 'folder for annotated pictures' }) }),
+        jsonLinesSink({ to: param('out', { default: '-' }), format: (r) => ({ ...r.value, endToEndMs: Date.now() - r.value.submittedAt }) }),
+      ),
+    );
+}
+
+export default imagePipeline(directorySource({ dir: param('images', { description: 'folder of images to submit' }), repeat: param('repeat', { default: 1 }) }));
