@@ -23,7 +23,7 @@ export interface ContainerLauncherOptions {
 /**
  * Starts each node as a container of the topology's image, on the host's network (so brokers,
  * registry and the node's HTTP port are where a process would find them):
- * `<engine> run --rm --name vf-<topology>-<node>-<replica> --network host -v <models>:/models:ro -e ... <image> run <topology> --node <node> ...`.
+ * `<engine> run --rm --name vf-[<namespace>-]<topology>-<node>-<replica> --network host -v <models>:/models:ro -e ... <image> run <topology> --node <node> ...`.
  * The output is the container's stdout and stderr; a signal goes through `<engine> kill`, so
  * SIGKILL reaches the node inside, not only the engine's client.
  */
@@ -32,9 +32,10 @@ export class ContainerLauncher implements Launcher {
 
   async launch(spec: LaunchSpec): Promise<Launched> {
     const { engine } = this.opts;
-    const name = containerName(this.opts.topology, spec.node, spec.replica);
-    // A container of that name left by an `up` that was killed outright would block this one.
-    await engineOutput(engine, ['rm', '--force', name]).catch(() => undefined);
+    const name = containerName(this.opts.topology, spec.node, spec.replica, spec.env['VF_NAMESPACE']);
+    // A stopped container of that name (left by an engine that could not clean up) would block
+    // this one; a running one is never removed: it belongs to another `up`.
+    await engineOutput(engine, ['rm', name]).catch(() => undefined);
     const { env, volumes } = containerEnv(spec.env);
     const { args, mounts } = hostPathMounts(spec.args, this.opts.cwd);
     const runArgs = [

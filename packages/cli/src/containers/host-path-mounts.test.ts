@@ -12,7 +12,7 @@ describe('hostPathMounts', () => {
   mkdirSync(join(cwd, 'images', 'more'));
 
   it('makes existing paths absolute and mounts their folders at the same place', () => {
-    const r = hostPathMounts(['--no-progress', '--set', 'images=images', '--annotate', `${cwd}/images/more`], cwd);
+    const r = hostPathMounts(['--no-progress', '--set', 'images=images', '--annotate', `${cwd}/images/more/`], cwd);
     expect(r.args).toEqual(['--no-progress', '--set', `images=${cwd}/images`, '--annotate', `${cwd}/images/more`]);
     expect(r.mounts).toEqual([`${cwd}/images:${cwd}/images`]); // more/ is inside images/
   });
@@ -30,8 +30,9 @@ describe('hostPathMounts', () => {
 });
 
 describe('containerName', () => {
-  it('is vf-<topology>-<node>-<replica>, lowercase, legal for podman and docker', () => {
+  it('is vf-[<namespace>-]<topology>-<node>-<replica>, lowercase, legal for podman and docker', () => {
     expect(containerName('image-pipeline', 'objects', 2)).toBe('vf-image-pipeline-objects-2');
     expect(containerName('Device_Registry', 'Read Model', 1)).toBe('vf-device_registry-read-model-1');
+    expect(containerName('image-pipeline', 'objects', 1, 't-up.5f3a')).toBe('vf-t-up.5f3a-image-pipeline-objects-1');
   });
 });

@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 
 export interface HostPathMounts {
   /** The arguments with each host path made absolute. */
@@ -19,7 +19,7 @@ export function hostPathMounts(args: readonly string[], cwd: string): HostPathMo
   const mounts = new Set<string>();
   const mapPath = (value: string): string => {
     if (value === '' || value === '-' || value.startsWith('-') || /^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return value;
-    const abs = isAbsolute(value) ? value : resolve(cwd, value);
+    const abs = resolve(cwd, value); // absolute, without a trailing /
     if (existsSync(abs)) {
       mounts.add(statSync(abs).isDirectory() ? abs : dirname(abs));
       return abs;
