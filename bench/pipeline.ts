@@ -1,142 +1,63 @@
-// The whole image pipeline, embedded (TopologyRunner on the memory transport and the in-memory
-// schema registry, as `vision-flow run` does without --brokers), over ../shared/images, against the
-// limit its two models set on this machine. Prints both rates and their ratio.
-//   npx tsx bench/pipeline.ts                 ≥ 20 s of pipeline (the repeat count is calibrated)
-//   npx tsx bench/pipeline.ts --seconds 60    a longer run
+// The image pipeline against the hand-written Python loop (../shared/peers/python-ort), in one run,
+// on the same images: ../shared/images copied 10× (400 files) into one folder, both run as a user
+// runs them, measured from outside (GNU time + /proc), alternating so both see the same machine.
+//   npx tsx bench/pipeline.ts                  2 rounds (peer, vision-flow, peer, vision-flow)
+//   npx tsx bench/pipeline.ts --rounds 3 --copies 10 --no-raw
 //
-// The limit: the pipeline runs BOTH yolox-nano (objects) and ultraface-rfb-320 (faces) on every
-// image, on the same cores. measureInferenceRate() gives each model's rate with the whole machine
-// to itself (JPEG bytes → detections, decode included, as each vision node decodes on its own), so
-// one image costs 1/r_objects + 1/r_faces seconds of the machine and the best the pipeline can do
-// is 1 / (1/r_objects + 1/r_faces) images/s. That holds when each model alone keeps every core
-// busy; the bench prints the cores each phase kept busy so a reader can tell. The raw rates are
-// measured before and after the pipeline and averaged, since the machine may be shared.
-import { readFile, mkdtemp, rm } from 'node:fs/promises';
+// vision-flow: `node packages/cli/dist/bin.js run topologies/image-pipeline.ts --images DIR > out.jsonl`
+// (embedded: memory transport, in-memory registry), timed as a whole process, start-up included.
+// The peer: scripts/python-peer.sh run (its own images/s excludes Python start-up and its warm-up;
+// the ratio uses that figure, the stricter one for us). Its detections per image come from the same
+// steps (bench/python-peer/peer_detections.py) and are compared with ours: labels and face counts
+// must be identical; boxes are compared by IoU. The raw-ORT line: each model alone, JPEG bytes →
+// detections through the operators' pool with the pipeline's own decode path, combined as
+// 1 / (1/r_objects + 1/r_faces) (both models on every image, same cores).
+import { execFileSync } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InMemorySchemaRegistry, MemoryTransport, TopologyRunner } from '@vision-flow/core';
-import { closeInferencePool, inferencePool } from '@vision-flow/operators';
-import imagePipeline from '../topologies/image-pipeline.js';
-import { measureInferenceRate, SHARED_IMAGES, SHARED_MODELS, type InferenceRate } from './inference-rate.js';
+import { closeInferencePool } from '@vision-flow/operators';
+import { measureInferenceRate, SHARED_IMAGES, SHARED_MODELS } from './inference-rate.js';
+import { compareDetections, type DetectionComparison } from './vision/compare-detections.js';
+import { measureProcess, type ProcessRun } from './vision/measure-process.js';
 
-export interface PipelineRun {
-  readonly repeat: number;
-  readonly submitted: number;
-  readonly delivered: number;
-  readonly rejected: number;
-  readonly complete: number;
-  readonly seconds: number;
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+const PEER_SCRIPT = join(REPO, 'scripts/python-peer.sh');
+
+interface Side {
+  readonly run: ProcessRun;
+  /** Images per second as the side reports it (the peer: its own timer; ours: the whole process). */
   readonly imagesPerSecond: number;
-  /** CPU time of this process (all its threads) per second of the run: 2.0 keeps both cores of a 2-core machine busy. */
-  readonly coresBusy: number;
 }
 
-export interface RawRate extends InferenceRate {
-  readonly coresBusy: number;
-}
-
-export interface PipelineBench {
-  /** Each model's rate, measured before and after the pipeline (the machine may be shared). */
-  readonly rawBefore: readonly RawRate[];
-  readonly rawAfter: readonly RawRate[];
-  /** The mean of before and after, per model. */
-  readonly rObjects: number;
-  readonly rFaces: number;
-  /** 1 / (1/r_objects + 1/r_faces): both detectors on every image, on the same cores. */
-  readonly limit: number;
-  readonly warmUp: PipelineRun;
-  readonly timed: PipelineRun;
-  readonly ratio: number;
-}
-
-const MODELS = ['yolox-nano', 'ultraface-rfb-320'] as const;
-
-/** Runs `fn`, returning its result with the cores this process kept busy meanwhile. */
-async function withCpu<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: number; coresBusy: number }> {
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  const value = await fn();
-  const seconds = (performance.now() - started) / 1000;
-  const used = process.cpuUsage(cpu);
-  return { value, seconds, coresBusy: (used.user + used.system) / 1e6 / seconds };
-}
-
-/** Each model on its own, the whole machine to itself, through the operators' own pool. */
-async function measureRaw(): Promise<RawRate[]> {
-  const out: RawRate[] = [];
-  for (const model of MODELS) {
-    const { value, coresBusy } = await withCpu(() => measureInferenceRate({ models: [model] }));
-    out.push({ ...value[0]!, coresBusy });
-  }
-  await closeInferencePool();
-  return out;
-}
-
-/**
- * One run of the image pipeline over ../shared/images, `repeat` times, timed from start until
- * every node drained (as the CLI's summary is). Results go to `out` (JSON lines, appended).
- */
-async function runPipeline(repeat: number, out: string): Promise<PipelineRun> {
-  const linesBefore = await countLines(out);
-  const transport = new MemoryTransport();
-  const log: string[] = [];
-  const runner = new TopologyRunner(imagePipeline, {
-    transport,
-    registry: new InMemorySchemaRegistry(),
-    params: { images: SHARED_IMAGES, repeat, out },
-    modelDir: process.env['VF_MODEL_DIR'] ?? SHARED_MODELS,
-    log: (m) => log.push(m),
-  });
-  let rejected = 0;
-  runner.emitter.on('node.record_dead_lettered', () => void rejected++);
-  const { seconds, coresBusy } = await withCpu(async () => {
-    await runner.start();
-    await runner.runUntilDrained();
-  });
-  await transport.close();
-  const stats = runner.stats();
-  const submitted = stats.find((s) => s.node === 'ingest')!.processed;
-  const delivered = stats.find((s) => s.node === 'deliver')!.processed;
-  const results = (await readFile(out, 'utf8')).split('\n').filter((l) => l !== '').slice(linesBefore);
-  const complete = results.filter((l) => (JSON.parse(l) as { complete: boolean }).complete).length;
-  if (log.length > 0) console.log(`  (runtime log: ${log.length} lines, first: ${log[0]})`);
-  return { repeat, submitted, delivered, rejected, complete, seconds, imagesPerSecond: delivered / seconds, coresBusy };
-}
-
-async function countLines(file: string): Promise<number> {
-  try {
-    return (await readFile(file, 'utf8')).split('\n').filter((l) => l !== '').length;
-  } catch {
-    return 0;
-  }
-}
-
-export async function benchPipeline(minSeconds = 20): Promise<PipelineBench> {
-  const rawBefore = await measureRaw();
-  const dir = await mkdtemp(join(tmpdir(), 'vf-bench-pipeline-'));
-  const out = join(dir, 'results.jsonl');
-  let warmUp: PipelineRun;
-  let timed: PipelineRun;
-  try {
-    // Warm-up: starts the inference workers, loads the models, and gives a first guess of the rate.
-    warmUp = await runPipeline(1, out);
-    let repeat = Math.max(2, Math.ceil((minSeconds * 1.2 * warmUp.imagesPerSecond) / warmUp.delivered));
-    timed = await runPipeline(repeat, out);
-    while (timed.seconds < minSeconds) {
-      repeat = Math.ceil((repeat * minSeconds * 1.2) / timed.seconds);
-      timed = await runPipeline(repeat, out);
+/** A SHARED-like folder (images/coco/*.jpg, models/) as the peer expects, with `copies` copies of every image. */
+async function prepareImages(copies: number): Promise<{ shared: string; images: string; count: number }> {
+  const shared = await mkdtemp(join(tmpdir(), 'vf-bench-pipeline-'));
+  const images = join(shared, 'images', 'coco');
+  await mkdir(images, { recursive: true });
+  await symlink(SHARED_MODELS, join(shared, 'models'));
+  let count = 0;
+  for (const folder of (await readdir(SHARED_IMAGES)).sort()) {
+    for (const file of (await readdir(join(SHARED_IMAGES, folder))).sort()) {
+      for (let r = 0; r < copies; r++, count++) await copyFile(join(SHARED_IMAGES, folder, file), join(images, `r${r}-${folder}-${file}`));
     }
-  } finally {
-    await closeInferencePool();
-    await rm(dir, { recursive: true, force: true });
   }
-  const rawAfter = await measureRaw();
-  const mean = (model: string) => [...rawBefore, ...rawAfter].filter((r) => r.model === model).reduce((sum, r, _, all) => sum + r.imagesPerSecond / all.length, 0);
-  const rObjects = mean('yolox-nano');
-  const rFaces = mean('ultraface-rfb-320');
-  const limit = 1 / (1 / rObjects + 1 / rFaces);
-  return { rawBefore, rawAfter, rObjects, rFaces, limit, warmUp, timed, ratio: timed.imagesPerSecond / limit };
+  return { shared, images, count };
+}
+
+async function runPeer(shared: string, procs: number): Promise<Side> {
+  const run = await measureProcess('bash', [PEER_SCRIPT, 'run', shared, '1', String(procs)]);
+  const m = /(\d+) images, \d+ detections, ([\d.]+) images\/s/.exec(run.stdout);
+  if (run.exitCode !== 0 || !m) throw new Error(`the Python peer failed (exit ${run.exitCode}):\n${run.stdout}\n${run.stderr.slice(-3000)}`);
+  return { run, imagesPerSecond: Number(m[2]) };
+}
+
+async function runOurs(images: string, count: number, out: string): Promise<Side> {
+  const env = { ...process.env, VF_MODEL_DIR: process.env['VF_MODEL_DIR'] ?? SHARED_MODELS };
+  const run = await measureProcess('node', ['packages/cli/dist/bin.js', 'run', 'topologies/image-pipeline.ts', '--images', images], { cwd: REPO, env, stdoutFile: out });
+  if (run.exitCode !== 0) throw new Error(`vision-flow run failed (exit ${run.exitCode}):\n${run.stderr.slice(-3000)}`);
+  return { run, imagesPerSecond: count / run.wallSeconds };
 }
 
 function arg(name: string): string | undefined {
@@ -145,36 +66,68 @@ function arg(name: string): string | undefined {
 }
 
 const f1 = (v: number): string => v.toFixed(1);
+const f2 = (v: number): string => v.toFixed(2);
+
+function sideLine(name: string, s: Side, count: number, note: string): string {
+  const r = s.run;
+  return `  ${name.padEnd(12)} ${f1(s.imagesPerSecond).padStart(5)} images/s ${note.padEnd(22)} wall ${f1(r.wallSeconds).padStart(5)} s  CPU ${f1(r.cpuSeconds).padStart(5)} s = ${(1000 * r.cpuSeconds / count).toFixed(0).padStart(3)} ms/image  max RSS ${r.maxRssMb.toFixed(0).padStart(4)} MB (process tree ${r.treeRssMb.toFixed(0)} MB)`;
+}
+
+function detectionLines(c: DetectionComparison): string[] {
+  const ids = (xs: ReadonlyArray<{ id: string }>): string => [...new Set(xs.map((x) => x.id.replace(/^r\d+-/, '')))].join(', ');
+  return [
+    `detections vs the peer, ${c.images} images: labels (class ids per image) ${c.labelMismatches.length === 0 ? 'identical' : `DIFFER on ${c.labelMismatches.length} (${ids(c.labelMismatches)})`}; ` +
+      `face counts ${c.faceCountMismatches.length === 0 ? 'identical' : `DIFFER on ${c.faceCountMismatches.length} (${ids(c.faceCountMismatches)})`}`,
+    `  boxes: ${c.iou.pairs} matched pairs, IoU mean ${c.iou.mean.toFixed(4)}, 5th percentile ${c.iou.p5.toFixed(4)}, min ${c.iou.min.toFixed(4)} (${c.iou.below09} below 0.9); largest score difference ${c.maxScoreDiff.toFixed(4)}`,
+  ];
+}
+
+/** Each model alone through the pool with the pipeline's decode path; both on every image. */
+async function rawLimit(): Promise<{ rObjects: number; rFaces: number; limit: number }> {
+  const [o] = await measureInferenceRate({ models: ['yolox-nano'], rounds: 3 });
+  const [f] = await measureInferenceRate({ models: ['ultraface-rfb-320'], rounds: 3, decode: {} });
+  await closeInferencePool();
+  const rObjects = o!.imagesPerSecond;
+  const rFaces = f!.imagesPerSecond;
+  return { rObjects, rFaces, limit: 1 / (1 / rObjects + 1 / rFaces) };
+}
 
 async function main(): Promise<void> {
-  const minSeconds = Number(arg('seconds') ?? 20);
-  const pool = inferencePool();
-  console.log(`image pipeline, embedded (memory transport, in-memory registry) over ${SHARED_IMAGES}`);
-  console.log(`${availableParallelism()} cores, load average at start ${loadavg().map(f1).join(' ')}; inference pool ${pool.size} workers × ${pool.perWorker} in flight`);
-  const b = await benchPipeline(minSeconds);
-  console.log(`load average at end ${loadavg().map(f1).join(' ')}`);
-  console.log('');
-  console.log('raw inference rate (JPEG bytes → detections, decode included, one model at a time), before and after the pipeline:');
-  for (const [when, rows] of [['before', b.rawBefore], ['after', b.rawAfter]] as const) {
-    for (const r of rows) {
-      console.log(`  ${when.padEnd(6)} ${r.model.padEnd(18)} ${String(r.images).padStart(4)} images ${r.seconds.toFixed(2).padStart(6)} s ${f1(r.imagesPerSecond).padStart(7)} images/s  (${r.coresBusy.toFixed(2)} cores busy)`);
+  const rounds = Number(arg('rounds') ?? 2);
+  const copies = Number(arg('copies') ?? 10);
+  const procs = availableParallelism();
+  execFileSync('bash', [PEER_SCRIPT, 'python'], { stdio: ['ignore', 'ignore', 'inherit'] }); // set the venv up first, untimed
+  const { shared, images, count } = await prepareImages(copies);
+  try {
+    console.log(`image pipeline vs the Python peer: ${count} images (../shared/images × ${copies}), ${procs} cores, load average at start ${loadavg().map(f1).join(' ')}`);
+    console.log(`  peer:        scripts/python-peer.sh run DIR 1 ${procs}   (OpenCV decode, onnxruntime, ${procs} processes × 1-thread sessions)`);
+    console.log(`  vision-flow: node packages/cli/dist/bin.js run topologies/image-pipeline.ts --images DIR/images/coco > out.jsonl`);
+    const peerDets = join(shared, 'peer.jsonl');
+    execFileSync('bash', [PEER_SCRIPT, 'detections', shared, peerDets], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const ratios: number[] = [];
+    let last: DetectionComparison | undefined;
+    for (let i = 1; i <= rounds; i++) {
+      const peer = await runPeer(shared, procs);
+      const out = join(shared, `ours-${i}.jsonl`);
+      const ours = await runOurs(images, count, out);
+      last = await compareDetections(out, peerDets);
+      const ratio = ours.imagesPerSecond / peer.imagesPerSecond;
+      ratios.push(ratio);
+      console.log(`round ${i}:`);
+      console.log(sideLine('python peer', peer, count, `(its own timer)`));
+      console.log(sideLine('vision-flow', ours, count, `(whole process)`));
+      console.log(`  ratio vision-flow / peer: ${f2(ratio)}× images/s (whole process vs peer's own: ${f1(ours.imagesPerSecond)} / ${f1(peer.imagesPerSecond)}; both whole process: ${f2(peer.run.wallSeconds / ours.run.wallSeconds)}×), ` +
+        `${f2(peer.run.cpuSeconds / ours.run.cpuSeconds)}× less CPU per image, max RSS ${f2(ours.run.maxRssMb / peer.run.maxRssMb)}× the peer's largest process (${f2(ours.run.treeRssMb / peer.run.treeRssMb)}× its process tree)`);
     }
+    console.log(`ratio per round: ${ratios.map(f2).join(', ')}; load average at end ${loadavg().map(f1).join(' ')}`);
+    for (const l of detectionLines(last!)) console.log(l);
+    if (!process.argv.includes('--no-raw')) {
+      const raw = await rawLimit();
+      console.log(`raw ORT (in-process, each model alone, the pipeline's decode path): r_objects ${f1(raw.rObjects)}, r_faces ${f1(raw.rFaces)} images/s → 1 / (1/r_objects + 1/r_faces) = ${f1(raw.limit)} images/s`);
+    }
+  } finally {
+    await rm(shared, { recursive: true, force: true });
   }
-  console.log(`  mean   r_objects = ${f1(b.rObjects)} images/s, r_faces = ${f1(b.rFaces)} images/s`);
-  console.log('');
-  console.log('limit: the pipeline runs BOTH detectors on every image (each vision node decodes it too), on the same');
-  console.log(`cores, so one image costs 1/r_objects + 1/r_faces = 1/${f1(b.rObjects)} + 1/${f1(b.rFaces)} s = ${((1 / b.rObjects + 1 / b.rFaces) * 1000).toFixed(1)} ms of the machine:`);
-  console.log(`  limit = 1 / (1/r_objects + 1/r_faces) = ${f1(b.limit)} images/s`);
-  console.log('(this holds when each model alone keeps every core busy; where one alone does not, the pipeline can');
-  console.log(' overlap it with the other and beat the figure: compare the cores busy above.)');
-  console.log('');
-  const line = (name: string, r: PipelineRun) =>
-    `  ${name.padEnd(7)} repeat ${String(r.repeat).padStart(3)}: ${r.delivered} of ${r.submitted} images delivered (${r.complete} complete, ${r.rejected} dead letters) in ${r.seconds.toFixed(1)} s = ${f1(r.imagesPerSecond)} images/s  (${r.coresBusy.toFixed(2)} cores busy)`;
-  console.log('pipeline, from start until every node drained (as the CLI summary counts):');
-  console.log(line('warm-up', b.warmUp));
-  console.log(line('timed', b.timed));
-  console.log('');
-  console.log(`ratio: pipeline / limit = ${f1(b.timed.imagesPerSecond)} / ${f1(b.limit)} = ${b.ratio.toFixed(2)}`);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -57,7 +57,8 @@ export interface ModelSpec {
    * spelling to the name detections carry (the file's older spellings to the dataset's official names).
    */
   readonly labels?: { readonly file: string; readonly sha256: string; readonly rename?: Readonly<{ [inFile: string]: string }> };
-  readonly defaults: { readonly scoreThreshold: number; readonly iouThreshold: number };
+  /** classAware: NMS suppresses only boxes of the same class (YOLOX's reference code suppresses across classes). */
+  readonly defaults: { readonly scoreThreshold: number; readonly iouThreshold: number; readonly classAware: boolean };
   /** Where to download `file` itself (a direct download, not a web page about it). */
   readonly upstream: string;
   readonly licence: { readonly spdx: string; readonly file: string };
@@ -87,7 +88,7 @@ function ultraface(name: FaceModelName, upstreamFile: string, sha256: string, wi
     sha256,
     input: { tensor: 'input', shape: [1, 3, height, width], layout: 'NCHW', channelOrder: 'RGB', mean: 127, std: 128, resize: 'stretch', padValue: 0 },
     output: { kind: 'ultraface', scores: 'scores', boxes: 'boxes', anchors },
-    defaults: { scoreThreshold: 0.7, iouThreshold: 0.3 },
+    defaults: { scoreThreshold: 0.7, iouThreshold: 0.3, classAware: true },
     // /raw/, not /blob/: /blob/ is an HTML page; /raw/ redirects to the file (also for Git LFS).
     upstream: `${ULTRAFACE_REPO}/raw/master/models/onnx/${upstreamFile}`,
     licence: { spdx: 'MIT', file: 'LICENSE.ultraface.txt' },
@@ -105,7 +106,7 @@ export const catalogue: Readonly<{ [name in ModelName]: ModelSpec }> = Object.fr
     input: { tensor: 'images', shape: [1, 3, 416, 416], layout: 'NCHW', channelOrder: 'BGR', mean: 0, std: 1, resize: 'letterbox', padValue: 114 },
     output: { kind: 'yolox', tensor: 'output', shape: [1, 3549, 85], strides: [8, 16, 32], classes: 80 },
     labels: { file: 'coco-classes.txt', sha256: '634a1132eb33f8091d60f2c346ababe8b905ae08387037aed883953b7329af84', rename: COCO_OFFICIAL_NAMES },
-    defaults: { scoreThreshold: 0.3, iouThreshold: 0.45 },
+    defaults: { scoreThreshold: 0.3, iouThreshold: 0.45, classAware: false },
     upstream: 'https://github.com/Megvii-BaseDetection/YOLOX/releases/download/0.1.1rc0/yolox_nano.onnx',
     licence: { spdx: 'Apache-2.0', file: 'LICENSE.yolox-sample.txt' },
     description: 'YOLOX-Nano object detector, 80 COCO classes, 416×416 input',

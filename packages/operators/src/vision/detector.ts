@@ -45,6 +45,7 @@ export function detector(task: ModelSpec['task'], op: string, opts: DetectorOpti
     scoreThreshold: checkFraction(opts.scoreThreshold ?? spec.defaults.scoreThreshold, 'scoreThreshold', op),
     iouThreshold: checkFraction(opts.iouThreshold ?? spec.defaults.iouThreshold, 'iouThreshold', op),
     maxDetections: checkPositiveInt(opts.maxDetections ?? 100, 'maxDetections', op),
+    classAware: spec.defaults.classAware,
   };
   return {
     spec,

@@ -6,8 +6,10 @@ import type { InferenceSession } from 'onnxruntime-node';
 import type { WorkerReply, WorkerRequest } from './inference-pool.js';
 import { createOnnxSession } from './onnx-session.js';
 import { runDetector } from './run-detector.js';
+import { TensorBuffers } from './tensor-buffers.js';
 
 const sessions = new Map<string, Promise<InferenceSession>>();
+const buffers = new TensorBuffers();
 
 function session(path: string): Promise<InferenceSession> {
   let s = sessions.get(path);
@@ -24,7 +26,7 @@ if (!port) throw new Error('inference-worker must run in a worker thread');
 
 port.on('message', (req: WorkerRequest) => {
   session(req.modelPath)
-    .then((s) => runDetector(s, req.model, req.frame, req.params))
+    .then((s) => runDetector(s, req.model, req.frame, req.params, buffers))
     .then(
       (result): WorkerReply => ({ id: req.id, ok: true, result }),
       (e: unknown): WorkerReply => ({ id: req.id, ok: false, message: e instanceof Error ? e.message : String(e) }),

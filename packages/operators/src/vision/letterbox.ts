@@ -1,6 +1,6 @@
-import sharp from 'sharp';
 import type { InputContract } from '../models/catalogue.js';
 import { FRAME_CHANNELS, type FramePixels } from './frame.js';
+import { resizeBilinearChw } from './resize-bilinear-chw.js';
 
 /** A model input tensor and where the image sits inside it. */
 export interface ModelTensor {
@@ -9,31 +9,39 @@ export interface ModelTensor {
   /** Size of the image content at the tensor's top-left; the rest is padding (letterbox only). */
   readonly contentWidth: number;
   readonly contentHeight: number;
+  /** Data pixels per input pixel on each axis: multiply a box in input pixels by it (then by frameScale) to map it back. */
+  readonly scaleX: number;
+  readonly scaleY: number;
 }
 
-/** Prepares a frame for a model the way its contract says (letterbox or stretch). */
-export function prepareTensor(frame: FramePixels, input: InputContract): Promise<ModelTensor> {
-  return input.resize === 'letterbox' ? letterbox(frame, input) : stretch(frame, input);
+/**
+ * Prepares a frame for a model the way its contract says (letterbox or stretch), in one pass on
+ * the calling thread: bilinear resampling as OpenCV's INTER_LINEAR does it, channel order,
+ * normalisation and CHW layout together. `out` (3 × input pixels) is reused when given.
+ */
+export function prepareTensor(frame: FramePixels, input: InputContract, out?: Float32Array): ModelTensor {
+  return input.resize === 'letterbox' ? letterbox(frame, input, out) : stretch(frame, input, out);
 }
 
 /**
  * Resizes keeping the aspect ratio so the frame fits the input, puts it at the top-left and pads
- * the rest with `input.padValue` (YOLOX style). Resizing runs in sharp's thread pool.
+ * the rest with `input.padValue` (YOLOX style). The content size is truncated, as the YOLOX
+ * reference code does (`int(w * r)`), and boxes map back by the ratio r itself.
  */
-export async function letterbox(frame: FramePixels, input: InputContract): Promise<ModelTensor> {
+export function letterbox(frame: FramePixels, input: InputContract, out?: Float32Array): ModelTensor {
   const [, , height, width] = input.shape;
-  const scale = Math.min(width / frame.dataWidth, height / frame.dataHeight);
-  const contentWidth = clampSize(Math.round(frame.dataWidth * scale), width);
-  const contentHeight = clampSize(Math.round(frame.dataHeight * scale), height);
-  const rgb = await resizeRgb(frame, contentWidth, contentHeight);
-  return { data: toChw(rgb, contentWidth, contentHeight, input), dims: input.shape, contentWidth, contentHeight };
+  const r = Math.min(height / frame.dataHeight, width / frame.dataWidth);
+  const contentWidth = clampSize(Math.trunc(frame.dataWidth * r), width);
+  const contentHeight = clampSize(Math.trunc(frame.dataHeight * r), height);
+  const data = resizeBilinearChw(frame, contentWidth, contentHeight, input, out);
+  return { data, dims: input.shape, contentWidth, contentHeight, scaleX: 1 / r, scaleY: 1 / r };
 }
 
 /** Resizes to exactly the input size, ignoring the aspect ratio (UltraFace style). */
-export async function stretch(frame: FramePixels, input: InputContract): Promise<ModelTensor> {
+export function stretch(frame: FramePixels, input: InputContract, out?: Float32Array): ModelTensor {
   const [, , height, width] = input.shape;
-  const rgb = await resizeRgb(frame, width, height);
-  return { data: toChw(rgb, width, height, input), dims: input.shape, contentWidth: width, contentHeight: height };
+  const data = resizeBilinearChw(frame, width, height, input, out);
+  return { data, dims: input.shape, contentWidth: width, contentHeight: height, scaleX: frame.dataWidth / width, scaleY: frame.dataHeight / height };
 }
 
 /**
@@ -44,30 +52,7 @@ export function toChw(rgb: Uint8Array, width: number, height: number, input: Inp
   const [, , tensorHeight, tensorWidth] = input.shape;
   if (width > tensorWidth || height > tensorHeight) throw new Error(`image ${width}×${height} does not fit the ${tensorWidth}×${tensorHeight} input`);
   if (rgb.length !== width * height * FRAME_CHANNELS) throw new Error(`expected ${width * height * FRAME_CHANNELS} RGB bytes for ${width}×${height}, got ${rgb.length}`);
-  const plane = tensorWidth * tensorHeight;
-  const out = new Float32Array(3 * plane);
-  // One lookup per byte instead of arithmetic: (v − mean) / std for every possible v.
-  const lut = new Float32Array(256);
-  for (let v = 0; v < 256; v++) lut[v] = (v - input.mean) / input.std;
-  if (width < tensorWidth || height < tensorHeight) out.fill((input.padValue - input.mean) / input.std);
-  // Offsets of the R, G and B planes in the output.
-  const [r, g, b] = input.channelOrder === 'RGB' ? [0, plane, 2 * plane] : [2 * plane, plane, 0];
-  for (let y = 0; y < height; y++) {
-    let src = y * width * FRAME_CHANNELS;
-    const row = y * tensorWidth;
-    for (let x = row, end = row + width; x < end; x++, src += FRAME_CHANNELS) {
-      out[r + x] = lut[rgb[src]!]!;
-      out[g + x] = lut[rgb[src + 1]!]!;
-      out[b + x] = lut[rgb[src + 2]!]!;
-    }
-  }
-  return out;
-}
-
-async function resizeRgb(frame: FramePixels, width: number, height: number): Promise<Uint8Array> {
-  if (width === frame.dataWidth && height === frame.dataHeight) return frame.data;
-  const raw = { width: frame.dataWidth, height: frame.dataHeight, channels: FRAME_CHANNELS } as const;
-  return sharp(frame.data, { raw }).resize(width, height, { fit: 'fill' }).raw().toBuffer();
+  return resizeBilinearChw({ data: rgb, dataWidth: width, dataHeight: height }, width, height, input);
 }
 
 const clampSize = (n: number, max: number): number => Math.min(max, Math.max(1, n));

@@ -4,12 +4,15 @@ import type { FramePixels } from './frame.js';
 import { prepareTensor } from './letterbox.js';
 import { nms, type Candidate } from './nms.js';
 import { ultrafaceDecode } from './ultraface-decode.js';
+import type { TensorBuffers } from './tensor-buffers.js';
 import { yoloxDecode } from './yolox-decode.js';
 
 export interface DetectParams {
   readonly scoreThreshold: number;
   readonly iouThreshold: number;
   readonly maxDetections: number;
+  /** Only boxes of the same class suppress each other (default true; YOLOX's reference NMS is class-agnostic). */
+  readonly classAware?: boolean;
 }
 
 export interface DetectorTimings {
@@ -33,11 +36,19 @@ export async function runDetector(
   model: { readonly input: InputContract; readonly output: OutputContract },
   frame: FramePixels,
   params: DetectParams,
+  buffers?: TensorBuffers,
 ): Promise<DetectorResult> {
   const t0 = performance.now();
-  const tensor = await prepareTensor(frame, model.input);
+  const [, , h, w] = model.input.shape;
+  const scratch = buffers?.take(3 * h * w);
+  const tensor = prepareTensor(frame, model.input, scratch);
   const t1 = performance.now();
-  const outputs = await session.run({ [model.input.tensor]: new Tensor('float32', tensor.data, tensor.dims) });
+  let outputs: InferenceSession.OnnxValueMapType;
+  try {
+    outputs = await session.run({ [model.input.tensor]: new Tensor('float32', tensor.data, tensor.dims) });
+  } finally {
+    if (scratch) buffers?.give(scratch);
+  }
   const t2 = performance.now();
   const read = (name: string): Float32Array => {
     const t = outputs[name];
@@ -49,13 +60,13 @@ export async function runDetector(
     const [, , height, width] = model.input.shape;
     const { strides, classes } = model.output;
     const raw = yoloxDecode(read(model.output.tensor), { inputWidth: width, inputHeight: height, strides, classes, scoreThreshold: params.scoreThreshold });
-    // Input pixels → original pixels: the content area of the letterbox is the whole original image.
-    candidates = scaleAll(raw, frame.width / tensor.contentWidth, frame.height / tensor.contentHeight);
+    // Input pixels → data pixels (the letterbox ratio) → original pixels (when the frame was decoded smaller).
+    candidates = scaleAll(raw, (tensor.scaleX * frame.width) / frame.dataWidth, (tensor.scaleY * frame.height) / frame.dataHeight);
   } else {
     const raw = ultrafaceDecode(read(model.output.scores), read(model.output.boxes), params.scoreThreshold);
     candidates = scaleAll(raw, frame.width, frame.height);
   }
-  const detections = nms(candidates, { iouThreshold: params.iouThreshold, classAware: true, maxDetections: params.maxDetections });
+  const detections = nms(candidates, { iouThreshold: params.iouThreshold, classAware: params.classAware ?? true, maxDetections: params.maxDetections });
   const t3 = performance.now();
   return { detections, timings: { preMs: t1 - t0, inferMs: t2 - t1, postMs: t3 - t2 } };
 }

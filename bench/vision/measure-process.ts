@@ -1,0 +1,80 @@
+// Runs a command as a user would and measures it from outside: wall time, CPU seconds and max RSS
+// from GNU time (-v; its max RSS is the largest single process of the tree), and the peak of the
+// summed RSS of the whole process tree, sampled from /proc (a pool of worker processes counts as a whole).
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+
+export interface ProcessRun {
+  readonly exitCode: number | null;
+  readonly wallSeconds: number;
+  readonly cpuSeconds: number;
+  /** GNU time's figure: the largest resident set of any one process in the tree. */
+  readonly maxRssMb: number;
+  /** Peak of the tree's summed resident sets, sampled every 100 ms. */
+  readonly treeRssMb: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface RunOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+  /** Write stdout to this file instead of keeping it. */
+  readonly stdoutFile?: string;
+}
+
+export async function measureProcess(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<ProcessRun> {
+  const child = spawn('/usr/bin/time', ['-v', cmd, ...args], { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  if (opts.stdoutFile) child.stdout.pipe(createWriteStream(opts.stdoutFile));
+  else child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  let treePeak = 0;
+  const sampler = setInterval(() => {
+    void treeRss(child.pid!).then((b) => (treePeak = Math.max(treePeak, b)), () => undefined);
+  }, 100);
+  const exitCode = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve(code));
+  });
+  clearInterval(sampler);
+  const field = (name: string): string => {
+    const m = new RegExp(`^\\s*${name}: (.*)$`, 'm').exec(stderr);
+    if (!m) throw new Error(`GNU time printed no "${name}" for ${cmd} ${args.join(' ')}:\n${stderr.slice(-2000)}`);
+    return m[1]!;
+  };
+  const wall = field('Elapsed \\(wall clock\\) time \\(h:mm:ss or m:ss\\)').split(':').map(Number).reduce((s, v) => s * 60 + v, 0);
+  return {
+    exitCode,
+    wallSeconds: wall,
+    cpuSeconds: Number(field('User time \\(seconds\\)')) + Number(field('System time \\(seconds\\)')),
+    maxRssMb: Number(field('Maximum resident set size \\(kbytes\\)')) / 1024,
+    treeRssMb: treePeak / 2 ** 20,
+    stdout,
+    stderr,
+  };
+}
+
+/** Summed RSS (bytes) of `root` and every descendant, from /proc/<pid>/stat. */
+async function treeRss(root: number): Promise<number> {
+  const procs: Array<{ pid: number; ppid: number; rss: number }> = [];
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = await readFile(`/proc/${name}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      procs.push({ pid: Number(name), ppid: Number(f[1]), rss: Number(f[21]) * 4096 });
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  const inTree = new Set([root]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const p of procs) if (!inTree.has(p.pid) && inTree.has(p.ppid)) grew = inTree.add(p.pid) !== undefined;
+  }
+  return procs.filter((p) => inTree.has(p.pid)).reduce((s, p) => s + p.rss, 0);
+}

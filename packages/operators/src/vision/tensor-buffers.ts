@@ -1,0 +1,20 @@
+/**
+ * Input tensors kept for re-use by one inference worker: a 416×416 tensor is 2 MB, and allocating
+ * one per image costs page faults, zeroing and garbage collection. A buffer is taken for one run
+ * and given back after it (ONNX runs after a setImmediate, so two frames in flight need two).
+ */
+export class TensorBuffers {
+  private readonly free = new Map<number, Float32Array[]>();
+
+  constructor(private readonly keepPerSize = 4) {}
+
+  take(length: number): Float32Array {
+    return this.free.get(length)?.pop() ?? new Float32Array(length);
+  }
+
+  give(buffer: Float32Array): void {
+    const list = this.free.get(buffer.length) ?? [];
+    if (list.length < this.keepPerSize) list.push(buffer);
+    this.free.set(buffer.length, list);
+  }
+}
