@@ -7,11 +7,15 @@ import { formatSupervisorEvent } from '../../up/format-supervisor-event.js';
 import { freePorts } from '../../up/free-ports.js';
 import { loadLauncher } from '../../up/load-launcher.js';
 import { nodeSpecs, parseReplicas } from '../../up/node-specs.js';
-import { processAlive } from '../../up/process-alive.js';
+import { processAlive, runsNode } from '../../up/process-alive.js';
 import { StateFile, stateFilePath } from '../../up/state-file.js';
 import { checkSupervisionPolicy, DEFAULT_SUPERVISION, type SupervisionPolicy } from '../../up/supervision-policy.js';
 import { Supervisor } from '../../up/supervisor.js';
+import type { UpState } from '../../up/up-state.js';
 import type { UpOptions, UpResult } from './types.js';
+
+/** Ctrl-C, a service manager's stop, and a closed terminal all stop the nodes in order. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /**
  * `vision-flow up <topology>`: every node of the topology as its own OS process (or container),
@@ -30,6 +34,11 @@ export async function up(file: string, opts: UpOptions): Promise<UpResult> {
   if (previous && processAlive(previous.supervisorPid)) {
     throw new ConfigError(`${topology.name} is already up (supervisor pid ${previous.supervisorPid}, state ${stateFile.path}); stop it with \`vision-flow down ${topology.name}\`, or give this one its own --state-file`, { file: stateFile.path });
   }
+  const orphans = previous?.nodes.filter((n) => n.pid !== undefined && runsNode(n.pid, n.node)) ?? [];
+  if (orphans.length > 0) {
+    // New copies next to them would share their static membership ids and fence each other.
+    throw new ConfigError(`the last up of ${topology.name} (pid ${previous!.supervisorPid}) is gone but left ${orphans.map((n) => `${n.name} (pid ${n.pid})`).join(', ')} running; \`vision-flow down ${topology.name}\` ends them`, { file: stateFile.path });
+  }
   // Fail now, naming the address, rather than with every node crash-looping on it.
   await (await connect(config)).close();
   const cwd = process.cwd();
@@ -43,6 +52,16 @@ export async function up(file: string, opts: UpOptions): Promise<UpResult> {
   const print = (name: string, line: string) => process.stdout.write(`${name.padEnd(width)} | ${line}\n`);
 
   const base = { topology: topology.name, topologyFile, supervisorPid: process.pid, startedAt: new Date().toISOString(), launcher: opts.containers ? 'containers' : 'processes', ...(config.namespace ? { namespace: config.namespace } : {}), stopTimeoutMs: policy.stopTimeoutMs } as const;
+  let stateWriteFailed = false;
+  // ps and down lose sight of up if the state cannot be written, but the nodes must not lose their supervisor.
+  const writeState = (state: UpState) => {
+    try {
+      stateFile.write(state);
+    } catch (e) {
+      if (!stateWriteFailed) print('up', `cannot write the state file ${stateFile.path} (${(e as Error).message}); ps and down will not see this up, stop it with Ctrl-C`);
+      stateWriteFailed = true;
+    }
+  };
   const supervisor = new Supervisor({
     launcher,
     specs,
@@ -50,7 +69,7 @@ export async function up(file: string, opts: UpOptions): Promise<UpResult> {
     onEvent: (e) => print('up', formatSupervisorEvent(e)),
     // A node starts a line before its stop message (to end a progress line): no empty prefixed lines.
     onLine: (name, line) => line.trim() !== '' && print(name, line),
-    onChange: (nodes) => stateFile.write({ ...base, nodes }),
+    onChange: (nodes) => writeState({ ...base, nodes }),
   });
   print('up', `${topology.name}: ${total} node process${total === 1 ? '' : 'es'} (${[...replicas].map(([n, r]) => (r > 1 ? `${n}×${r}` : n)).join(', ')}); state in ${stateFile.path}`);
 
@@ -59,21 +78,20 @@ export async function up(file: string, opts: UpOptions): Promise<UpResult> {
     supervisor.killNow();
   };
   const stopOnSignal = (signal: NodeJS.Signals) => {
-    process.removeListener('SIGINT', stopOnSignal);
-    process.removeListener('SIGTERM', stopOnSignal);
-    process.once('SIGINT', killNow);
-    process.once('SIGTERM', killNow);
+    for (const s of STOP_SIGNALS) {
+      process.removeListener(s, stopOnSignal);
+      process.once(s, killNow);
+    }
     void supervisor.stop(signal);
   };
-  process.once('SIGINT', stopOnSignal);
-  process.once('SIGTERM', stopOnSignal);
+  for (const s of STOP_SIGNALS) process.once(s, stopOnSignal);
   try {
     const result = await supervisor.run();
     const failed = result.failed.length > 0 ? [`gave up on ${result.failed.join(', ')} (see the crash lines above)`] : [];
     const end = result.stoppedBecause !== undefined ? `stopped (${result.stoppedBecause})` : 'every node finished';
     return { exitCode: result.failed.length > 0 ? 1 : 0, summary: [`up: ${topology.name} ${end}`, ...failed.map((l) => `up: ${l}`)] };
   } finally {
-    for (const s of ['SIGINT', 'SIGTERM'] as const) {
+    for (const s of STOP_SIGNALS) {
       process.removeListener(s, stopOnSignal);
       process.removeListener(s, killNow);
     }
