@@ -1,16 +1,20 @@
 // A vision-flow pass-through node (consume → map → produce, ~1 KB Avro values through the schema
-// registry, at-least-once commits) against the raw librdkafka consume → produce → commit loop on the
-// same broker and the same topic layout, run before and after the node. The raw loop runs both ways
-// of knowing its batch is durable before committing: a delivery report per message, and Kafka
-// Streams' flush before commit (the node's way). Prints the rates and the ratio to the fastest raw
-// run (target ≥ 0.8).
+// registry, at-least-once commits) against, on the same broker and the same input records:
+// - the raw librdkafka consume → produce → commit loop, both ways of knowing its batch is durable
+//   before committing: a delivery report per message, and Kafka Streams' flush before commit (the
+//   node's way);
+// - a Kafka Streams 4.x pass-through app (bench/kstreams-passthrough/: bytes in, bytes out,
+//   at-least-once defaults, 2 stream threads).
+// Each round runs all of them; every other round in reverse order. Prints each rate, from launch and
+// from the first output record, and the ratios of the fastest of each kind: node / Kafka Streams
+// (target ≥ 1.0) and node / the fastest raw run (target ≥ 0.8).
 //   bash scripts/stack.sh start && eval "$(bash scripts/stack.sh env)"
-//   npx tsx bench/passthrough-node.ts                       1,000,000 records
-//   npx tsx bench/passthrough-node.ts --messages 200000     quicker
+//   npx tsx bench/passthrough-node.ts                       1,000,000 records, 2 rounds
+//   npx tsx bench/passthrough-node.ts --messages 200000 --rounds 1     quicker
 // Also: --threads (CPU seconds per thread of each phase), --max-in-flight N, --linger MS (producer linger.ms),
-// --skip-raw (node only, e.g. under `node --cpu-prof --import tsx`), --raw-avro (also the raw loop doing
-// the node's Avro work, for context), --latency (each record's time from
-// poll to its acknowledged output, p50/p99: with the in-flight limit it bounds the rate).
+// --skip-raw, --skip-kstreams (e.g. the node only, under `node --cpu-prof --import tsx`), --raw-avro (also
+// the raw loop doing the node's Avro work, for context), --latency (each record's time from poll to its
+// acknowledged output, p50/p99: with the in-flight limit it bounds the rate).
 // Each rate comes with the CPU this process spent per record (JS and librdkafka threads): on these
 // shared 2-core machines it is steadier than the rate.
 import { randomUUID } from 'node:crypto';
@@ -19,6 +23,7 @@ import { map } from 'rxjs';
 import {
   AvroSerde, ConfluentSchemaRegistry, KafkaTransport, NamespacedSchemaRegistry, NamespacedTransport, TopologyRunner, avro, toAvroJson, topic, topology, type Infer, type Rec,
 } from '@vision-flow/core';
+import { kstreamsPassthrough, timeUntilDone } from './kstreams-passthrough.js';
 import { brokerCpu, cpuPerRecord, cpuSecondsSince, fillTopic, printThreadCpu, rawPassthrough, threadCpu, type PassthroughResult } from './raw-passthrough.js';
 
 const PARTITIONS = 6;
@@ -27,7 +32,8 @@ const Reading = avro.record('bench.Reading', { id: avro.string(), sensor: avro.s
 const input = topic('bench.in', { value: Reading, partitions: PARTITIONS });
 const output = topic('bench.out', { value: Reading, partitions: PARTITIONS });
 
-const passThrough = topology('passthrough').node('pass', (n) =>
+/** The pass-through topology; each round gets its own name, hence its own consumer group reading from the start. */
+const passThrough = (name: string) => topology(name).node('pass', (n) =>
   n.from(input).pipe(map((r: Rec<string, Infer<typeof Reading>>) => r.withValue({ ...r.value, sensor: r.value.sensor.toUpperCase() }))).to(output), arg('max-in-flight') ? { maxInFlight: Number(arg('max-in-flight')) } : {}
 );
 
@@ -48,7 +54,8 @@ async function main(): Promise<void> {
   const transport = new NamespacedTransport(await KafkaTransport.connect({ brokers, clientId: 'bench-passthrough', ...(arg('linger') ? { librdkafka: { 'linger.ms': Number(arg('linger')) } } : {}) }), ns);
   const registry = new NamespacedSchemaRegistry(await ConfluentSchemaRegistry.connect({ url: registryUrl }), ns);
   const rawOut = 'bench.raw-out';
-  await transport.admin().createTopics([input, output, { name: rawOut, partitions: PARTITIONS }].map((t) => ({ name: t.name, partitions: t.partitions })));
+  const ksOut = 'bench.kstreams-out';
+  await transport.admin().createTopics([input, output, { name: rawOut, partitions: PARTITIONS }, { name: ksOut, partitions: PARTITIONS }].map((t) => ({ name: t.name, partitions: t.partitions })));
 
   // One ~1 KB Avro value in the Confluent wire format, written once per record with distinct keys.
   const serde = new AvroSerde(registry, 'bench.in-value', Reading);
@@ -60,72 +67,102 @@ async function main(): Promise<void> {
   print(await fillTopic(brokers, transport.outer(input.name), messages, value, (i) => keySerde.encode(`key-${i}`)));
 
   const threads = process.argv.includes('--threads');
-  let before = threadCpu();
-  let brokerBefore = brokerCpu();
-  const rawRuns: PassthroughResult[] = [];
+  const rounds = Number(arg('rounds') ?? 2);
+  const results: { [kind in 'raw' | 'kstreams' | 'kstreamsFirst' | 'node' | 'nodeFirst']: PassthroughResult[] } = { raw: [], kstreams: [], kstreamsFirst: [], node: [], nodeFirst: [] };
+  const perRound: string[] = [];
+
   const rawLoop = async (acks: 'each' | 'flush') => {
+    const before = threadCpu();
+    const brokerBefore = brokerCpu();
     const r = await rawPassthrough({ brokers, inputTopic: transport.outer(input.name), outputTopic: transport.outer(rawOut), messages, acks });
-    rawRuns.push(r);
-    return r;
+    if (threads) printThreadCpu(r.api, before, threadCpu());
+    printBrokerCpu(r.api, brokerBefore, messages);
+    results.raw.push(r);
+    print(r);
   };
-  const raw = process.argv.includes('--skip-raw') ? undefined : await rawLoop('each');
-  if (raw) print(raw);
-  if (raw) print(await rawLoop('flush'));
-  if (threads && raw) printThreadCpu('both raw loops', before, threadCpu());
-  if (raw) printBrokerCpu('raw loops', brokerBefore, messages * rawRuns.length);
+  const kstreamsRun = async () => {
+    const brokerBefore = brokerCpu();
+    const start = await totalEnd(transport, ksOut);
+    const k = await kstreamsPassthrough({ brokers, inputTopic: transport.outer(input.name), outputTopic: transport.outer(ksOut), messages, written: async () => (await totalEnd(transport, ksOut)) - start });
+    printBrokerCpu('Kafka Streams', brokerBefore, messages);
+    results.kstreams.push(k.fromLaunch);
+    results.kstreamsFirst.push(k.fromFirstOutput);
+    print(k.fromLaunch);
+    print(k.fromFirstOutput);
+  };
+  const nodeRun = async (round: number) => {
+    const before = threadCpu();
+    const brokerBefore = brokerCpu();
+    const name = `passthrough-${round}`;
+    const runner = new TopologyRunner(passThrough(name), { transport, registry });
+    const latencies: number[] = [];
+    if (process.argv.includes('--latency')) runner.emitter.on('node.record_processed', (e) => void latencies.push(e.payload.durationMs));
+    const start = await totalEnd(transport, output.name);
+    const started = performance.now();
+    const cpu = process.cpuUsage();
+    const elu = performance.eventLoopUtilization();
+    await runner.start();
+    // A record is done once written and its input offset committed (at-least-once); stricter than the peer's "written".
+    const progress = async () => {
+      const written = (await totalEnd(transport, output.name)) - start;
+      const committed = (await transport.admin().committedOffsets(`${name}.pass`, input.name)).reduce((n, o) => n + o.offset, 0);
+      return { written, done: Math.min(written, committed) };
+    };
+    const failed = () => (runner.stats().some((s) => s.state === 'failed') ? 'the node failed' : undefined);
+    const timed = await timeUntilDone('vision-flow node (decode → map → encode, Avro)', messages, progress, failed, started);
+    const cpuSeconds = cpuSecondsSince(cpu);
+    if (threads) printThreadCpu('vision-flow node', before, threadCpu());
+    if (threads) console.log(`  event loop busy (not waiting for I/O): ${(performance.eventLoopUtilization(elu).utilization * 100).toFixed(0)} % of the node's run`);
+    printBrokerCpu('vision-flow node', brokerBefore, messages);
+    if (latencies.length > 0) {
+      latencies.sort((a, b) => a - b);
+      const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
+      console.log(`  record latency (poll → output acknowledged): p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms`);
+    }
+    await runner.stop('bench done');
+    results.node.push({ ...timed.fromLaunch, cpuSeconds });
+    results.nodeFirst.push(timed.fromFirstOutput);
+    print({ ...timed.fromLaunch, cpuSeconds });
+    print(timed.fromFirstOutput);
+  };
+
+  // Every other round runs the phases in reverse (raw, Kafka Streams, node; then node, Kafka Streams,
+  // raw), so a broker still warming up or a neighbour's burst of load favours none of them.
+  const phases: Array<(round: number) => Promise<void>> = [
+    ...(process.argv.includes('--skip-raw') ? [] : [() => rawLoop('each'), () => rawLoop('flush')]),
+    ...(process.argv.includes('--skip-kstreams') ? [] : [() => kstreamsRun()]),
+    (round) => nodeRun(round),
+  ];
+  for (let round = 1; round <= rounds; round++) {
+    console.log(`--- round ${round} of ${rounds}`);
+    const from = { raw: results.raw.length, kstreams: results.kstreams.length, node: results.node.length };
+    for (const phase of round % 2 === 1 ? phases : [...phases].reverse()) await phase(round);
+    const node = results.node.at(-1)!;
+    const ks = results.kstreams.slice(from.kstreams);
+    const raw = best(results.raw.slice(from.raw));
+    perRound.push(`round ${round}: vision-flow / Kafka Streams ${ks.length > 0 ? ratio(node, ks[0]!) : '-'} (from launch), ${ks.length > 0 ? ratio(results.nodeFirst.at(-1)!, results.kstreamsFirst.at(-1)!) : '-'} (from first output); / fastest raw ${raw ? ratio(node, raw) : '-'}`);
+  }
   // For context, not the target: the same raw loop doing the node's Avro work (Confluent framing,
   // avsc decode, the same map, encode), to show how much of the gap is the Avro itself.
-  const rawAvro = raw && process.argv.includes('--raw-avro')
-    ? await rawPassthrough({ brokers, inputTopic: transport.outer(input.name), outputTopic: transport.outer(rawOut), messages, transform: { name: 'Avro decode → map → encode (avsc)', value: avroMap(serde.id!) } })
-    : undefined;
-  if (rawAvro) print(rawAvro);
-  before = threadCpu();
-  brokerBefore = brokerCpu();
+  if (process.argv.includes('--raw-avro')) {
+    print(await rawPassthrough({ brokers, inputTopic: transport.outer(input.name), outputTopic: transport.outer(rawOut), messages, transform: { name: 'Avro decode → map → encode (avsc)', value: avroMap(serde.id!) } }));
+  }
 
-  const runner = new TopologyRunner(passThrough, { transport, registry });
-  const latencies: number[] = [];
-  if (process.argv.includes('--latency')) runner.emitter.on('node.record_processed', (e) => void latencies.push(e.payload.durationMs));
-  const started = performance.now();
-  const cpu = process.cpuUsage();
-  const elu = performance.eventLoopUtilization();
-  await runner.start();
-  let last = 0;
-  for (;;) {
-    const done = await totalEnd(transport, output.name);
-    const lag = (await transport.admin().committedOffsets('passthrough.pass', input.name)).reduce((n, o) => n + o.offset, 0);
-    if (done >= messages && lag >= messages) break;
-    if (runner.stats().some((s) => s.state === 'failed')) throw new Error('the pass-through node failed');
-    if (performance.now() - last > 1000) {
-      last = performance.now();
-      console.log(`  vision-flow node: ${done.toLocaleString("en")} written, ${lag.toLocaleString("en")} committed, ${runner.stats()[0]?.inFlight ?? 0} in flight`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
+  // Each kind's fastest run: a slow run (a neighbour's load) can then flatter none of them.
+  console.log(`--- the fastest of each kind over ${rounds} round(s)`);
+  const [node, nodeFirst, ks, ksFirst, raw] = [best(results.node), best(results.nodeFirst), best(results.kstreams), best(results.kstreamsFirst), best(results.raw)];
+  for (const r of [ks, ksFirst, raw, node, nodeFirst]) if (r) print(r);
+  for (const line of perRound) console.log(line);
+  if (node && nodeFirst && ks && ksFirst) {
+    console.log(`ratio vision-flow / Kafka Streams, from launch: ${ratio(node, ks)}, from first output: ${ratio(nodeFirst, ksFirst)} (target ≥ 1.00)`);
   }
-  const seconds = (performance.now() - started) / 1000;
-  const cpuSeconds = cpuSecondsSince(cpu);
-  if (threads) printThreadCpu('vision-flow node', before, threadCpu());
-  if (threads) console.log(`  event loop busy (not waiting for I/O): ${(performance.eventLoopUtilization(elu).utilization * 100).toFixed(0)} % of the node's run`);
-  printBrokerCpu('vision-flow node', brokerBefore, messages);
-  if (latencies.length > 0) {
-    latencies.sort((a, b) => a - b);
-    const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
-    console.log(`  record latency (poll → output acknowledged): p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms`);
-  }
-  await runner.stop('bench done');
-  const node: PassthroughResult = { api: 'vision-flow node (decode → map → encode, Avro)', messages, seconds, messagesPerSecond: messages / seconds, cpuSeconds };
-  // The raw loops again, after the node: the broker (a JVM) may still have been warming up the first
-  // time. The ratio takes the fastest raw run, so a slow first one cannot flatter the node.
-  if (raw) {
-    for (const acks of ['flush', 'each'] as const) {
-      const again = await rawLoop(acks);
-      print({ ...again, api: `${again.api} (again, after the node)` });
-    }
-  }
-  const baseline = rawRuns.reduce<PassthroughResult | undefined>((best, r) => (!best || r.messagesPerSecond > best.messagesPerSecond ? r : best), undefined);
-  print(node, baseline);
-  if (baseline) console.log(`ratio vision-flow / raw librdkafka (the fastest of ${rawRuns.length} raw runs: ${baseline.api}): ${(node.messagesPerSecond / baseline.messagesPerSecond).toFixed(2)} (target ≥ 0.80)`);
-  await transport.admin().deleteTopics([input.name, output.name, rawOut]);
+  if (node && raw) console.log(`ratio vision-flow / raw librdkafka (the fastest of ${results.raw.length} raw runs: ${raw.api}): ${ratio(node, raw)} (target ≥ 0.80)`);
+  await transport.admin().deleteTopics([input.name, output.name, rawOut, ksOut]);
   await transport.close();
+}
+
+function best(rs: readonly PassthroughResult[]): PassthroughResult | undefined {
+  return rs.reduce<PassthroughResult | undefined>((b, r) => (!b || r.messagesPerSecond > b.messagesPerSecond ? r : b), undefined);
 }
 
 /** The node's work on a raw Confluent Avro value, done directly with avsc. */
@@ -148,9 +185,12 @@ function printBrokerCpu(label: string, before: number | undefined, messages: num
   if (before !== undefined && after !== undefined) console.log(`  broker CPU, ${label}: ${(((after - before) * 1e6) / messages).toFixed(1)} µs/record`);
 }
 
-function print(r: PassthroughResult, baseline?: PassthroughResult): void {
-  const ratio = baseline ? `  ${(r.messagesPerSecond / baseline.messagesPerSecond).toFixed(2)}× raw` : '';
-  console.log(`${r.api.padEnd(52)} ${Math.round(r.messagesPerSecond).toLocaleString('en').padStart(9)} msg/s  (${r.messages.toLocaleString('en')} in ${r.seconds.toFixed(2)} s${cpuPerRecord(r)})${ratio}`);
+function ratio(a: PassthroughResult, b: PassthroughResult): string {
+  return (a.messagesPerSecond / b.messagesPerSecond).toFixed(2);
+}
+
+function print(r: PassthroughResult): void {
+  console.log(`${r.api.padEnd(66)} ${Math.round(r.messagesPerSecond).toLocaleString('en').padStart(9)} msg/s  (${r.messages.toLocaleString('en')} in ${r.seconds.toFixed(2)} s${cpuPerRecord(r)})`);
 }
 
 main().then(
