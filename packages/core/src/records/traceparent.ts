@@ -1,4 +1,4 @@
-import { createHash, randomFillSync } from 'node:crypto';
+import { hash, randomFillSync } from 'node:crypto';
 
 /** The fields of a W3C Trace Context `traceparent` header (https://www.w3.org/TR/trace-context/). */
 export interface TraceParent {
@@ -33,7 +33,8 @@ export function formatTraceparent(p: TraceParent): string {
  * SHA-256, so every node that knows the trace id derives the same one without being told.
  */
 export function w3cTraceIdOf(traceId: string): string {
-  const hex = createHash('sha256').update(traceId).digest('hex').slice(0, 32);
+  // The one-shot hash: half the CPU of createHash().update().digest(), and this runs for every output.
+  const hex = hash('sha256', traceId, 'hex').slice(0, 32);
   return /^0+$/.test(hex) ? `${hex.slice(0, 31)}1` : hex;
 }
 
