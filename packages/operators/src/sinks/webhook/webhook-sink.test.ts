@@ -79,7 +79,7 @@ describe('webhookSink', () => {
     };
     const receiver = await new WebhookReceiver(SECRETS, script).start();
     cleanups.push(() => receiver.close());
-    const list = Array.from({ length: 80 }, (_, i) => ({ id: `img-${String(i).padStart(3, '0')}`, tenant: i % 2 === 0 ? 'acme' : 'globex' }));
+    const list: Array<{ id: string; tenant: string | undefined }> = Array.from({ length: 80 }, (_, i) => ({ id: `img-${String(i).padStart(3, '0')}`, tenant: i % 2 === 0 ? 'acme' : 'globex' }));
     list.push({ id: 'no-tenant-1', tenant: undefined }, { id: 'initech-1', tenant: 'initech' });
     const limits = { rate: '20/s', burst: 2, maxConcurrency: 3, timeout: '300ms', failureThreshold: 50 } as const;
     const { deadLetters } = await deliver(list, {
