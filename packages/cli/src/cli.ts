@@ -16,6 +16,9 @@ import * as psCommand from './commands/ps/index.js';
 import * as topCommand from './commands/top/index.js';
 import * as downCommand from './commands/down/index.js';
 import * as buildCommand from './commands/build/index.js';
+import * as deployCommand from './commands/deploy/index.js';
+import * as planCommand from './commands/plan/index.js';
+import * as applyCommand from './commands/apply/index.js';
 
 /** This package's version, from its package.json (one directory above src/ and dist/). */
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -232,6 +235,46 @@ export function buildProgram(): Command {
     .action(async (inputs: string[], opts: ingestCommand.IngestOptions) => {
       const result = await ingestCommand.run(inputs, opts);
       for (const line of result.summary) process.stderr.write(`${line}\n`);
+      process.exitCode = result.exitCode;
+    });
+
+  program
+    .command('deploy')
+    .description('write a compose file or Kubernetes manifests that run each node of a topology as its own container (same input, same bytes)')
+    .argument('<topology>', 'path to a topology module')
+    .addOption(new Option('--target <target>', 'compose (Kafka, registry, provisioning job, one service per node) or k8s (workloads, Services, ConfigMap, PDBs, HPAs, a Job; kustomization.yaml)').choices(['compose', 'k8s']).makeOptionMandatory())
+    .requiredOption('--out <dir>', 'folder to write the files into')
+    .option('--image <ref>', 'image of the topology (default: what vision-flow build makes, localhost/vision-flow-<topology>:latest)')
+    .option('--brokers <list>', 'k8s: Kafka bootstrap servers the pods use (default kafka:9092); compose runs its own broker')
+    .option('--registry <url>', 'k8s: schema registry URL the pods use (default http://registry:8080/apis/ccompat/v7)')
+    .option('--namespace <name>', 'topics, groups and subjects under "<name>." (VF_NAMESPACE in every container)')
+    .option('--replicas <node=n>', 'copies of a node; repeatable', collect)
+    .option('--set <name=value>', 'a topology parameter every node gets; repeatable', collectSet)
+    .option('--topology-in-image <path>', 'the topology file inside the image (default /app/<its path relative to this folder>, as vision-flow build puts it)')
+    .action(async (file: string, opts: deployCommand.DeployOptions) => {
+      const result = await deployCommand.deploy(file, opts);
+      for (const line of result.lines) process.stderr.write(`${line}\n`);
+    });
+
+  const provisioning = (cmd: Command) =>
+    cmd
+      .argument('<topology>', 'path to a topology module')
+      .option('--brokers <list>', 'Kafka bootstrap servers (env VF_BROKERS)')
+      .option('--registry <url>', 'schema registry URL (env VF_REGISTRY)')
+      .option('--namespace <name>', 'the topology\'s topics and subjects under "<name>." (env VF_NAMESPACE)')
+      .option('--config <file>', 'JSON config file (env VF_CONFIG)')
+      .option('--replication-factor <n>', 'replication factor of new topics, and to compare existing ones with (default: the broker\'s)', (v) => Number(v));
+  provisioning(program.command('plan').description('print what apply would change on the cluster and registry: topics to create, partitions to add, drifted configs, schemas to register or refused (exit 1)'))
+    .action(async (file: string, opts: planCommand.ProvisionOptions) => {
+      const result = await planCommand.plan(file, opts);
+      for (const line of result.lines) process.stdout.write(`${line}\n`);
+      process.exitCode = result.exitCode;
+    });
+  provisioning(program.command('apply').description('create the topology\'s topics, add partitions, set drifted configs and register its schemas; deletes nothing unless --delete-unknown'))
+    .option('--delete-unknown', 'also delete topics named "<topology>." that the topology no longer declares (old changelogs, repartition topics)')
+    .action(async (file: string, opts: planCommand.ApplyOptions) => {
+      const result = await applyCommand.apply(file, opts, (line) => process.stdout.write(`${line}\n`));
+      for (const line of result.lines) process.stdout.write(`${line}\n`);
       process.exitCode = result.exitCode;
     });
 

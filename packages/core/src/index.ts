@@ -22,12 +22,19 @@ export { avro, toAvroJson, isAvroSchema, type AvroSchema, type AvroJson, type Av
 
 // --- Transport
 export type {
-  Transport, TransportAdmin, TransportProducer, TransportConsumer, TopicPartition, TopicPartitionOffset, TopicSpec, TopicDescription,
+  Transport, TransportAdmin, TransportProducer, TransportConsumer, TopicPartition, TopicPartitionOffset, TopicSpec, TopicDescription, TopicState,
   OutgoingMessage, IncomingMessage, DeliveryReport, ProducerOptions, ConsumerOptions, RebalanceListener, TransportReader,
 } from './transport/transport.js';
 export { MemoryTransport, type MemoryTransportOptions } from './transport/memory/memory-transport.js';
 export { KafkaTransport, KAFKA_DEFAULTS, type KafkaTransportOptions } from './transport/kafka/index.js';
 export { NamespacedTransport, checkNamespace } from './transport/namespaced/namespaced-transport.js';
+export { topicConfigs, MANAGED_TOPIC_CONFIGS } from './transport/topic-configs.js';
+
+// --- Provisioning (vision-flow plan / apply)
+export { topologyTopics, type ProvisionedTopic, type ProvisionedRole } from './provisioning/topology-topic-specs.js';
+export { planProvisioning, type PlanOptions } from './provisioning/plan-provisioning.js';
+export { applyProvisioning, type ApplyOptions } from './provisioning/apply-provisioning.js';
+export { planHasChanges, incompatibleSubjects, type ProvisioningPlan, type TopicPlan, type SubjectPlan, type TopicChange } from './provisioning/provisioning-plan.js';
 
 // --- DSL
 export { named, operatorName } from './dsl/named.js';
