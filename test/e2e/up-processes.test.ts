@@ -10,7 +10,8 @@ import { UpRun } from '../helpers/up-run.js';
 // processes on the real broker over 400 submitted images (the 40 samples, repeat=10). The objects
 // process is SIGKILLed mid-run, from outside, as the OOM killer would; the supervisor says it
 // crashed, restarts it (ps: restarts 1, a new pid), and every image still gets its complete
-// result. `down` then stops everything and no node process is left.
+// result; the restarted process serves /ready on the replica's HTTP port. `down` then stops
+// everything and no node process is left.
 //
 // The join timeout is far beyond the run (600 s), so a partial result would mean a lost part, not
 // a slow restart.
@@ -52,6 +53,10 @@ describe('vision-flow up (processes): supervised restart after SIGKILL, ps, down
     const after = (await up.ps()).find((n) => n.node === 'objects')!;
     expect(after, up.describe()).toMatchObject({ status: 'running', restarts: 1 });
     expect(after.pid).not.toBe(before.pid);
+    // The restarted process serves the node's HTTP endpoints on the replica's port (VF_HTTP_PORT), ready once it has its partitions back.
+    const ready = await pollUntil(async () => (await fetch(`http://127.0.0.1:${after.httpPort}/ready`).catch(() => undefined))?.status === 200, 180_000, 500);
+    expect(ready, `objects' /ready on port ${after.httpPort} never answered 200\n${up.describe()}`).toBe(true);
+    expect(after.httpPort).toBe(before.httpPort);
     const table = await up.cli(['ps', 'image-pipeline']);
     const row = table.stdout.split('\n').find((l) => l.startsWith('objects '))!.trim().split(/\s+/);
     expect({ node: row[0], replica: row[1], pid: row[2], status: row[3], restarts: row[4] }).toEqual({ node: 'objects', replica: '1', pid: String(after.pid), status: 'running', restarts: '1' });
