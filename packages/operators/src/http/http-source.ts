@@ -107,7 +107,7 @@ export function httpSource(opts: HttpSourceOptions): Source<string, SubmittedIma
         log: ctx.log,
       });
       const address = await server.listen(p(host, 'host')!, Number(p(port, 'port')));
-      ctx.log(`${ctx.node}: ingest listening on http://${address.address}:${address.port}${IMAGES_PATH}`);
+      ctx.log(`${ctx.node}: HTTP ingest listening on http://${address.address}:${address.port}${IMAGES_PATH}`);
       let closing: Promise<void> | undefined;
       return {
         next: () => queue.take(),
