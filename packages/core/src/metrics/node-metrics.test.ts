@@ -103,4 +103,22 @@ describe('node metrics and endpoints', () => {
     expect(after.status).toBe(503);
     expect(JSON.parse(after.text).nodes.work).toContain('stopped');
   });
+
+  it('still answers a scrape when the lag cannot be read, counting the failure', async () => {
+    const transport = new MemoryTransport();
+    cleanup.push(() => transport.close());
+    const work = new TopologyRunner(t, { transport, registry: new InMemorySchemaRegistry(), log: () => undefined, nodes: ['work'], node: { pollTimeoutMs: 20 } });
+    // The brokers' offsets are out of reach (a broker away): every other metric must still be served.
+    const admin = transport.admin();
+    const failing = Object.assign(Object.create(admin) as typeof admin, { endOffsets: () => Promise.reject(new Error('brokers away')) });
+    const unreachable = Object.assign(Object.create(transport) as MemoryTransport, { admin: () => failing });
+    const metrics = new NodeMetrics(work, { transport: unreachable, processMetrics: false });
+    cleanup.push(() => metrics.close(), () => work.stop());
+    await work.start();
+    const m = parseMetrics(await metrics.text());
+    expect(total(m, 'vision_flow_assigned_partitions', { node: 'work' })).toBe(2);
+    expect(samples(m, 'vision_flow_consumer_lag')).toEqual([]);
+    expect(total(m, 'vision_flow_consumer_lag_read_errors_total')).toBe(1);
+    expect(total(m, 'vision_flow_in_flight', { node: 'work' })).toBe(0);
+  });
 });

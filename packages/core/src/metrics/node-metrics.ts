@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { TopologyRunner } from '../runtime/topology-runner.js';
 import type { Transport } from '../transport/transport.js';
-import { ConsumerLag } from './consumer-lag.js';
+import { ConsumerLag, type PartitionLag } from './consumer-lag.js';
 
 export interface NodeMetricsOptions {
   /** The runner's transport: consumer lag is read from its admin (end offsets and group commits). */
@@ -13,6 +13,14 @@ export interface NodeMetricsOptions {
 /** Seconds, from a millisecond up: a pass-through stage to a slow model's inference. */
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const SOURCE = '';
+/** How long a scrape waits for the brokers' offsets before showing the last lag read. */
+const LAG_TIMEOUT_MS = 5000;
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms)));
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
 
 /**
  * The Prometheus metrics of the nodes one runner runs, in a registry of their own (two runners in
@@ -94,8 +102,16 @@ export class NodeMetrics {
     new Gauge({ name: 'vision_flow_assigned_partitions', help: 'Input partitions a node holds in this process.', labelNames: ['node'], registers: register, collect() {
       for (const [node] of groups) this.set({ node }, lag.assigned(node));
     } });
+    // One reading of the lag per scrape, shared by the two metrics that show it. Brokers away must
+    // not fail the whole scrape: the other metrics matter most then.
+    let reading: Promise<PartitionLag[] | undefined> | undefined;
+    const readLag = () => (reading ??= withTimeout(lag.read(), LAG_TIMEOUT_MS).then((l) => l, () => undefined).finally(() => (reading = undefined)));
+    new Counter({ name: 'vision_flow_consumer_lag_read_errors_total', help: 'Scrapes whose consumer lag could not be read from the brokers in time (the lag shown is the last one read).', registers: register, async collect() {
+      if (!(await readLag())) this.inc();
+    } });
     new Gauge({ name: 'vision_flow_consumer_lag', help: "Records on an input partition this process holds past its group's last commit (end offset minus committed offset).", labelNames: ['node', 'topic', 'partition'], registers: register, async collect() {
-      const lags = await lag.read();
+      const lags = await readLag();
+      if (!lags) return;
       this.reset();
       for (const l of lags) this.set({ node: l.node, topic: l.topic, partition: String(l.partition) }, l.lag);
     } });
