@@ -121,4 +121,26 @@ describe('node metrics and endpoints', () => {
     expect(total(m, 'vision_flow_consumer_lag_read_errors_total')).toBe(1);
     expect(total(m, 'vision_flow_in_flight', { node: 'work' })).toBe(0);
   });
+
+  it('shows restore progress per store and partition, and node failures by code, from their events', async () => {
+    const transport = new MemoryTransport();
+    cleanup.push(() => transport.close());
+    const runner = new TopologyRunner(t, { transport, registry: new InMemorySchemaRegistry(), log: () => undefined, nodes: ['work'] });
+    const metrics = new NodeMetrics(runner, { transport, processMetrics: false });
+    cleanup.push(() => metrics.close());
+    const base = { node: 'work', store: 'counts', partition: 1, fromOffset: 0, toOffset: 100 };
+    runner.emitter.emit('store.restore_progress', { ...base, records: 40, total: 100, elapsedMs: 5 });
+    let m = parseMetrics(await metrics.text());
+    expect(total(m, 'vision_flow_restore_remaining_records', { node: 'work', store: 'counts', partition: '1' })).toBe(60);
+    runner.emitter.emit('store.restored', { ...base, records: 100, durationMs: 9, persistent: false });
+    runner.emitter.emit('node.failed', { node: 'work', code: 'CONNECTION_FAILED', message: 'brokers away' });
+    m = parseMetrics(await metrics.text());
+    expect(total(m, 'vision_flow_restore_remaining_records', { node: 'work', store: 'counts', partition: '1' })).toBe(0);
+    expect(total(m, 'vision_flow_restored_records_total', { node: 'work', store: 'counts' })).toBe(100);
+    expect(total(m, 'vision_flow_node_failures_total', { node: 'work', code: 'CONNECTION_FAILED' })).toBe(1);
+    // Closed, the metrics no longer follow the runner.
+    metrics.close();
+    runner.emitter.emit('node.failed', { node: 'work', code: 'CONNECTION_FAILED', message: 'again' });
+    expect((await metrics.text()).trim()).toBe('');
+  });
 });
