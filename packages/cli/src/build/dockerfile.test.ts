@@ -31,6 +31,7 @@ describe('dockerfile', () => {
   it('runs as a non-root user, with models at /models (a mount, not copied in) and a health check on /health', () => {
     const runtime = stages[1]!;
     expect(runtime.filter((l) => l.startsWith('USER '))).toEqual(['USER vf']);
+    expect(runtime.join('\n')).toMatch(/groupadd --system --gid 10001 vf .*useradd --system --uid 10001 --gid vf/);
     expect(runtime.find((l) => l.startsWith('ENV '))).toContain(`VF_MODEL_DIR=/models`);
     expect(runtime.find((l) => l.startsWith('ENV '))).toContain(`VF_HTTP_PORT=${IMAGE_HTTP_PORT}`);
     expect(text).not.toMatch(/COPY[^\n]*models/);

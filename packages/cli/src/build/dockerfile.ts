@@ -58,7 +58,8 @@ RUN npm run build --if-present \\
 
 FROM \${BASE}
 ${apt(RUNTIME_PACKAGES)} \\
- && useradd --system --uid 10001 --user-group --home-dir /data --create-home vf
+ && groupadd --system --gid 10001 vf \\
+ && useradd --system --uid 10001 --gid vf --home-dir /data --create-home vf
 COPY --from=build /app /app
 COPY vf-entrypoint.sh /usr/local/bin/vf-entrypoint
 LABEL ${TOPOLOGY_LABEL}="${input.topologyInImage}" io.vision-flow.topology-name="${input.topology}"

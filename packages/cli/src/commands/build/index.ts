@@ -33,7 +33,9 @@ export async function build(file: string, opts: BuildOptions): Promise<BuildResu
     const ctx = await writeBuildContext({ topologyFile: file, topologyName: topology.name, dir, defaultBase: DEFAULT_BASE });
     process.stderr.write(`build: ${image} for ${topology.name} with ${engine.kind}, FROM ${base ?? DEFAULT_BASE} (${ctx.files} project files; a first build compiles librdkafka: several minutes)\n`);
     // Host networking: the build's RUN steps reach apt and npm as this machine does.
-    const [cmd, args] = engineCommand(engine, ['build', ...engine.runFlags, '--network', 'host', '-t', image, ...(base ? ['--build-arg', `BASE=${base}`] : []), dir]);
+    // Podman writes OCI images by default, which have no HEALTHCHECK; the docker format keeps it.
+    const format = engine.kind === 'podman' ? ['--format', 'docker'] : [];
+    const [cmd, args] = engineCommand(engine, ['build', ...format, ...engine.runFlags, '--network', 'host', '-t', image, ...(base ? ['--build-arg', `BASE=${base}`] : []), dir]);
     const child = spawn(cmd, args, { stdio: ['ignore', process.stderr, process.stderr] });
     const [code] = (await once(child, 'exit')) as [number | null];
     if (code !== 0) return { exitCode: 1, summary: [`build: ${engine.kind} build failed (exit ${code}); its output is above`] };
