@@ -17,13 +17,17 @@ describe('vision-flow top', () => {
   it("reads the nodes' HTTP ports from the up state file and prints a frame per refresh", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vf-top-'));
     const file = join(dir, 'image-pipeline.json');
-    const state = { topology: 'image-pipeline', topologyFile: '/x/image-pipeline.ts', supervisorPid: 1, startedAt: new Date().toISOString(), launcher: 'processes', stopTimeoutMs: 1000, nodes: [{ node: 'objects', replica: 1, name: 'objects#1', httpPort: 1, restarts: 0, status: 'running' }] };
+    const state = { topology: 'image-pipeline', topologyFile: '/x/image-pipeline.ts', supervisorPid: 1, startedAt: new Date().toISOString(), launcher: 'processes', stopTimeoutMs: 1000, nodes: [
+      { node: 'ingest', replica: 1, name: 'ingest#1', httpPort: 2, restarts: 0, status: 'done' },
+      { node: 'objects', replica: 1, name: 'objects#1', httpPort: 1, restarts: 0, status: 'running' },
+    ] };
     writeFileSync(file, JSON.stringify(state));
     const c = capture();
     expect(await top(undefined, { stateFile: file, iterations: '2', interval: '10' }, c.out)).toEqual({ exitCode: 0 });
     const frames = c.text().split(/^(?=vision-flow top)/m);
     expect(frames).toHaveLength(2);
-    expect(frames[0]).toContain('vision-flow top · image-pipeline · 0/1 processes');
+    expect(frames[0]).toContain('vision-flow top · image-pipeline (ingest#1 done) · 0/1 processes');
+    expect(frames[0]).not.toContain(':2 ');
     expect(frames[0]).toMatch(/unreachable .*http:\/\/127\.0\.0\.1:1 \(/);
     expect(c.text()).not.toContain('\x1b['); // no screen clearing on a pipe
   });

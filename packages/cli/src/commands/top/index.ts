@@ -36,6 +36,8 @@ export async function top(target: string | undefined, opts: TopOptions, out: Nod
   return { exitCode: 0 };
 }
 
+const ENDED = new Set(['done', 'stopped', 'failed']);
+
 function nodeUrls(target: string | undefined, opts: TopOptions): { urls: string[]; title: string } {
   if (opts.url && opts.url.length > 0) {
     for (const u of opts.url) {
@@ -45,9 +47,12 @@ function nodeUrls(target: string | undefined, opts: TopOptions): { urls: string[
   }
   const host = opts.host ?? '127.0.0.1';
   const found = findUpStates(target, opts.stateFile, 'top');
-  const urls = found.flatMap(({ state }) => state.nodes.filter((n) => n.httpPort !== undefined).map((n) => `http://${host.includes(':') ? `[${host}]` : host}:${n.httpPort}`));
-  if (urls.length === 0) throw new ConfigError(`top: the nodes up here have no HTTP port in their state file; pass --url http://host:port for each (vision-flow run --http-port)`);
-  return { urls: [...new Set(urls)], title: found.map((f) => f.state.topology).join(', ') };
+  // A node that ended (a drained source: done; given up on: failed) has no server to ask; the title says so.
+  const ended = found.flatMap(({ state }) => state.nodes.filter((n) => ENDED.has(n.status)).map((n) => `${n.name} ${n.status}`));
+  const urls = found.flatMap(({ state }) => state.nodes.filter((n) => n.httpPort !== undefined && !ENDED.has(n.status)).map((n) => `http://${host.includes(':') ? `[${host}]` : host}:${n.httpPort}`));
+  if (urls.length === 0) throw new ConfigError(`top: no node up here has an HTTP port to read${ended.length > 0 ? ` (${ended.join(', ')})` : ''}; pass --url http://host:port for each node process (vision-flow run --http-port)`);
+  const title = found.map((f) => f.state.topology).join(', ');
+  return { urls: [...new Set(urls)], title: ended.length > 0 ? `${title} (${ended.join(', ')})` : title };
 }
 
 export type { TopOptions, TopResult } from './types.js';
