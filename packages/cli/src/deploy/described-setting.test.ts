@@ -1,9 +1,15 @@
-import { describeParam, param } from '@vision-flow/core';
+import { describeParam, param, type JsonValue } from '@vision-flow/core';
 import { describe, expect, it } from 'vitest';
 import { describedSetting } from './described-setting.js';
 
+interface Case {
+  setting: JsonValue;
+  params: { [name: string]: JsonValue };
+  value: JsonValue;
+}
+
 describe('describedSetting', () => {
-  it.each([
+  it.each<Case>([
     { setting: describeParam(param('ingestPort', { default: 8088 })), params: {}, value: 8088 },
     { setting: describeParam(param('ingestPort', { default: 8088 })), params: { ingestPort: 9000 }, value: 9000 },
     { setting: describeParam(param('host', { default: '127.0.0.1' })), params: {}, value: '127.0.0.1' },
