@@ -18,6 +18,7 @@
 // Each rate comes with the CPU this process spent per record (JS and librdkafka threads): on these
 // shared 2-core machines it is steadier than the rate.
 import { randomUUID } from 'node:crypto';
+import { PerformanceObserver } from 'node:perf_hooks';
 import avsc from 'avsc';
 import { map } from 'rxjs';
 import {
@@ -101,6 +102,9 @@ async function main(): Promise<void> {
     const started = performance.now();
     const cpu = process.cpuUsage();
     const elu = performance.eventLoopUtilization();
+    let gcMs = 0;
+    const gc = new PerformanceObserver((list) => void list.getEntries().forEach((e) => (gcMs += e.duration)));
+    gc.observe({ entryTypes: ['gc'] });
     await runner.start();
     // A record is done once written and its input offset committed (at-least-once); stricter than the peer's "written".
     const progress = async () => {
@@ -112,7 +116,8 @@ async function main(): Promise<void> {
     const timed = await timeUntilDone('vision-flow node (decode → map → encode, Avro)', messages, progress, failed, started);
     const cpuSeconds = cpuSecondsSince(cpu);
     if (threads) printThreadCpu('vision-flow node', before, threadCpu());
-    if (threads) console.log(`  event loop busy (not waiting for I/O): ${(performance.eventLoopUtilization(elu).utilization * 100).toFixed(0)} % of the node's run`);
+    gc.disconnect();
+    if (threads) console.log(`  event loop busy (not waiting for I/O): ${(performance.eventLoopUtilization(elu).utilization * 100).toFixed(0)} % of the node's run; garbage collection ${(gcMs / 1000).toFixed(2)} s`);
     printBrokerCpu('vision-flow node', brokerBefore, messages);
     if (latencies.length > 0) {
       latencies.sort((a, b) => a - b);
