@@ -11,10 +11,19 @@ export interface TraceParent {
 }
 
 const FORMAT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
+/** Version 00 as vision-flow writes it: checked without capture groups, on every record a node continues. */
+const V00 = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+const ZERO_TRACE = '0'.repeat(32);
+const ZERO_SPAN = '0'.repeat(16);
 
 /** Parses a `traceparent` value; undefined for a missing or invalid one (which the spec says to ignore). */
 export function parseTraceparent(text: string | undefined): TraceParent | undefined {
   if (text === undefined) return undefined;
+  if (text.length === 55 && V00.test(text)) {
+    const traceId = text.slice(3, 35);
+    const spanId = text.slice(36, 52);
+    return traceId === ZERO_TRACE || spanId === ZERO_SPAN ? undefined : { traceId, spanId, flags: text.slice(53, 55) };
+  }
   const m = FORMAT.exec(text.trim());
   if (!m) return undefined;
   const [, version, traceId, spanId, flags, rest] = m;
@@ -44,16 +53,18 @@ export function w3cTraceIdOf(traceId: string): string {
  */
 export class SpanIds {
   private readonly pool = Buffer.alloc(8 * 512);
-  private next = this.pool.length;
+  /** The pool as hex, 16 characters per span id: one conversion per refill, a slice per id. */
+  private hex = '';
+  private next = 0;
 
   take(): string {
     for (;;) {
-      if (this.next >= this.pool.length) {
-        randomFillSync(this.pool);
+      if (this.next >= this.hex.length) {
+        this.hex = randomFillSync(this.pool).toString('hex');
         this.next = 0;
       }
-      const id = this.pool.toString('hex', this.next, (this.next += 8));
-      if (id !== '0000000000000000') return id;
+      const id = this.hex.slice(this.next, (this.next += 16));
+      if (id !== ZERO_SPAN) return id;
     }
   }
 }
@@ -65,7 +76,7 @@ export class SpanIds {
  */
 export function continueTrace(parent: string | undefined, traceId: string | undefined, spans: SpanIds): string | undefined {
   const p = parseTraceparent(parent);
-  if (p) return formatTraceparent({ traceId: p.traceId, spanId: spans.take(), flags: p.flags });
+  if (p) return `00-${p.traceId}-${spans.take()}-${p.flags}`;
   if (traceId === undefined) return undefined;
   return formatTraceparent({ traceId: w3cTraceIdOf(traceId), spanId: spans.take(), flags: '01' });
 }
