@@ -33,6 +33,7 @@ export { topicConfigs, MANAGED_TOPIC_CONFIGS } from './transport/topic-configs.j
 // --- Provisioning (vision-flow plan / apply)
 export { topologyTopics, type ProvisionedTopic, type ProvisionedRole } from './provisioning/topology-topic-specs.js';
 export { planProvisioning, type PlanOptions } from './provisioning/plan-provisioning.js';
+export { planSubjects } from './provisioning/plan-subjects.js';
 export { applyProvisioning, type ApplyOptions } from './provisioning/apply-provisioning.js';
 export { planHasChanges, incompatibleSubjects, type ProvisioningPlan, type TopicPlan, type SubjectPlan, type TopicChange } from './provisioning/provisioning-plan.js';
 

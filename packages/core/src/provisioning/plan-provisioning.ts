@@ -1,11 +1,10 @@
 import type { Topology } from '../dsl/topology.js';
 import { ConfigError } from '../errors/config-error.js';
-import { topologySubjects } from '../runtime/topology-subjects.js';
-import { readProblems, sameSchema } from '../serde/avro/compatibility.js';
 import type { SchemaRegistry } from '../serde/avro/schema-registry.js';
 import { MANAGED_TOPIC_CONFIGS, topicConfigs } from '../transport/topic-configs.js';
 import type { TransportAdmin } from '../transport/transport.js';
-import type { SubjectPlan, TopicChange, TopicPlan, ProvisioningPlan } from './provisioning-plan.js';
+import { planSubjects } from './plan-subjects.js';
+import type { TopicChange, TopicPlan, ProvisioningPlan } from './provisioning-plan.js';
 import { topologyTopics, type ProvisionedTopic } from './topology-topic-specs.js';
 
 export interface PlanOptions {
@@ -28,16 +27,7 @@ export async function planProvisioning(topology: Topology, opts: PlanOptions): P
   for (const t of wanted) topics.push(planTopic(t, await admin.topicState(t.spec.name, MANAGED_TOPIC_CONFIGS), replicationFactor));
   const names = new Set(wanted.map((t) => t.spec.name));
   const unknownTopics = (await admin.listTopics()).filter((n) => n.startsWith(`${topology.name}.`) && !names.has(n)).sort();
-  const subjects: SubjectPlan[] = [];
-  for (const s of topologySubjects(topology).sort((a, b) => (a.subject < b.subject ? -1 : 1))) {
-    const versions = await registry.versions(s.subject);
-    const latest = versions.at(-1);
-    const same = versions.find((v) => sameSchema(v.schema, s.schema));
-    const problems = s.writes ? (same ? [] : await registry.check(s.subject, s.schema)) : latest ? readProblems(s.schema, latest.schema) : [];
-    const level = s.writes ? await registry.compatibility(s.subject) : 'READ';
-    const action = problems.length > 0 ? 'incompatible' : s.writes && !same ? 'register' : 'none';
-    subjects.push({ subject: s.subject, topic: s.topic, action, writes: s.writes, version: same?.version, latest: latest?.version, problems, level });
-  }
+  const subjects = await planSubjects(topology, registry);
   return { topology, replicationFactor, topics, subjects, unknownTopics };
 }
 

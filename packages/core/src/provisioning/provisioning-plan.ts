@@ -29,6 +29,8 @@ export interface SubjectPlan {
   readonly writes: boolean;
   /** The registered version equal to the topology's schema, when there is one. */
   readonly version: number | undefined;
+  /** Its global schema id. */
+  readonly id: number | undefined;
   readonly latest: number | undefined;
   readonly problems: readonly Incompatibility[];
   /** Compatibility level checked against (READ for subjects the topology only reads). */

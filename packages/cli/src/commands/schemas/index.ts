@@ -1,4 +1,4 @@
-import { ConfluentSchemaRegistry, NamespacedSchemaRegistry, readProblems, sameSchema, topologySubjects, ConfigError, type SchemaRegistry } from '@vision-flow/core';
+import { ConfluentSchemaRegistry, NamespacedSchemaRegistry, planSubjects, topologySubjects, ConfigError, type SchemaRegistry } from '@vision-flow/core';
 import { resolveConfig } from '../../config/resolve-config.js';
 import { loadTopology } from '../../load-topology.js';
 import type { SchemasOptions, SchemasResult } from './types.js';
@@ -21,21 +21,17 @@ async function registryFor(opts: SchemasOptions): Promise<SchemaRegistry> {
 export async function check(file: string, opts: SchemasOptions): Promise<SchemasResult> {
   const topology = await loadTopology(file);
   const registry = await registryFor(opts);
+  const subjects = await planSubjects(topology, registry);
   const lines: string[] = [];
-  let bad = 0;
-  for (const s of topologySubjects(topology)) {
-    const versions = await registry.versions(s.subject);
-    const problems = s.writes ? await registry.check(s.subject, s.schema) : versions.length > 0 ? readProblems(s.schema, versions.at(-1)!.schema) : [];
-    const same = versions.find((v) => sameSchema(v.schema, s.schema));
-    if (problems.length === 0) {
-      lines.push(`ok            ${s.subject}  ${versions.length === 0 ? 'not registered yet' : same ? `registered as version ${same.version} (id ${same.id})` : `compatible with version ${versions.at(-1)!.version}`}`);
+  for (const s of subjects) {
+    if (s.action !== 'incompatible') {
+      lines.push(`ok            ${s.subject}  ${s.latest === undefined ? 'not registered yet' : s.version !== undefined ? `registered as version ${s.version} (id ${s.id})` : `compatible with version ${s.latest}`}`);
       continue;
     }
-    bad++;
-    const level = s.writes ? await registry.compatibility(s.subject) : 'READ';
-    for (const p of problems) lines.push(`INCOMPATIBLE  ${s.subject}  field ${p.path}: ${p.message} (${level})`);
+    for (const p of s.problems) lines.push(`INCOMPATIBLE  ${s.subject}  field ${p.path}: ${p.message} (${s.level})`);
   }
-  lines.push(bad === 0 ? `all ${topologySubjects(topology).length} subjects of ${topology.name} are compatible with ${registry.address}` : `${bad} subject(s) of ${topology.name} are incompatible with ${registry.address}`);
+  const bad = subjects.filter((s) => s.action === 'incompatible').length;
+  lines.push(bad === 0 ? `all ${subjects.length} subjects of ${topology.name} are compatible with ${registry.address}` : `${bad} subject(s) of ${topology.name} are incompatible with ${registry.address}`);
   return { exitCode: bad === 0 ? 0 : 1, lines };
 }
 
