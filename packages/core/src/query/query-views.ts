@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { ConfigError } from '../errors/config-error.js';
 import { errorMessage } from '../errors/vision-flow-error.js';
 import type { TopologyRunner } from '../runtime/topology-runner.js';
 import type { SchemaRegistry } from '../serde/avro/schema-registry.js';
@@ -54,6 +55,7 @@ export class QueryViews {
     private readonly runner: TopologyRunner,
     private readonly opts: QueryViewsOptions,
   ) {
+    if (opts.server === undefined && opts.port === undefined) throw new ConfigError('QueryViews needs where to serve: pass { server } (the node\'s NodeHttpServer) or { port } (0 picks a free one)', { option: 'port' });
     this.instanceId = opts.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
     for (const node of this.nodes()) this.held.set(node, new Map());
     const track = (node: string, change: () => void) => {
@@ -88,8 +90,7 @@ export class QueryViews {
     const routes = new QueryRoutes({ instanceId: this.instanceId, url: () => this.url }, views);
     let server = this.opts.server;
     if (!server) {
-      if (this.opts.port === undefined) throw new TypeError('QueryViews needs a server or a port');
-      server = this.own = await NodeHttpServer.listen(this.opts.port, this.opts.host ?? '127.0.0.1');
+      server = this.own = await NodeHttpServer.listen(this.opts.port!, this.opts.host ?? '127.0.0.1');
     }
     // On their own server the views answer every path (their /health, their 404s); on the node's, only /stores.
     const handle = (method: string, url: URL) => routes.handle(method, url);
