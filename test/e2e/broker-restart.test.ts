@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO } from '../helpers/cli.js';
 import { SHARED_IMAGES } from '../helpers/bad-images.js';
 import { kafkaBrokers } from '../helpers/kafka-env.js';
-import { checkResults, expectedIds, pollUntil, seededRandom, stackScript, testSeed, type TopicFollower } from '../helpers/pipeline-processes.js';
+import { checkResults, expectedIds, pollUntil, seededRandom, testSeed, type TopicFollower } from '../helpers/pipeline-processes.js';
+import { stackScript } from '../helpers/kafka-tool.js';
 import { PipelineRun } from '../helpers/pipeline-run.js';
 import { stopAndCheckExit } from '../helpers/stop-and-check-exit.js';
 

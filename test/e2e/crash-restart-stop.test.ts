@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { groupMembersWithKafkaTool, groupOf, pollUntil } from '../helpers/pipeline-processes.js';
+import { groupOf, pollUntil } from '../helpers/pipeline-processes.js';
+import { groupMembersWithKafkaTool } from '../helpers/kafka-tool.js';
 import { PipelineRun } from '../helpers/pipeline-run.js';
 
 // A node restarted after a SIGKILL waits to join its group until the dead member's session expires

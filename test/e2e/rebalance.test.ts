@@ -1,15 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHARED_IMAGES } from '../helpers/bad-images.js';
-import {
-  checkResults,
-  describeGroupWithKafkaTool,
-  expectedIds,
-  groupMembersWithKafkaTool,
-  groupOf,
-  seededRandom,
-  testSeed,
-  type TopicFollower,
-} from '../helpers/pipeline-processes.js';
+import { checkResults, expectedIds, groupOf, seededRandom, testSeed, type TopicFollower } from '../helpers/pipeline-processes.js';
+import { describeGroupWithKafkaTool, groupMembersWithKafkaTool } from '../helpers/kafka-tool.js';
 import { PipelineRun } from '../helpers/pipeline-run.js';
 import { stopAndCheckExit } from '../helpers/stop-and-check-exit.js';
 

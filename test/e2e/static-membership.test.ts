@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliProcess, jsonLines } from '../helpers/cli.js';
 import { endProcesses } from '../helpers/end-processes.js';
 import { KafkaNamespace } from '../helpers/kafka-namespace.js';
-import { stackScript } from '../helpers/pipeline-processes.js';
+import { stackScript } from '../helpers/kafka-tool.js';
 
 // Static membership (--instance-id, Kafka's group.instance.id), as OS processes on the real broker:
 // a node killed with SIGKILL and started again with the same id takes its partitions back at once,
