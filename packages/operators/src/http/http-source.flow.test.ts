@@ -82,6 +82,25 @@ describe('backpressure', () => {
   });
 });
 
+describe('a write slower than the ack deadline', () => {
+  const run = new IngestRun({ auth, ackTimeoutMs: 300 }, { maxInFlight: 4, slowMs: 1500 });
+  beforeAll(() => run.start());
+  afterAll(() => run.stop());
+
+  it('answers 503 WRITE_UNCONFIRMED instead of waiting on, and a retry with the same key gets the 202 of the write', async () => {
+    const first = await upload(run, 'acme', { 'idempotency-key': 'slow-1' });
+    expect(first.status).toBe(503);
+    expect(first.body).toMatchObject({ code: 'WRITE_UNCONFIRMED' });
+    expect(first.headers.get('retry-after')).toBe('1');
+    await expect.poll(() => run.written(), { timeout: 10_000 }).toBe(1);
+    const retry = await upload(run, 'acme', { 'idempotency-key': 'slow-1' });
+    expect(retry.status).toBe(202);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(run.received.map((r) => r.key)).toEqual([retry.body['id']]);
+    expect(await run.written()).toBe(1);
+  });
+});
+
 describe('graceful stop', () => {
   let run: IngestRun | undefined;
   afterEach(async () => {

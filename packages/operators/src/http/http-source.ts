@@ -43,6 +43,8 @@ export interface HttpSourceOptions {
   readonly maxQueued?: number;
   /** Retry-After of a 503, seconds; default 1. */
   readonly retryAfterSec?: number;
+  /** An upload whose record is not confirmed written within this gets 503 instead of waiting on, ms; default 5 000. */
+  readonly ackTimeoutMs?: number;
   /** Per-tenant quota, images/s (token bucket); default the parameter `ingestQuota` (default none). */
   readonly quotaPerSec?: ParamOr<number | null>;
   /** Bucket size of the quota; default one second's worth. */
@@ -75,6 +77,7 @@ export function httpSource(opts: HttpSourceOptions): Source<string, SubmittedIma
     headersTimeoutMs: opts.headersTimeoutMs ?? 5_000,
     maxInFlight: opts.maxInFlight ?? 256,
     retryAfterSec: opts.retryAfterSec ?? 1,
+    ackTimeoutMs: opts.ackTimeoutMs ?? 5_000,
   };
   const maxQueued = opts.maxQueued ?? 64;
   return {

@@ -22,6 +22,8 @@ export interface IngestLimits {
   /** Upload requests handled at once (reading, checking or waiting to be written); more get 503. */
   readonly maxInFlight: number;
   readonly retryAfterSec: number;
+  /** An upload whose write is not confirmed within this gets 503 (its outcome stays under its Idempotency-Key). */
+  readonly ackTimeoutMs: number;
 }
 
 export interface IngestServerOptions {
@@ -113,15 +115,36 @@ export class IngestServer {
     const checked = await checkImage(bytes, contentType, limits.maxPixels);
     const earlier = key ? idempotency.get(auth.tenant, key) : undefined;
     if (earlier) {
-      const a = await earlier;
+      const a = await this.withinDeadline(earlier, key);
       if (a.status >= 300) throw a.body as HttpProblem;
       return reply.code(a.status).header('idempotent-replayed', 'true').send(a.body);
     }
     const answer = this.submit(auth, bytes, checked.contentType);
     if (key) idempotency.put(auth.tenant, key, answer);
-    const a = await answer;
+    const a = await this.withinDeadline(answer, key);
     if (a.status >= 300) throw a.body as HttpProblem;
     return reply.code(a.status).send(a.body);
+  }
+
+  /**
+   * The answer, or a 503 once the write has taken `ackTimeoutMs` without being confirmed: an
+   * overloaded broker makes clients retry later instead of timing out. The write goes on; its
+   * outcome is what a retry with the same Idempotency-Key gets.
+   */
+  private async withinDeadline(answer: Promise<StoredAnswer>, key: string | undefined): Promise<StoredAnswer> {
+    const { ackTimeoutMs, retryAfterSec } = this.opts.limits;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<StoredAnswer>((resolve) => {
+      timer = setTimeout(() => {
+        const how = key ? 'retry with the same Idempotency-Key to get its outcome' : 'send an Idempotency-Key so that a retry cannot store it twice';
+        resolve({ status: 503, body: new HttpProblem(503, 'WRITE_UNCONFIRMED', 'Write not confirmed', `the image was taken but its write was not confirmed within ${ackTimeoutMs} ms; ${how}`, { 'retry-after': String(retryAfterSec) }) });
+      }, ackTimeoutMs);
+    });
+    try {
+      return await Promise.race([answer, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private async body(req: FastifyRequest): Promise<{ bytes: Buffer; contentType: string | undefined }> {

@@ -1,0 +1,183 @@
+// Load on the HTTP front door (topologies/image-pipeline-http.ts) on the real broker: the ingest node
+// in one process, the detectors, aggregate and deliver in another, as deployed. Two phases:
+//   sustained: clients post the sample images open-loop at --rate images/s (the rate the detectors
+//              sustain on this machine) for --seconds: accepted/s and p50/p99/p999 of the 202;
+//   overload:  --overload-clients clients post back to back for --overload-seconds, more than the
+//              node takes in flight: it must answer 503 (with Retry-After), not time out.
+// Then it waits until every 202 has its delivered result and checks each id got exactly one.
+//   eval "$(bash scripts/stack.sh env)"; export VF_BROKERS VF_REGISTRY VF_MODEL_DIR=$PWD/../shared/models
+//   node_modules/.bin/turbo run build --output-logs=errors-only && npx tsx bench/ingest-load.ts --rate 4 --seconds 30
+// Not a test: it prints numbers for docs/ingest.md.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SignJWT } from 'jose';
+import { KafkaTransport, NamespacedTransport } from '@vision-flow/core';
+
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+const SHARED_IMAGES = join(REPO, '..', 'shared', 'images');
+const SECRET = 'bench-ingest-secret-of-at-least-32-bytes';
+const ISSUER = 'https://auth.bench/';
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const opts = { rate: arg('rate', 4), seconds: arg('seconds', 30), overloadClients: arg('overload-clients', 400), overloadSeconds: arg('overload-seconds', 3), timeoutMs: arg('client-timeout-ms', 10_000), drainSeconds: arg('drain-seconds', 900) };
+
+interface Sample {
+  readonly body: Buffer;
+  readonly type: string;
+}
+
+interface Phase {
+  readonly name: string;
+  readonly latencies: number[];
+  readonly statuses: Map<string, number>;
+  readonly ids: string[];
+  seconds: number;
+}
+
+function phase(name: string): Phase {
+  return { name, latencies: [], statuses: new Map(), ids: [], seconds: 0 };
+}
+
+async function loadSamples(): Promise<Sample[]> {
+  const out: Sample[] = [];
+  for (const folder of (await readdir(SHARED_IMAGES)).sort()) {
+    for (const f of (await readdir(join(SHARED_IMAGES, folder))).sort()) {
+      const ext = extname(f).toLowerCase();
+      if (ext === '.jpg' || ext === '.jpeg' || ext === '.png') out.push({ body: await readFile(join(SHARED_IMAGES, folder, f)), type: ext === '.png' ? 'image/png' : 'image/jpeg' });
+    }
+  }
+  return out;
+}
+
+/** One upload; its latency counts only a 202 (the acknowledged write). */
+async function post(url: string, token: string, s: Sample, p: Phase): Promise<void> {
+  const started = performance.now();
+  let status: string;
+  try {
+    const res = await fetch(url, { method: 'POST', body: s.body, headers: { 'content-type': s.type, authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(opts.timeoutMs) });
+    const body = (await res.json()) as { id?: string };
+    status = String(res.status);
+    if (res.status === 202) {
+      p.latencies.push(performance.now() - started);
+      p.ids.push(body.id!);
+    }
+    if (res.status === 503 && !res.headers.get('retry-after')) status = '503 without Retry-After';
+  } catch (e) {
+    status = (e as Error).name === 'TimeoutError' ? 'timeout' : `error ${(e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message}`;
+  }
+  p.statuses.set(status, (p.statuses.get(status) ?? 0) + 1);
+}
+
+/** Open loop: starts an upload every 1/rate s whatever the answers, for `seconds`. */
+async function sustained(url: string, token: string, samples: Sample[], p: Phase): Promise<void> {
+  const started = performance.now();
+  const inFlight: Array<Promise<void>> = [];
+  for (let i = 0; ; i++) {
+    const due = started + (i * 1000) / opts.rate;
+    if (due - started >= opts.seconds * 1000) break;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    inFlight.push(post(url, token, samples[i % samples.length]!, p));
+  }
+  await Promise.all(inFlight);
+  p.seconds = (performance.now() - started) / 1000;
+}
+
+/** Closed loop: `clients` clients post back to back for `seconds`. */
+async function overload(url: string, token: string, samples: Sample[], p: Phase): Promise<void> {
+  const started = performance.now();
+  const end = started + opts.overloadSeconds * 1000;
+  let n = 0;
+  await Promise.all(Array.from({ length: opts.overloadClients }, async () => {
+    while (performance.now() < end) await post(url, token, samples[n++ % samples.length]!, p);
+  }));
+  p.seconds = (performance.now() - started) / 1000;
+}
+
+const pct = (sorted: number[], q: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!);
+
+function report(p: Phase): string {
+  const sorted = [...p.latencies].sort((a, b) => a - b);
+  const statuses = [...p.statuses].sort().map(([s, n]) => `${s}: ${n}`).join(', ');
+  return `${p.name.padEnd(9)} ${p.seconds.toFixed(1)} s, ${(p.ids.length / p.seconds).toFixed(1)} accepted/s, 202 latency p50 ${pct(sorted, 0.5).toFixed(1)} ms, p99 ${pct(sorted, 0.99).toFixed(1)} ms, p999 ${pct(sorted, 0.999).toFixed(1)} ms, max ${(sorted.at(-1) ?? NaN).toFixed(1)} ms; answers ${statuses}`;
+}
+
+function start(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; stderr: () => string } {
+  const child = spawn(process.execPath, [join(REPO, 'packages/cli/dist/bin.js'), ...args], { cwd: REPO, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err = (err + d).slice(-20_000)));
+  return { child, stderr: () => err };
+}
+
+async function main(): Promise<void> {
+  const brokers = process.env['VF_BROKERS'];
+  const registry = process.env['VF_REGISTRY'];
+  if (!brokers || !registry) throw new Error('set VF_BROKERS and VF_REGISTRY (eval "$(bash scripts/stack.sh env)")');
+  const ns = `bench-ingest-${randomUUID().slice(0, 8)}`;
+  const work = await mkdtemp(join(tmpdir(), 'vf-bench-ingest-'));
+  const results = join(work, 'results.jsonl');
+  const common = ['run', 'topologies/image-pipeline-http.ts', '--brokers', brokers, '--registry', registry, '--namespace', ns, '--no-progress', '--out', results, '--set', `ingestSecret=${SECRET}`, '--set', `ingestIssuer=${ISSUER}`, '--set', 'timeout=900s'];
+  const env = { ...process.env, VF_MODEL_DIR: process.env['VF_MODEL_DIR'] ?? join(REPO, '..', 'shared', 'models') };
+  const ingest = start([...common, '--node', 'ingest', '--set', 'ingestPort=0'], env);
+  const workers = start([...common, '--node', 'objects', '--node', 'faces', '--node', 'aggregate', '--node', 'deliver'], env);
+  try {
+    let url: string | undefined;
+    for (let i = 0; i < 600 && !url; i++) {
+      url = ingest.stderr().match(/listening on (http:\/\/\S+)/)?.[1];
+      if (ingest.child.exitCode !== null) throw new Error(`the ingest node exited:\n${ingest.stderr()}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    if (!url) throw new Error(`the ingest node did not listen:\n${ingest.stderr()}`);
+    const token = await new SignJWT({ tenant: 'bench', scope: 'images:write' }).setProtectedHeader({ alg: 'HS256' }).setIssuer(ISSUER).setAudience('vision-flow').setExpirationTime('2h').sign(new TextEncoder().encode(SECRET));
+    const samples = await loadSamples();
+    console.log(`namespace ${ns}; ${samples.length} sample images, ${(samples.reduce((n, s) => n + s.body.length, 0) / samples.length / 1024).toFixed(0)} KiB on average; ingest at ${url}`);
+    const warm = phase('warm-up');
+    await post(url, token, samples[0]!, warm);
+
+    const a = phase('sustained');
+    await sustained(url, token, samples, a);
+    console.log(report(a));
+    const b = phase('overload');
+    await overload(url, token, samples, b);
+    console.log(report(b));
+
+    const accepted = [...warm.ids, ...a.ids, ...b.ids];
+    const deadline = Date.now() + opts.drainSeconds * 1000;
+    let counts = new Map<string, number>();
+    const drainStart = Date.now();
+    while (Date.now() < deadline) {
+      counts = new Map();
+      const text = await readFile(results, 'utf8').catch(() => '');
+      for (const line of text.split('\n')) {
+        if (!line.trim()) continue;
+        const { id } = JSON.parse(line) as { id: string };
+        counts.set(id, (counts.get(id) ?? 0) + 1);
+      }
+      if (accepted.every((id) => counts.has(id))) break;
+      if (workers.child.exitCode !== null) throw new Error(`the pipeline exited:\n${workers.stderr()}`);
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+    const missing = accepted.filter((id) => !counts.has(id)).length;
+    const duplicated = accepted.filter((id) => (counts.get(id) ?? 0) > 1).length;
+    const known = new Set(accepted);
+    const unknown = [...counts.keys()].filter((id) => !known.has(id)).length;
+    console.log(`delivery: ${accepted.length} accepted (202), ${accepted.length - missing} delivered in ${((Date.now() - drainStart) / 1000).toFixed(0)} s after the load; missing ${missing}, delivered more than once ${duplicated}, delivered without a 202 ${unknown}`);
+    if (missing > 0 || duplicated > 0) process.exitCode = 1;
+  } finally {
+    for (const p of [ingest, workers]) p.child.kill('SIGTERM');
+    await Promise.all([ingest, workers].map((p) => new Promise((r) => (p.child.exitCode !== null ? r(undefined) : p.child.once('exit', r)))));
+    const transport = new NamespacedTransport(await KafkaTransport.connect({ brokers, clientId: 'bench-ingest-cleanup' }), ns);
+    await transport.admin().deleteTopics(await transport.admin().listTopics()).catch(() => undefined);
+    await transport.close();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+await main();
