@@ -84,26 +84,49 @@ export class WebhookEndpoint {
   /** Sends and reads the answer; a failure to get one (timeout, refused) counts against the circuit. */
   private async post(d: WebhookDelivery, signal: AbortSignal): Promise<number> {
     const { url, secret, timeoutMs } = this.config;
+    // A controller and timer of our own, cleared after: a composite of AbortSignal.timeout() can be
+    // garbage-collected before it fires in Node 20's fetch (nodejs/node#55428), leaving a request that
+    // never answers holding its slot. The race makes the timeout hold even if the abort is lost.
+    const ac = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const e = new WebhookAttemptError(0, this.name, `no answer within ${timeoutMs} ms`);
+        ac.abort(e);
+        reject(e);
+      }, timeoutMs);
+    });
+    timedOut.catch(() => undefined); // the race reports it; a timer firing just after the race must not be unhandled
+    const onAbort = () => ac.abort(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
     let res: Response;
     try {
-      res = await fetch(url, {
-        method: 'POST',
-        body: d.body,
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'vision-flow-webhook/1',
-          'vf-webhook-id': d.id,
-          'vf-tenant': d.tenant,
-          'vf-attempt': String(d.attempt),
-          [SIGNATURE_HEADER]: signWebhook(secret, Math.floor(Date.now() / 1000), d.body),
-        },
-        signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
-      });
-      await res.arrayBuffer(); // read to the end, so the connection is reused
+      const exchange = (async () => {
+        const r = await fetch(url, {
+          method: 'POST',
+          body: d.body,
+          headers: {
+            'content-type': 'application/json',
+            'user-agent': 'vision-flow-webhook/1',
+            'vf-webhook-id': d.id,
+            'vf-tenant': d.tenant,
+            'vf-attempt': String(d.attempt),
+            [SIGNATURE_HEADER]: signWebhook(secret, Math.floor(Date.now() / 1000), d.body),
+          },
+          signal: ac.signal,
+        });
+        await r.arrayBuffer(); // read to the end, so the connection is reused
+        return r;
+      })();
+      exchange.catch(() => undefined); // settles after the race when the timer won
+      res = await Promise.race([exchange, timedOut]);
     } catch (e) {
       this.breaker.failure();
-      const timedOut = e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError');
-      throw new WebhookAttemptError(0, this.name, timedOut ? `no answer within ${timeoutMs} ms` : `no answer: ${causeText(e)}`, e);
+      if (e instanceof WebhookAttemptError) throw e;
+      throw new WebhookAttemptError(0, this.name, signal.aborted ? 'given up (the record ran out of time)' : `no answer: ${causeText(e)}`, e);
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
     }
     const status = res.status;
     if (status === 429 || status === 503) {
