@@ -1,5 +1,8 @@
 import type { TopologyRunner } from '../runtime/topology-runner.js';
 
+const SOURCE_EXHAUSTED = 'source exhausted';
+const DONE = 'done (its bounded source gave its last record)';
+
 /** Whether a node process takes work now, and if not, why (the body of a 503 from `/ready`). */
 export interface Readiness {
   readonly ready: boolean;
@@ -11,7 +14,7 @@ export interface Readiness {
  * Readiness of the nodes of one runner (Kafka Streams' RUNNING vs REBALANCING): a node is ready once
  * it started and, when it reads topics, its partitions are assigned and their stores restored (the
  * runtime says `node.partitions_assigned` only after the restore). A revoke makes it wait for the
- * next assignment; a stopped or failed node is not ready.
+ * next assignment; a stopped or failed node is not ready, a bounded source that ended is done.
  */
 export class NodeReadiness {
   private readonly started = new Set<string>();
@@ -26,7 +29,8 @@ export class NodeReadiness {
       e.on('node.started', ({ payload }) => this.started.add(payload.node)),
       e.on('node.partitions_assigned', ({ payload }) => this.assigned.add(payload.node)),
       e.on('node.partitions_revoked', ({ payload }) => this.assigned.delete(payload.node)),
-      e.on('node.stopped', ({ payload }) => this.ended.set(payload.node, `stopped (${payload.reason})`)),
+      // A bounded source that gave its last record is done, not unready: the rest of the process goes on.
+      e.on('node.stopped', ({ payload }) => this.ended.set(payload.node, payload.reason === SOURCE_EXHAUSTED ? DONE : `stopped (${payload.reason})`)),
       e.on('node.failed', ({ payload }) => this.ended.set(payload.node, `failed: ${payload.code}: ${payload.message}`)),
     ];
   }
@@ -40,7 +44,7 @@ export class NodeReadiness {
       else if (!this.started.has(r.node)) nodes[r.node] = 'starting';
       else nodes[r.node] = 'ready';
     }
-    return { ready: Object.values(nodes).every((s) => s === 'ready'), nodes };
+    return { ready: Object.values(nodes).every((s) => s === 'ready' || s === DONE), nodes };
   }
 
   close(): void {

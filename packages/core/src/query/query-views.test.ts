@@ -7,6 +7,10 @@ import { TopologyRunner } from '../runtime/topology-runner.js';
 import { InMemorySchemaRegistry } from '../serde/avro/in-memory-schema-registry.js';
 import { MemoryBroker } from '../transport/memory/memory-broker.js';
 import { MemoryTransport } from '../transport/memory/memory-transport.js';
+import { NodeEndpoints } from '../metrics/node-endpoints.js';
+import { NodeMetrics } from '../metrics/node-metrics.js';
+import { NodeReadiness } from '../metrics/node-readiness.js';
+import { NodeHttpServer } from './node-http-server.js';
 import { QueryViews } from './query-views.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -157,5 +161,39 @@ describe('query views', () => {
     }
     expect(redirected, 'some cameras live on b').toBeGreaterThan(0);
     expect(redirected, 'some cameras live on a').toBeLessThan(CAMERAS);
+  });
+
+  it("serves the stores on the node's one HTTP server, beside /health, /ready and /metrics", async () => {
+    const broker = new MemoryBroker();
+    const registry = new InMemorySchemaRegistry();
+    const transport = new MemoryTransport({ broker });
+    const runner = new TopologyRunner(queryTopology, { transport, registry, log: () => undefined, node: { pollTimeoutMs: 20, commitIntervalMs: 50 } });
+    const server = await NodeHttpServer.listen(0);
+    const metrics = new NodeMetrics(runner, { transport, processMetrics: false });
+    const readiness = new NodeReadiness(runner);
+    server.mount(new NodeEndpoints({ topology: queryTopology.name, nodes: runner.runners.map((r) => r.node) }, readiness, metrics));
+    const views = new QueryViews(runner, { transport, registry, server, instanceId: 'shared' });
+    cleanups.push(() => transport.close(), () => runner.stop(), () => views.close(), () => server.close(), async () => (metrics.close(), readiness.close()));
+    await runner.start();
+    expect(await views.start()).toBe(server.url);
+    await until('every reading counted', () => processed([runner]) === READINGS);
+
+    expect(await get(`${server.url}/stores/counts/cam-1`)).toMatchObject({ status: 200, body: { key: 'cam-1', value: expectedCount('cam-1'), instanceId: 'shared' } });
+    expect((await get(`${server.url}/health`)).body).toMatchObject({ status: 'ok', topology: queryTopology.name });
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    expect(text).toContain('vision_flow_records_in_total{node="count"');
+    const unknown = await get(`${server.url}/nope`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error).toBe('no route /nope; routes: /health, /ready, /metrics, /stores');
+    // Closed, the views leave the node's server serving the rest.
+    await views.close();
+    expect((await get(`${server.url}/stores`)).status).toBe(404);
+    expect((await fetch(`${server.url}/ready`)).status).toBe(200);
+  });
+
+  it('refuses to be made without a server or a port', () => {
+    const transport = new MemoryTransport();
+    const runner = new TopologyRunner(queryTopology, { transport, registry: new InMemorySchemaRegistry(), log: () => undefined });
+    expect(() => new QueryViews(runner, { transport, registry: new InMemorySchemaRegistry() })).toThrow('QueryViews needs where to serve: pass { server }');
   });
 });
