@@ -1,13 +1,16 @@
 // docker-compose.yml cannot run here (no Docker engine), so this keeps it honest another way: the
 // broker settings, versions and ports it declares must be the ones scripts/stack.sh runs the
 // tested stack with. A setting changed in one place and not the other fails here.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO } from './helpers/cli.js';
 
 const compose = readFileSync(join(REPO, 'docker-compose.yml'), 'utf8');
-const stack = readFileSync(join(REPO, 'scripts', 'stack.sh'), 'utf8');
+// stack.sh sets the configuration and sources its parts from scripts/stack/ (the broker's properties are in kafka.sh).
+const stack = ['stack.sh', ...readdirSync(join(REPO, 'scripts', 'stack')).sort().map((f) => join('stack', f))]
+  .map((f) => readFileSync(join(REPO, 'scripts', f), 'utf8'))
+  .join('\n');
 
 /** `NAME=${VF_X:-default}` or `NAME=value` in stack.sh. */
 function stackDefault(name: string): string {
