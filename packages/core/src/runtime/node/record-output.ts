@@ -16,7 +16,7 @@ export interface Cause {
   readonly origin: string | undefined;
   readonly traceId: string | undefined;
   /** The input's W3C `traceparent`, if it had one: its trace id is kept, with this node's span id. */
-  readonly traceparent: string | undefined;
+  readonly traceparent?: string | undefined;
   /** The stream time at the input's place in its partition, for a stateful node (see StreamTime). */
   readonly streamTime?: number | undefined;
 }
