@@ -89,7 +89,7 @@ describe.skipIf(!engine)('vision-flow up --containers: one container per node, r
     expect(writtenAtKill, 'the kill came after objects had finished: not mid-run').toBeLessThan(expected.length);
 
     await up.waitForLog('the crash line', (l) => /^up\s+\| objects#1 crashed/.test(l));
-    await up.waitForLog('the restart line', (l) => /^up\s+\| objects#1 started \(.*\), restart 1$/.test(l), 180_000);
+    await up.waitForLog('the restart line', (l) => /^up\s+\| objects#1 started( \(pid \d+\))?, restart 1$/.test(l), 180_000);
     const after = (await up.ps()).find((n) => n.node === 'objects')!;
     expect(after, up.describe()).toMatchObject({ status: 'running', restarts: 1, container: before.container });
     expect(after.pid).not.toBe(before.pid);
