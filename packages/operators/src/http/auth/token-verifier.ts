@@ -80,8 +80,8 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
         throw new HttpProblem(403, 'INSUFFICIENT_SCOPE', 'Insufficient scope', `the token lacks the scope "${opts.requiredScope}" (it has: ${scopes.join(' ') || 'none'}); ask for a token with that scope`, { 'www-authenticate': `Bearer error="insufficient_scope", scope="${opts.requiredScope}"` }, { requiredScope: opts.requiredScope });
       }
       const tenant = claims[tenantClaim];
-      if (typeof tenant !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(tenant)) {
-        throw new HttpProblem(403, 'NO_TENANT', 'No tenant', `the token's "${tenantClaim}" claim must be a tenant name (letters, digits, . _ -, up to 64); got ${JSON.stringify(tenant ?? null)}`, {}, { tenantClaim });
+      if (typeof tenant !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(tenant)) {
+        throw new HttpProblem(403, 'NO_TENANT', 'No tenant', `the token's "${tenantClaim}" claim must be a tenant id (1–64 letters, digits, _ or -: it names the tenant's topics); got ${JSON.stringify(tenant ?? null)}`, {}, { tenantClaim });
       }
       return { tenant, scopes, claims };
     },
