@@ -7,10 +7,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { topic } from '../dsl/topic.js';
 import { topology } from '../dsl/topology.js';
-import type { EventPayloads } from '../instrumentation/events.js';
 import { delay } from '../internal/delay.js';
 import { StreamRecord } from '../records/record.js';
-import { TopologyRunner } from '../runtime/topology-runner.js';
+import { restartRuns } from '../runtime/restart-runs.test-setup.js';
 import { InMemorySchemaRegistry } from '../serde/avro/in-memory-schema-registry.js';
 import { avro } from '../serde/avro/schema.js';
 import { TopicSerde } from '../serde/topic-serde.js';
@@ -45,19 +44,7 @@ describe('a session aggregation on a persistent store', () => {
     const send = async (n: number) => {
       for (let i = 0; i < n; i++, sent++) await producer.send(serde.toMessage(new StreamRecord({ key: `u${sent % 4}`, value: 1, timestamp: sent * 100 })));
     };
-    const run = async (work: (runner: TopologyRunner) => Promise<void>) => {
-      const restored: Array<EventPayloads['store.restored']> = [];
-      const runner = new TopologyRunner(t, { transport, registry, stateDir, log: () => undefined, node: { commitIntervalMs: 20 } });
-      runner.emitter.on('store.restored', (e) => void restored.push(e.payload));
-      await runner.start();
-      try {
-        await work(runner);
-      } finally {
-        await runner.stop();
-      }
-      return restored;
-    };
-    const processed = (runner: TopologyRunner, n: number) => until(() => runner.stats()[0]!.processed >= n);
+    const { run, processed } = restartRuns(t, { transport, registry, stateDir });
 
     await send(200);
     const first = await run(async (runner) => {
@@ -88,11 +75,3 @@ describe('a session aggregation on a persistent store', () => {
     expect(tail.records).toBe(tail.toOffset - tail.fromOffset);
   });
 });
-
-async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await delay(10);
-  }
-}

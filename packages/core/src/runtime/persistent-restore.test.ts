@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { topic } from '../dsl/topic.js';
 import { topology } from '../dsl/topology.js';
-import type { EventPayloads } from '../instrumentation/events.js';
 import type { Processor, ProcessorContext } from '../processor/processor.js';
 import { stateful } from '../processor/stateful.js';
 import { StreamRecord, type Rec } from '../records/record.js';
@@ -18,7 +17,7 @@ import type { KeyValueStore } from '../state/key-value-store.js';
 import { keyValueStore } from '../state/stores.js';
 import { MemoryTransport } from '../transport/memory/memory-transport.js';
 import { delay } from '../internal/delay.js';
-import { TopologyRunner } from './topology-runner.js';
+import { restartRuns, until } from './restart-runs.test-setup.js';
 
 const input = topic('events', { value: avro.long(), partitions: 1 });
 const output = topic('totals', { value: avro.long(), partitions: 1 });
@@ -62,19 +61,7 @@ describe('restoring persistent stores', () => {
       for (let i = 0; i < n; i++) await producer.send(serde.toMessage(new StreamRecord({ key: `k${sent++ % 10}`, value: 1, timestamp: 0 })));
     };
 
-    const run = async (work: (runner: TopologyRunner) => Promise<void>) => {
-      const restored: Array<EventPayloads['store.restored']> = [];
-      const runner = new TopologyRunner(t, { transport, registry, stateDir, log: () => undefined, node: { commitIntervalMs: 20 } });
-      runner.emitter.on('store.restored', (e) => void restored.push(e.payload));
-      await runner.start();
-      try {
-        await work(runner);
-      } finally {
-        await runner.stop();
-      }
-      return restored;
-    };
-    const processed = (runner: TopologyRunner, n: number) => until(() => runner.stats()[0]!.processed >= n);
+    const { run, processed } = restartRuns(t, { transport, registry, stateDir });
 
     // First run: 500 records at once, then a trickle, so commits (and checkpoints) follow them.
     await send(500);
@@ -111,11 +98,3 @@ describe('restoring persistent stores', () => {
     expect(third).toMatchObject([{ fromOffset: 0, toOffset: 0, records: 0 }]);
   });
 });
-
-async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await delay(10);
-  }
-}
