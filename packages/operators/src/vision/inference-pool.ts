@@ -10,7 +10,7 @@ import type { DetectParams, DetectorResult } from './run-detector.js';
 export interface InferencePoolOptions {
   /** Worker threads, each with its own sessions (default `os.availableParallelism()`). */
   readonly size?: number;
-  /** Frames in flight per worker (default 2): one is resized by sharp while the other runs. */
+  /** Frames in flight per worker (default 2): the next one is already there when a run ends. */
   readonly perWorker?: number;
 }
 

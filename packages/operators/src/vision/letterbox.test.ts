@@ -58,3 +58,29 @@ describe('stretch', () => {
     expect(t.data[2 * plane - 1]).toBeCloseTo(0, 5);
   });
 });
+
+describe('resampling as OpenCV INTER_LINEAR does it', () => {
+  const raw = (over: Partial<InputContract>): InputContract => ({ ...FACE, channelOrder: 'RGB', mean: 0, std: 1, ...over });
+
+  it('averages 2×2 blocks with rounding for an exact 2× shrink ((a + b + c + d + 2) >> 2)', () => {
+    // 32×2 pixels (a row of ≥ 16 values, OpenCV's vector path): left pixel of each pair 10, right 13; rows equal.
+    const data = new Uint8Array(32 * 2 * 3);
+    for (let i = 0; i < 32 * 2; i++) data.fill(i % 2 === 0 ? 10 : 13, 3 * i, 3 * i + 3);
+    const out = stretch({ width: 32, height: 2, dataWidth: 32, dataHeight: 2, data }, raw({ shape: [1, 3, 1, 16] }));
+    expect(Array.from(out.data.subarray(0, 16))).toEqual(new Array(16).fill((10 + 13 + 10 + 13 + 2) >> 2));
+  });
+
+  it('aligns pixel centres: a 3× enlargement of a 2-pixel ramp interpolates between them and clamps at the edges', () => {
+    const data = new Uint8Array([0, 0, 0, 90, 90, 90]);
+    const out = stretch({ width: 2, height: 1, dataWidth: 2, dataHeight: 1, data }, raw({ shape: [1, 3, 1, 6] }));
+    // Centres of the 6 outputs in source pixels: -1/3, 0, 1/3, 2/3, 1, 4/3 → clamped ends, linear between.
+    expect(Array.from(out.data.subarray(0, 6))).toEqual([0, 0, 30, 60, 90, 90]);
+  });
+
+  it('maps letterboxed boxes back by the ratio itself (content size truncated as int(w × r))', () => {
+    const t = letterbox(solid(640, 427, [1, 2, 3]), YOLOX);
+    expect([t.contentWidth, t.contentHeight]).toEqual([416, 277]);
+    expect(t.scaleX).toBeCloseTo(640 / 416, 12);
+    expect(t.scaleY).toBeCloseTo(640 / 416, 12);
+  });
+});

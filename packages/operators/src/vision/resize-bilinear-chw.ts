@@ -6,12 +6,8 @@ const COEF_BITS = 11;
 const COEF_SCALE = 1 << COEF_BITS;
 const ROUND = 1 << (2 * COEF_BITS - 1);
 const SHIFT = 2 * COEF_BITS;
-/** OpenCV's vector row loop takes 16 values at a time, then 4 while more than 4 remain; the rest are scalar. */
-function vectorEnd(n: number): number {
-  let x = n - (n % 16);
-  while (x < n - 4) x += 4;
-  return x;
-}
+/** OpenCV's vector row loop covers a whole row of 16 values or more (the last vector overlaps the one before). */
+const vectorEnd = (n: number): number => (n >= 16 ? n : 0);
 
 /** Source offset and fixed-point weights of each destination column or row (OpenCV INTER_LINEAR). */
 function taps(src: number, dst: number): { index: Int32Array; w0: Int32Array; w1: Int32Array } {
@@ -32,6 +28,8 @@ function taps(src: number, dst: number): { index: Int32Array; w0: Int32Array; w1
   }
   return { index, w0, w1 };
 }
+
+const clamp8 = (v: number): number => (v > 255 ? 255 : v < 0 ? 0 : v);
 
 /** cvRound: halves go to the even neighbour. */
 function roundHalfEven(v: number): number {
@@ -74,21 +72,33 @@ export function resizeBilinearChw(
   const rows = taps(sh, height);
   const rowLen = width * FRAME_CHANNELS;
   const vecEnd = vectorEnd(rowLen);
+  const vecPixels = Math.floor(vecEnd / FRAME_CHANNELS);
   // Horizontally resampled source rows (weights × pixel, still scaled by 2048), the last two kept.
   let rowA = new Int32Array(rowLen);
   let rowB = new Int32Array(rowLen);
   let haveA = -1;
   let haveB = -1;
+  const colIndex = cols.index;
+  const colW0 = cols.w0;
+  const colW1 = cols.w1;
+  for (let x = 0; x < width; x++) colIndex[x] = colIndex[x]! * FRAME_CHANNELS;
+  const rowStride = sw * FRAME_CHANNELS;
   const horizontal = (sy: number, into: Int32Array): void => {
-    const base = sy * sw * FRAME_CHANNELS;
+    const base = sy * rowStride;
     for (let x = 0, o = 0; x < width; x++, o += 3) {
-      const s = base + cols.index[x]! * FRAME_CHANNELS;
-      const a0 = cols.w0[x]!;
-      const a1 = cols.w1[x]!;
-      const t = a1 === 0 ? 0 : FRAME_CHANNELS; // the last column has no right neighbour
-      into[o] = src[s]! * a0 + src[s + t]! * a1;
-      into[o + 1] = src[s + 1]! * a0 + src[s + t + 1]! * a1;
-      into[o + 2] = src[s + 2]! * a0 + src[s + t + 2]! * a1;
+      const s = base + colIndex[x]!;
+      const a0 = colW0[x]!;
+      const a1 = colW1[x]!;
+      if (a1 === 0) {
+        // the last column has no right neighbour
+        into[o] = src[s]! * a0;
+        into[o + 1] = src[s + 1]! * a0;
+        into[o + 2] = src[s + 2]! * a0;
+      } else {
+        into[o] = src[s]! * a0 + src[s + 3]! * a1;
+        into[o + 1] = src[s + 1]! * a0 + src[s + 4]! * a1;
+        into[o + 2] = src[s + 2]! * a0 + src[s + 5]! * a1;
+      }
     }
   };
   for (let y = 0; y < height; y++) {
@@ -108,11 +118,20 @@ export function resizeBilinearChw(
     const b0 = rows.w0[y]!;
     const b1 = rows.w1[y]!;
     const line = y * tensorWidth;
-    const planes = [r, g, b] as const;
-    for (let o = 0; o < rowLen; o++) {
-      // OpenCV's vector path rounds in steps ((S >> 4) × b >> 16, then + 2 >> 2); its scalar tail at once.
+    // OpenCV's vector path rounds in steps ((S >> 4) × b >> 16, then + 2 >> 2), its scalar tail at once.
+    const oR = r + line;
+    const oG = g + line;
+    const oB = b + line;
+    let x = 0;
+    // Within 0–255 by construction (the weights sum to 2048 ± 1).
+    for (let o = 0; x < vecPixels; x++, o += 3) {
+      out[oR + x] = lut[((((rowA[o]! >> 4) * b0) >> 16) + (((rowB[o]! >> 4) * b1) >> 16) + 2) >> 2]!;
+      out[oG + x] = lut[((((rowA[o + 1]! >> 4) * b0) >> 16) + (((rowB[o + 1]! >> 4) * b1) >> 16) + 2) >> 2]!;
+      out[oB + x] = lut[((((rowA[o + 2]! >> 4) * b0) >> 16) + (((rowB[o + 2]! >> 4) * b1) >> 16) + 2) >> 2]!;
+    }
+    for (let o = 3 * x; o < rowLen; o++) {
       const v = o < vecEnd ? (((rowA[o]! >> 4) * b0) >> 16) + (((rowB[o]! >> 4) * b1) >> 16) + 2 >> 2 : (b0 * rowA[o]! + b1 * rowB[o]! + ROUND) >> SHIFT;
-      out[planes[o % 3]! + line + ((o / 3) | 0)] = lut[v > 255 ? 255 : v < 0 ? 0 : v]!;
+      out[[r, g, b][o % 3]! + line + ((o / 3) | 0)] = lut[clamp8(v)]!;
     }
   }
   return out;
