@@ -82,6 +82,21 @@ describe('backpressure', () => {
   });
 });
 
+describe('the in-flight limit', () => {
+  // 3 uploads at once, however many arrive together: the token check is async, the slot is taken before it.
+  const run = new IngestRun({ auth, maxInFlight: 3, maxQueued: 100 }, { maxInFlight: 1, slowMs: 300 });
+  beforeAll(() => run.start());
+  afterAll(() => run.stop());
+
+  it('answers 503 INGEST_BUSY to uploads beyond it, even when they arrive at once', async () => {
+    const answers = await Promise.all(Array.from({ length: 12 }, () => upload(run)));
+    const accepted = answers.filter((a) => a.status === 202).length;
+    expect(accepted).toBeLessThanOrEqual(3);
+    expect(answers.filter((a) => a.status === 503 && a.body['code'] === 'INGEST_BUSY').length).toBe(12 - accepted);
+    expect(await run.written()).toBe(accepted);
+  });
+});
+
 describe('a write slower than the ack deadline', () => {
   const run = new IngestRun({ auth, ackTimeoutMs: 300 }, { maxInFlight: 4, slowMs: 1500 });
   beforeAll(() => run.start());

@@ -37,7 +37,7 @@ export interface HttpSourceOptions {
   /** The body must arrive within this, ms; default 10 000. Headers within `headersTimeoutMs` (default 5 000). */
   readonly bodyTimeoutMs?: number;
   readonly headersTimeoutMs?: number;
-  /** Uploads handled at once; default 256. More get 503. */
+  /** Uploads handled at once; default 64. More get 503. */
   readonly maxInFlight?: number;
   /** Checked uploads waiting for the node to write them; default 64. More get 503. */
   readonly maxQueued?: number;
@@ -75,7 +75,7 @@ export function httpSource(opts: HttpSourceOptions): Source<string, SubmittedIma
     maxPixels: opts.maxPixels ?? 50_000_000,
     bodyTimeoutMs: opts.bodyTimeoutMs ?? 10_000,
     headersTimeoutMs: opts.headersTimeoutMs ?? 5_000,
-    maxInFlight: opts.maxInFlight ?? 256,
+    maxInFlight: opts.maxInFlight ?? 64,
     retryAfterSec: opts.retryAfterSec ?? 1,
     ackTimeoutMs: opts.ackTimeoutMs ?? 5_000,
   };

@@ -48,6 +48,8 @@ const PROBLEM_TYPE = 'application/problem+json';
 export class IngestServer {
   private readonly app: FastifyInstance;
   private readonly auth = new WeakMap<FastifyRequest, VerifiedToken & { token: string }>();
+  /** Requests holding an in-flight slot, with when they arrived (the write deadline counts from there). */
+  private readonly holding = new WeakMap<FastifyRequest, number>();
   private inFlight = 0;
   private accepting = true;
 
@@ -89,6 +91,9 @@ export class IngestServer {
     if (this.inFlight >= limits.maxInFlight || queue.isFull) {
       throw new HttpProblem(503, 'INGEST_BUSY', 'Busy', `this ingest node has ${this.inFlight} uploads in flight and ${queue.length} waiting to be written; try again after ${limits.retryAfterSec} s`, { 'retry-after': String(limits.retryAfterSec) });
     }
+    // Take the slot before any await, so concurrent requests cannot all pass the check above.
+    this.holding.set(req, Date.now());
+    this.inFlight++;
     const header = req.headers.authorization;
     const token = header?.match(/^Bearer +([^ ]+)$/i)?.[1];
     if (!token) {
@@ -97,11 +102,10 @@ export class IngestServer {
     const verified = await verifier.verify(token);
     quota?.take(verified.tenant);
     this.auth.set(req, { ...verified, token });
-    this.inFlight++;
   }
 
   private release(req: FastifyRequest): void {
-    if (this.auth.delete(req)) this.inFlight--;
+    if (this.holding.delete(req)) this.inFlight--;
   }
 
   private async upload(req: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -115,30 +119,30 @@ export class IngestServer {
     const checked = await checkImage(bytes, contentType, limits.maxPixels);
     const earlier = key ? idempotency.get(auth.tenant, key) : undefined;
     if (earlier) {
-      const a = await this.withinDeadline(earlier, key);
+      const a = await this.withinDeadline(earlier, key, this.holding.get(req)!);
       if (a.status >= 300) throw a.body as HttpProblem;
       return reply.code(a.status).header('idempotent-replayed', 'true').send(a.body);
     }
     const answer = this.submit(auth, bytes, checked.contentType);
     if (key) idempotency.put(auth.tenant, key, answer);
-    const a = await this.withinDeadline(answer, key);
+    const a = await this.withinDeadline(answer, key, this.holding.get(req)!);
     if (a.status >= 300) throw a.body as HttpProblem;
     return reply.code(a.status).send(a.body);
   }
 
   /**
-   * The answer, or a 503 once the write has taken `ackTimeoutMs` without being confirmed: an
-   * overloaded broker makes clients retry later instead of timing out. The write goes on; its
-   * outcome is what a retry with the same Idempotency-Key gets.
+   * The answer, or a 503 once `ackTimeoutMs` have passed since the request arrived without the
+   * write being confirmed: an overloaded node makes clients retry later instead of timing out. The
+   * write goes on; its outcome is what a retry with the same Idempotency-Key gets.
    */
-  private async withinDeadline(answer: Promise<StoredAnswer>, key: string | undefined): Promise<StoredAnswer> {
+  private async withinDeadline(answer: Promise<StoredAnswer>, key: string | undefined, arrived: number): Promise<StoredAnswer> {
     const { ackTimeoutMs, retryAfterSec } = this.opts.limits;
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<StoredAnswer>((resolve) => {
       timer = setTimeout(() => {
         const how = key ? 'retry with the same Idempotency-Key to get its outcome' : 'send an Idempotency-Key so that a retry cannot store it twice';
         resolve({ status: 503, body: new HttpProblem(503, 'WRITE_UNCONFIRMED', 'Write not confirmed', `the image was taken but its write was not confirmed within ${ackTimeoutMs} ms; ${how}`, { 'retry-after': String(retryAfterSec) }) });
-      }, ackTimeoutMs);
+      }, Math.max(0, arrived + ackTimeoutMs - Date.now()));
     });
     try {
       return await Promise.race([answer, late]);
