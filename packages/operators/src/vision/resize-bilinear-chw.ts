@@ -29,6 +29,25 @@ function taps(src: number, dst: number): { index: Int32Array; w0: Int32Array; w1
   return { index, w0, w1 };
 }
 
+/** One source row resampled horizontally: weights × pixel, still scaled by 2048 (a top-level function: no closure loads in the loop). */
+function resampleRow(src: Uint8Array, base: number, width: number, colIndex: Int32Array, colW0: Int32Array, colW1: Int32Array, into: Int32Array): void {
+  for (let x = 0, o = 0; x < width; x++, o += 3) {
+    const s = base + colIndex[x]!;
+    const a0 = colW0[x]!;
+    const a1 = colW1[x]!;
+    if (a1 === 0) {
+      // the last column has no right neighbour
+      into[o] = src[s]! * a0;
+      into[o + 1] = src[s + 1]! * a0;
+      into[o + 2] = src[s + 2]! * a0;
+    } else {
+      into[o] = src[s]! * a0 + src[s + 3]! * a1;
+      into[o + 1] = src[s + 1]! * a0 + src[s + 4]! * a1;
+      into[o + 2] = src[s + 2]! * a0 + src[s + 5]! * a1;
+    }
+  }
+}
+
 const clamp8 = (v: number): number => (v > 255 ? 255 : v < 0 ? 0 : v);
 
 /** cvRound: halves go to the even neighbour. */
@@ -83,24 +102,7 @@ export function resizeBilinearChw(
   const colW1 = cols.w1;
   for (let x = 0; x < width; x++) colIndex[x] = colIndex[x]! * FRAME_CHANNELS;
   const rowStride = sw * FRAME_CHANNELS;
-  const horizontal = (sy: number, into: Int32Array): void => {
-    const base = sy * rowStride;
-    for (let x = 0, o = 0; x < width; x++, o += 3) {
-      const s = base + colIndex[x]!;
-      const a0 = colW0[x]!;
-      const a1 = colW1[x]!;
-      if (a1 === 0) {
-        // the last column has no right neighbour
-        into[o] = src[s]! * a0;
-        into[o + 1] = src[s + 1]! * a0;
-        into[o + 2] = src[s + 2]! * a0;
-      } else {
-        into[o] = src[s]! * a0 + src[s + 3]! * a1;
-        into[o + 1] = src[s + 1]! * a0 + src[s + 4]! * a1;
-        into[o + 2] = src[s + 2]! * a0 + src[s + 5]! * a1;
-      }
-    }
-  };
+  const horizontal = (sy: number, into: Int32Array): void => resampleRow(src, sy * rowStride, width, colIndex, colW0, colW1, into);
   for (let y = 0; y < height; y++) {
     const sy0 = rows.index[y]!;
     const sy1 = Math.min(sy0 + 1, sh - 1);
