@@ -1,5 +1,8 @@
 // Every way a bearer token can be wrong is refused with its own 401 (403 for a missing scope or
 // tenant) and an RFC 9457 problem body, before the body is read, and nothing reaches the topic.
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { exportSPKI, importJWK, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '@vision-flow/core';
@@ -29,7 +32,7 @@ describe('httpSource token checks (HS256 shared secret)', () => {
   beforeAll(async () => {
     keys = await makeKeys();
     await run.start();
-  });
+  }, 60_000); // RSA key generation is slow on a busy machine
   afterAll(async () => {
     await run.stop();
     removeKeys(keys);
@@ -87,10 +90,10 @@ describe('httpSource token checks (RS256/ES256 from a JWKS file)', () => {
   beforeAll(async () => {
     keys = await makeKeys();
     run = await new IngestRun({ auth: { jwks: keys.jwksFile, issuer: ISSUER, audience: AUDIENCE } }).start();
-  });
+  }, 60_000);
   afterAll(async () => {
-    await run.stop();
-    removeKeys(keys);
+    await run?.stop();
+    if (keys) removeKeys(keys);
   });
 
   it('accepts RS256 and ES256 tokens signed by published keys', async () => {
@@ -122,6 +125,29 @@ describe('httpSource token checks (RS256/ES256 from a JWKS file)', () => {
     const token = await signedToken(keys.ec.privateKey, 'ES256', 'ec-1', { claims: { tenant: 'globex' } });
     await expect(verifier.verify(token)).resolves.toMatchObject({ tenant: 'globex', scopes: ['images:write'] });
   });
+});
+
+describe('createTokenVerifier with a JWKS URL', () => {
+  it('fetches the keys once and verifies every token from the cache, never per request', async () => {
+    const keys = await makeKeys();
+    let fetches = 0;
+    const server = createServer((_req, res) => {
+      fetches++;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(readFileSync(keys.jwksFile));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const verifier = createTokenVerifier({ jwks: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`, issuer: ISSUER, audience: AUDIENCE });
+      for (let i = 0; i < 5; i++) await expect(verifier.verify(await signedToken(keys.rsa.privateKey, 'RS256', 'rsa-1'))).resolves.toMatchObject({ tenant: 'acme' });
+      await expect(verifier.verify(await signedToken(keys.ec.privateKey, 'ES256', 'ec-1'))).resolves.toMatchObject({ tenant: 'acme' });
+      // An unknown kid may refetch once per cooldown (30 s), not on every token.
+      for (let i = 0; i < 3; i++) await expect(verifier.verify(await signedToken(keys.stranger.privateKey, 'RS256', 'rsa-9'))).rejects.toMatchObject({ code: 'TOKEN_UNKNOWN_KEY' });
+      expect(fetches).toBe(1);
+    } finally {
+      server.close();
+      removeKeys(keys);
+    }
+  }, 60_000);
 });
 
 describe('createTokenVerifier options', () => {
