@@ -105,6 +105,7 @@ async function main(): Promise<void> {
     const peerDets = join(shared, 'peer.jsonl');
     execFileSync('bash', [PEER_SCRIPT, 'detections', shared, peerDets], { stdio: ['ignore', 'ignore', 'inherit'] });
     const ratios: number[] = [];
+    const cpuRatios: number[] = [];
     let last: DetectionComparison | undefined;
     for (let i = 1; i <= rounds; i++) {
       const peer = await runPeer(shared, procs);
@@ -113,13 +114,15 @@ async function main(): Promise<void> {
       last = await compareDetections(out, peerDets);
       const ratio = ours.imagesPerSecond / peer.imagesPerSecond;
       ratios.push(ratio);
+      cpuRatios.push(peer.run.cpuSeconds / ours.run.cpuSeconds);
       console.log(`round ${i}:`);
       console.log(sideLine('python peer', peer, count, `(its own timer)`));
       console.log(sideLine('vision-flow', ours, count, `(whole process)`));
       console.log(`  ratio vision-flow / peer: ${f2(ratio)}× images/s (whole process vs peer's own: ${f1(ours.imagesPerSecond)} / ${f1(peer.imagesPerSecond)}; both whole process: ${f2(peer.run.wallSeconds / ours.run.wallSeconds)}×), ` +
-        `${f2(peer.run.cpuSeconds / ours.run.cpuSeconds)}× less CPU per image, max RSS ${f2(ours.run.maxRssMb / peer.run.maxRssMb)}× the peer's largest process (${f2(ours.run.treeRssMb / peer.run.treeRssMb)}× its process tree)`);
+        `CPU per image peer / ours ${f2(peer.run.cpuSeconds / ours.run.cpuSeconds)} (the images/s ratio when both keep every core busy), max RSS ${f2(ours.run.maxRssMb / peer.run.maxRssMb)}× the peer's largest process (${f2(ours.run.treeRssMb / peer.run.treeRssMb)}× its process tree)`);
     }
-    console.log(`ratio per round: ${ratios.map(f2).join(', ')}; load average at end ${loadavg().map(f1).join(' ')}`);
+    console.log(`ratio per round: images/s ${ratios.map(f2).join(', ')}; CPU per image (peer / ours) ${cpuRatios.map(f2).join(', ')}; load average at end ${loadavg().map(f1).join(' ')}`);
+    console.log('(on a shared machine the images/s ratio follows the neighbours\' load; the CPU ratio is steadier)');
     for (const l of detectionLines(last!)) console.log(l);
     if (!process.argv.includes('--no-raw')) {
       const raw = await rawLimit();
