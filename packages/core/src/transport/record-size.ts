@@ -17,3 +17,14 @@ export function recordBatchBytes(key: Buffer | null, value: Buffer | null, heade
   if (headers) for (const name in headers) n += HEADER_OVERHEAD_BYTES + Buffer.byteLength(name) + Buffer.byteLength(headers[name]!);
   return n;
 }
+
+/**
+ * At least `recordBatchBytes` of the same record, without encoding the headers as UTF-8: each of
+ * their UTF-16 units counts as 3 bytes, the most one takes. Cheap enough for every record; only one
+ * whose bound is near a limit needs the exact count.
+ */
+export function recordBatchBytesAtMost(key: Buffer | null, value: Buffer | null, headers: Headers | undefined): number {
+  let n = RECORD_OVERHEAD_BYTES + (key?.length ?? 0) + (value?.length ?? 0);
+  if (headers) for (const name in headers) n += HEADER_OVERHEAD_BYTES + 3 * (name.length + headers[name]!.length);
+  return n;
+}

@@ -6,7 +6,7 @@ import { keyToText } from '../../records/key-text.js';
 import { continueTrace, SpanIds } from '../../records/traceparent.js';
 import { isStreamRecord } from '../../records/record.js';
 import type { TopicSerde } from '../../serde/topic-serde.js';
-import { recordBatchBytes } from '../../transport/record-size.js';
+import { recordBatchBytes, recordBatchBytesAtMost } from '../../transport/record-size.js';
 import type { OutgoingMessage, TransportProducer } from '../../transport/transport.js';
 import type { NodeCounts } from './node-stats.js';
 import { RoutedTopics } from './routed-topics.js';
@@ -115,6 +115,9 @@ export class RecordOutput {
    * record's alone and goes to the dead-letter topic.
    */
   private checkSize(message: OutgoingMessage, limit: number): void {
+    // A bound first, without encoding the headers as UTF-8 (a UTF-16 unit is at most 3 bytes): only
+    // an output near its limit is measured exactly. This runs for every output.
+    if (recordBatchBytesAtMost(message.key, message.value, message.headers) <= limit) return;
     const size = recordBatchBytes(message.key, message.value, message.headers);
     if (size > limit) {
       throw new PoisonRecordError('MESSAGE_TOO_LARGE', `node "${this.node}": an output of ${size} bytes is larger than topic "${message.topic}" takes (maxMessageBytes ${limit}); raise the topic's maxMessageBytes or emit less`, { topic: message.topic });

@@ -14,6 +14,7 @@ const HELD_WHILE_PAUSED_BYTES = 8 * 1024 * 1024;
 interface Held {
   readonly msgs: IncomingMessage[];
   head: number;
+  /** Bytes of the records not yet handed out; kept up to date only while the partition is paused. */
   bytes: number;
 }
 
@@ -41,6 +42,8 @@ export class HeldRecords {
       const k = tpKey(tp);
       if (!this.ownership.owns(tp) || this.paused.has(k)) continue;
       this.paused.add(k);
+      const h = this.held.get(k);
+      if (h) h.bytes = heldBytes(h);
       if (this.beyondBound(k)) this.pauseNatively(tp);
     }
   }
@@ -61,14 +64,30 @@ export class HeldRecords {
    * giving up (their next owner reads them from the commit). Records of paused partitions wait here until `resume`.
    */
   hold(msgs: readonly IncomingMessage[]): void {
+    // consume() returns runs of one partition's records: its key and queue are looked up once per run.
+    let topic: string | undefined;
+    let partition = -1;
+    let k = '' as TopicPartitionKey;
+    let h: Held | undefined;
+    let paused = false;
     for (const msg of msgs) {
-      const k = tpKey(msg);
-      if (!this.ownership.reads(k)) continue;
-      let h = this.held.get(k);
-      if (!h) this.held.set(k, (h = { msgs: [], head: 0, bytes: 0 }));
+      if (msg.partition !== partition || msg.topic !== topic) {
+        topic = msg.topic;
+        partition = msg.partition;
+        k = tpKey(msg);
+        paused = this.paused.has(k);
+        h = undefined;
+        if (this.ownership.reads(k)) {
+          h = this.held.get(k);
+          if (!h) this.held.set(k, (h = { msgs: [], head: 0, bytes: 0 }));
+        }
+      }
+      if (!h) continue;
       h.msgs.push(msg);
+      // Bytes only count towards a paused partition's bound, so they are kept only while it is paused.
+      if (!paused) continue;
       h.bytes += sizeOf(msg);
-      if (this.paused.has(k) && !this.pausedNatively.has(k) && this.beyondBound(k)) this.pauseNatively(msg);
+      if (!this.pausedNatively.has(k) && this.beyondBound(k)) this.pauseNatively(msg);
     }
   }
 
@@ -85,11 +104,7 @@ export class HeldRecords {
     for (const [k, h] of this.held) {
       if (this.paused.has(k)) continue;
       const end = Math.min(h.msgs.length, h.head + max - out.length);
-      for (; h.head < end; h.head++) {
-        const msg = h.msgs[h.head]!;
-        out.push(msg);
-        h.bytes -= sizeOf(msg);
-      }
+      for (; h.head < end; h.head++) out.push(h.msgs[h.head]!);
       if (h.head === h.msgs.length) this.held.delete(k);
       else if (h.head > 1024 && h.head * 2 > h.msgs.length) {
         // a partition that never runs dry: drop the handed-out records now and then
@@ -126,6 +141,12 @@ export class HeldRecords {
     }
     this.pausedNatively.add(tpKey(tp));
   }
+}
+
+function heldBytes(h: Held): number {
+  let n = 0;
+  for (let i = h.head; i < h.msgs.length; i++) n += sizeOf(h.msgs[i]!);
+  return n;
 }
 
 function sizeOf(m: IncomingMessage): number {
