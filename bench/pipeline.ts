@@ -78,7 +78,7 @@ function detectionLines(c: DetectionComparison): string[] {
   return [
     `detections vs the peer, ${c.images} images: labels (class ids per image) ${c.labelMismatches.length === 0 ? 'identical' : `DIFFER on ${c.labelMismatches.length} (${ids(c.labelMismatches)})`}; ` +
       `face counts ${c.faceCountMismatches.length === 0 ? 'identical' : `DIFFER on ${c.faceCountMismatches.length} (${ids(c.faceCountMismatches)})`}`,
-    `  boxes: ${c.iou.pairs} matched pairs, IoU mean ${c.iou.mean.toFixed(4)}, 5th percentile ${c.iou.p5.toFixed(4)}, min ${c.iou.min.toFixed(4)} (${c.iou.below09} below 0.9); largest score difference ${c.maxScoreDiff.toFixed(4)}`,
+    `  boxes (the peer's clipped to the image, as ours are): ${c.iou.pairs} matched pairs, IoU mean ${c.iou.mean.toFixed(4)}, 5th percentile ${c.iou.p5.toFixed(4)}, min ${c.iou.min.toFixed(4)} (${c.iou.below09} below 0.9); largest score difference ${c.maxScoreDiff.toFixed(4)}`,
   ];
 }
 

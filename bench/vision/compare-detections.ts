@@ -7,6 +7,8 @@ type Xywh = readonly [number, number, number, number];
 
 export interface PeerImage {
   readonly file: string;
+  readonly width: number;
+  readonly height: number;
   readonly objects: ReadonlyArray<{ classId: number; score: number; box: Xywh }>;
   readonly faces: ReadonlyArray<{ score: number; box: Xywh }>;
 }
@@ -59,8 +61,8 @@ export async function compareDetections(oursFile: string, peerFile: string): Pro
     if (ours.join() !== theirs.join()) labelMismatches.push({ id: o.id, ours, peer: theirs });
     if (o.faces.length !== p.faces.length) faceCountMismatches.push({ id: o.id, ours: o.faces.length, peer: p.faces.length });
     const pairs = [
-      ...match(o.objects.map((d) => ({ key: d.classId, score: d.score, box: xywh(d.box) })), p.objects.map((d) => ({ key: d.classId, score: d.score, box: d.box }))),
-      ...match(o.faces.map((d) => ({ key: -1, score: d.score, box: xywh(d.box) })), p.faces.map((d) => ({ key: -1, score: d.score, box: d.box }))),
+      ...match(o.objects.map((d) => ({ key: d.classId, score: d.score, box: xywh(d.box) })), p.objects.map((d) => ({ key: d.classId, score: d.score, box: clip(d.box, p) }))),
+      ...match(o.faces.map((d) => ({ key: -1, score: d.score, box: xywh(d.box) })), p.faces.map((d) => ({ key: -1, score: d.score, box: clip(d.box, p) }))),
     ];
     for (const m of pairs) {
       ious.push(m.iou);
@@ -97,7 +99,13 @@ function match(ours: Det[], peer: Det[]): Array<{ iou: number; scoreDiff: number
   return out;
 }
 
-/** The peer's boxes are not clipped to the image; ours are: IoU compares the clipped parts. */
+/** The peer's boxes are not clipped to the image; ours are (by contract): compare the parts inside it. */
+function clip(b: Xywh, image: { width: number; height: number }): Xywh {
+  const x1 = Math.max(0, b[0]);
+  const y1 = Math.max(0, b[1]);
+  return [x1, y1, Math.min(image.width, b[0] + b[2]) - x1, Math.min(image.height, b[1] + b[3]) - y1];
+}
+
 function iou(a: Xywh, b: Xywh): number {
   const w = Math.min(a[0] + a[2], b[0] + b[2]) - Math.max(a[0], b[0]);
   const h = Math.min(a[1] + a[3], b[1] + b[3]) - Math.max(a[1], b[1]);
