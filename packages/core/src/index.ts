@@ -41,7 +41,7 @@ export { planHasChanges, incompatibleSubjects, type ProvisioningPlan, type Topic
 export { named, operatorName } from './dsl/named.js';
 export { topic, assertTopicName, DEFAULT_PARTITIONS, DEFAULT_MAX_MESSAGE_BYTES, type Topic, type TopicOptions, type AnyTopic } from './dsl/topic.js';
 export { topology, isTopology, Topology, type NodeDefinition } from './dsl/topology.js';
-export { perTenant, topicPerRecord, isTopicRouter, TENANT_HEADER, type TopicRouter, type AnyTopicRouter, type PerTenantOptions, type TopicPerRecordOptions } from './dsl/topic-router.js';
+export { perTenant, topicPerRecord, isTopicRouter, type TopicRouter, type AnyTopicRouter, type PerTenantOptions, type TopicPerRecordOptions } from './dsl/topic-router.js';
 export { NodeBuilder, NodeStream, NodeEnd, outputTopics, type NodePlan, type NodeInput, type RecOfTopic } from './dsl/node-stream.js';
 export { repartitionTopicName, type GroupByOptions } from './dsl/repartition.js';
 export { resolveNodeOptions, type NodeOptions, type Ordering, type ResolvedNodeOptions } from './dsl/node-options.js';

@@ -9,7 +9,6 @@ export { directorySource, type DirectorySourceOptions, type SubmittedImage } fro
 // --- HTTP ingest (the front door) and token verification
 export { httpSource, type HttpSourceOptions, type HttpSourceAuth } from './http/http-source.js';
 export { createTokenVerifier, type TokenVerifier, type TokenVerifierOptions, type VerifiedToken } from './http/auth/token-verifier.js';
-export { IngestHeaders } from './http/ingest-headers.js';
 export { HttpProblem, type ProblemBody } from './http/http-problem.js';
 
 // --- Stream operators

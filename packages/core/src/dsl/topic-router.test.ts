@@ -13,7 +13,8 @@ import { testDriver, type TestDriver } from '../testing/test-driver.js';
 import { MemoryTransport } from '../transport/memory/memory-transport.js';
 import type { IncomingMessage } from '../transport/transport.js';
 import { topic } from './topic.js';
-import { perTenant, TENANT_HEADER, topicPerRecord } from './topic-router.js';
+import { HeaderNames } from '../records/headers.js';
+import { perTenant, topicPerRecord } from './topic-router.js';
 import { topology } from './topology.js';
 
 const results = topic('router.results', { value: Item, partitions: 1 });
@@ -33,12 +34,12 @@ describe('perTenant', () => {
     const d = await testDriver(t);
     drivers.push(d);
     const input = d.inputTopic(results);
-    await input.pipeInput('a1', { id: 'a1' }, 1, { [TENANT_HEADER]: 'acme' });
-    await input.pipeInput('g1', { id: 'g1' }, 2, { [TENANT_HEADER]: 'globex' });
-    await input.pipeInput('a2', { id: 'a2' }, 3, { [TENANT_HEADER]: 'acme' });
+    await input.pipeInput('a1', { id: 'a1' }, 1, { [HeaderNames.tenant]: 'acme' });
+    await input.pipeInput('g1', { id: 'g1' }, 2, { [HeaderNames.tenant]: 'globex' });
+    await input.pipeInput('a2', { id: 'a2' }, 3, { [HeaderNames.tenant]: 'acme' });
     await input.pipeInput('n1', { id: 'n1' }, 4);
-    await input.pipeInput('u1', { id: 'u1' }, 5, { [TENANT_HEADER]: 'initech' });
-    await input.pipeInput('x1', { id: 'x1' }, 6, { [TENANT_HEADER]: 'acme.evil' });
+    await input.pipeInput('u1', { id: 'u1' }, 5, { [HeaderNames.tenant]: 'initech' });
+    await input.pipeInput('x1', { id: 'x1' }, 6, { [HeaderNames.tenant]: 'acme.evil' });
 
     expect(d.outputTopic(topic('analyses.acme', { value: Item, partitions: 2 })).readValuesToList()).toEqual([{ id: 'a1' }, { id: 'a2' }]);
     expect(d.outputTopic(topic('analyses.globex', { value: Item, partitions: 2 })).readValuesToList()).toEqual([{ id: 'g1' }]);
@@ -48,7 +49,7 @@ describe('perTenant', () => {
   it('creates an undeclared tenant topic on its first record, registering the template schemas under its subjects', async () => {
     const tenants = ['acme', 'globex', 'acme', 'initech'];
     const t = topology('tenants-on-use')
-      .node('feed', (n) => n.source(items(4)).pipe(map((r: Rec<string, Item>) => r.withHeaders({ [TENANT_HEADER]: tenants[Number(r.key.slice(5))]! }))).to(results))
+      .node('feed', (n) => n.source(items(4)).pipe(map((r: Rec<string, Item>) => r.withHeaders({ [HeaderNames.tenant]: tenants[Number(r.key.slice(5))]! }))).to(results))
       .node('split', (n) => n.from(results).to(perTenant(analyses)));
     const transport = new MemoryTransport();
     transports.push(transport);

@@ -1,3 +1,4 @@
+import { HeaderNames } from '../records/headers.js';
 import { PoisonRecordError } from '../errors/poison-record-error.js';
 import { TopologyError } from '../errors/topology-error.js';
 import type { Rec } from '../records/record.js';
@@ -52,8 +53,6 @@ export function topicPerRecord<K, V>(template: Topic<K, V>, extract: (rec: Rec<K
   return Object.freeze({ kind: 'topic-router', name: opts.describeAs, template, known, createOnUse, topicName: extract });
 }
 
-/** The record header that names a record's tenant (written by httpSource from the verified token). */
-export const TENANT_HEADER = 'vf-tenant';
 /** Tenant ids: no `.`, so `<name>.<tenant>` is unambiguous and a prefixed ACL on `<tenant>.`-style names cannot reach another tenant. */
 const LEGAL_TENANT = /^[a-zA-Z0-9_-]{1,64}$/;
 
@@ -84,11 +83,11 @@ export function perTenant<K, V>(template: Topic<K, V>, opts: PerTenantOptions = 
   for (const t of opts.tenants ?? []) checkTenant(t, (m) => new TopologyError(`perTenant(${template.name}): ${m}`, { topic: template.name }));
   const declared = new Set(opts.tenants ?? []);
   const extract = (rec: Rec<K, V>): string => {
-    const tenant = rec.headers[TENANT_HEADER];
+    const tenant = rec.headers[HeaderNames.tenant];
     if (tenant === undefined || tenant === '') {
-      throw new PoisonRecordError('TENANT_MISSING', `record has no ${TENANT_HEADER} header, so it has no tenant topic under ${nameOf('<tenant>')}; records reach this node through httpSource, which sets it from the token`, { header: TENANT_HEADER });
+      throw new PoisonRecordError('TENANT_MISSING', `record has no ${HeaderNames.tenant} header, so it has no tenant topic under ${nameOf('<tenant>')}; records reach this node through httpSource, which sets it from the token`, { header: HeaderNames.tenant });
     }
-    checkTenant(tenant, (m) => new PoisonRecordError('TENANT_INVALID', m, { header: TENANT_HEADER }));
+    checkTenant(tenant, (m) => new PoisonRecordError('TENANT_INVALID', m, { header: HeaderNames.tenant }));
     if (declared.size > 0 && !declared.has(tenant)) {
       throw new PoisonRecordError('TENANT_UNKNOWN', `tenant "${tenant}" is not one of the declared tenants (${[...declared].join(', ')}); add it to perTenant's tenants`, { tenant });
     }

@@ -21,6 +21,10 @@ export const HeaderNames = {
    * id and writes its own span id (see records/traceparent.ts).
    */
   traceparent: 'traceparent',
+  /** The tenant a record belongs to, from the token's claim at ingest; per-tenant topics and webhooks route by it. */
+  tenant: 'vf-tenant',
+  /** The bearer token the record was accepted with, so a later node can verify it again locally. */
+  token: 'vf-token',
   errorCode: 'vf-error-code',
   errorMessage: 'vf-error-message',
   errorNode: 'vf-error-node',

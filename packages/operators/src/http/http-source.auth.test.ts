@@ -5,9 +5,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportSPKI, importJWK, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '@vision-flow/core';
+import { ConfigError, HeaderNames } from '@vision-flow/core';
 import { createTokenVerifier } from './auth/token-verifier.js';
-import { IngestHeaders } from './ingest-headers.js';
 import { AUDIENCE, ISSUER, IngestRun, SAMPLE_JPEG, SECRET, hsToken, makeKeys, removeKeys, signedToken, claimsOf, type Answer, type Keys } from './ingest.test-setup.js';
 
 const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
@@ -78,8 +77,8 @@ describe('httpSource token checks (HS256 shared secret)', () => {
     expect(await run.written()).toBe(2);
     await expect.poll(() => run.received.length, { timeout: 10_000 }).toBe(2);
     const rec = run.received.find((r) => r.key === a.body['id'])!;
-    expect(rec.headers[IngestHeaders.tenant]).toBe('acme');
-    expect(rec.headers[IngestHeaders.token]).toBe(token);
+    expect(rec.headers[HeaderNames.tenant]).toBe('acme');
+    expect(rec.headers[HeaderNames.token]).toBe(token);
     expect(Buffer.compare(rec.value.image, SAMPLE_JPEG)).toBe(0);
   });
 });

@@ -125,7 +125,9 @@ describe('graceful stop', () => {
   it('finishes uploads in flight (202, written), refuses new ones with 503, then stops', async () => {
     run = await new IngestRun({ auth, maxQueued: 8 }, { maxInFlight: 2, slowMs: 300 }).start();
     const inFlight = Array.from({ length: 4 }, () => upload(run!));
-    await new Promise((resolve) => setTimeout(resolve, 150)); // the uploads are in, the first two taken
+    // The uploads are in and the first two taken (a busy machine may take a while to get there).
+    for (let i = 0; i < 500 && run.inFlight() < 2; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(run.inFlight()).toBe(2);
     const stopped = run.stopNode();
     const late = await upload(run).catch(() => undefined);
     const answers = await Promise.all(inFlight);

@@ -3,13 +3,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import fastifyMultipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { record, type Outcome } from '@vision-flow/core';
+import { HeaderNames, record, type Outcome } from '@vision-flow/core';
 import type { SubmittedImage } from '../sources/directory-source.js';
 import type { TokenVerifier, VerifiedToken } from './auth/token-verifier.js';
 import { checkImage, IMAGE_CONTENT_TYPES } from './check-image.js';
 import { HttpProblem } from './http-problem.js';
 import type { IdempotencyCache, StoredAnswer } from './idempotency-cache.js';
-import { IngestHeaders } from './ingest-headers.js';
 import { readLimitedBody } from './read-limited-body.js';
 import type { SubmissionQueue } from './submission-queue.js';
 import type { TenantQuota } from './tenant-quota.js';
@@ -168,7 +167,7 @@ export class IngestServer {
     const value: SubmittedImage = { id, image, contentType, source: `tenant:${auth.tenant}`, submittedAt };
     let outcome: Outcome;
     try {
-      outcome = await this.opts.queue.submit({ record: record({ key: id, value, timestamp: submittedAt, headers: { [IngestHeaders.tenant]: auth.tenant, [IngestHeaders.token]: auth.token } }) });
+      outcome = await this.opts.queue.submit({ record: record({ key: id, value, timestamp: submittedAt, headers: { [HeaderNames.tenant]: auth.tenant, [HeaderNames.token]: auth.token } }) });
     } catch (e) {
       return { status: (e as HttpProblem).status, body: e };
     }

@@ -118,6 +118,11 @@ export class IngestRun {
     await this.transport.close();
   }
 
+  /** Records the ingest node has taken and not finished writing. */
+  inFlight(): number {
+    return this.runner.stats().find((st) => st.node === 'ingest')?.inFlight ?? 0;
+  }
+
   /** The graceful stop alone (SIGTERM), without closing the transport; for tests that look at uploads during it. */
   stopNode(): Promise<void> {
     return this.runner.stop('SIGTERM');

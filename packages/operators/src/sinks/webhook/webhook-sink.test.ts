@@ -5,7 +5,7 @@
 // rate and concurrency, measured from the receiver's arrival times.
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  InMemorySchemaRegistry, MemoryTransport, TENANT_HEADER, TopicSerde, TopologyRunner, avro, deadLetterTopic, record, topic, topology,
+  InMemorySchemaRegistry, MemoryTransport, HeaderNames, TopicSerde, TopologyRunner, avro, deadLetterTopic, record, topic, topology,
   type DeadLetter, type Source, type SourceReader,
 } from '@vision-flow/core';
 import { WebhookReceiver, maxInWindow, type Script } from './webhook-receiver.test-setup.js';
@@ -29,7 +29,7 @@ function resultsOf(list: ReadonlyArray<{ id: string; tenant: string | undefined 
         next: async () => {
           const r = list[i++];
           if (!r) return null;
-          return { record: record({ key: r.id, value: { id: r.id, objects: i }, headers: r.tenant ? { [TENANT_HEADER]: r.tenant } : {} }) };
+          return { record: record({ key: r.id, value: { id: r.id, objects: i }, headers: r.tenant ? { [HeaderNames.tenant]: r.tenant } : {} }) };
         },
         close: async () => undefined,
       };

@@ -1,6 +1,6 @@
 import { mergeMap, type OperatorFunction } from 'rxjs';
 import {
-  PoisonRecordError, TENANT_HEADER, WEBHOOK_RETRY, errorMessage, isParam, resolveParam, retry, withContext,
+  PoisonRecordError, HeaderNames, WEBHOOK_RETRY, errorMessage, isParam, resolveParam, retry, withContext,
   type JsonValue, type Param, type Rec, type RetryOptions,
 } from '@vision-flow/core';
 import { jsonReplacer } from '../json-lines-sink.js';
@@ -51,10 +51,10 @@ export function webhookSink<K, V>(opts: WebhookSinkOptions<K, V>): OperatorFunct
     const endpoints = new Map([...configs].map(([tenant, c]) => [tenant, new WebhookEndpoint(c, ctx.log)]));
 
     const deliver = async (rec: Rec<K, V>): Promise<void> => {
-      const tenant = rec.headers[TENANT_HEADER];
+      const tenant = rec.headers[HeaderNames.tenant];
       const endpoint = (tenant ? endpoints.get(tenant) : undefined) ?? endpoints.get('*');
       if (!endpoint) {
-        if (!tenant) throw new PoisonRecordError('TENANT_MISSING', `webhookSink: record has no ${TENANT_HEADER} header and no "*" endpoint is configured`, { header: TENANT_HEADER });
+        if (!tenant) throw new PoisonRecordError('TENANT_MISSING', `webhookSink: record has no ${HeaderNames.tenant} header and no "*" endpoint is configured`, { header: HeaderNames.tenant });
         throw new PoisonRecordError('WEBHOOK_NO_ENDPOINT', `webhookSink: no endpoint for tenant "${tenant}"; add it to endpoints (or a "*" endpoint)`, { tenant });
       }
       const who = tenant ?? '*';
