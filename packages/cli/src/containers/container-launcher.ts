@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ConfigError } from '@vision-flow/core';
@@ -39,7 +40,7 @@ export class ContainerLauncher implements Launcher {
     const { env, volumes } = containerEnv(spec.env);
     const { args, mounts } = hostPathMounts(spec.args, this.opts.cwd);
     const runArgs = [
-      'run', '--rm', '--name', name, '--network', 'host', ...engine.runFlags,
+      'run', '--rm', '--name', name, '--network', 'host', ...engine.runFlags, ...healthTimer(engine),
       ...[...volumes, ...mounts].flatMap((v) => ['-v', v]),
       ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
       this.opts.image, 'run', this.opts.topologyInImage, '--node', spec.node, ...args,
@@ -103,6 +104,15 @@ function containerEnv(specEnv: { readonly [k: string]: string }): { env: { [k: s
     env['VF_MODEL_DIR'] = '/models';
   }
   return { env, volumes };
+}
+
+/**
+ * Podman runs the image's HEALTHCHECK from systemd timers; without systemd it logs two errors into
+ * every node's output instead (`--health-interval disable` does not stop them, `--health-cmd none`
+ * does). `up` watches its nodes itself, so there the check is left out.
+ */
+function healthTimer(engine: ContainerEngine): string[] {
+  return engine.kind === 'podman' && !existsSync('/run/systemd/system') ? ['--health-cmd', 'none'] : [];
 }
 
 /** The host pid of the container's main process, once it runs (undefined if it ends first). */

@@ -28,6 +28,8 @@ export async function build(file: string, opts: BuildOptions): Promise<BuildResu
     return { contextDir: dir, exitCode: 0, summary: [`build: context for ${topology.name} in ${dir} (${ctx.files} project files); build it with \`podman build --build-arg BASE=<image> -t ${image} ${dir}\``] };
   }
   const engine = await detectEngine({ prefer: opts.engine, purpose: 'vision-flow build' });
+  const idOf = (ref: string) => engineOutput(engine, ['image', 'inspect', '--format', '{{.Id}}', ref]).then((o) => o.trim(), () => undefined);
+  const previous = await idOf(image);
   const dir = await mkdtemp(join(tmpdir(), 'vision-flow-build-'));
   try {
     const ctx = await writeBuildContext({ topologyFile: file, topologyName: topology.name, dir, defaultBase: DEFAULT_BASE });
@@ -39,6 +41,9 @@ export async function build(file: string, opts: BuildOptions): Promise<BuildResu
     const child = spawn(cmd, args, { stdio: ['ignore', process.stderr, process.stderr] });
     const [code] = (await once(child, 'exit')) as [number | null];
     if (code !== 0) return { exitCode: 1, summary: [`build: ${engine.kind} build failed (exit ${code}); its output is above`] };
+    // The image this tag named before is now untagged: remove it (refused, harmlessly, while a
+    // container or a cached build step still uses it), so rebuilds do not pile up old images.
+    if (previous !== undefined && previous !== (await idOf(image))) await engineOutput(engine, ['rmi', previous]).catch(() => undefined);
     const size = Number((await engineOutput(engine, ['image', 'inspect', '--format', '{{.Size}}', image])).trim());
     return { image, exitCode: 0, summary: [`build: ${image} (${(size / 1e6).toFixed(0)} MB); run a node with \`${engine.kind} run --network host -v <models>:/models:ro -e VF_BROKERS=... -e VF_REGISTRY=... -e VF_NODE=<node> ${image}\``] };
   } finally {
