@@ -27,7 +27,7 @@ export async function build(file: string, opts: BuildOptions): Promise<BuildResu
     const ctx = await writeBuildContext({ topologyFile: file, topologyName: topology.name, dir, defaultBase: DEFAULT_BASE });
     return { contextDir: dir, exitCode: 0, summary: [`build: context for ${topology.name} in ${dir} (${ctx.files} project files); build it with \`podman build --build-arg BASE=<image> -t ${image} ${dir}\``] };
   }
-  const engine = await detectEngine({ prefer: opts.engine, purpose: 'vision-flow build' });
+  const engine = await detectEngine({ prefer: opts.engine, purpose: 'build' });
   const idOf = (ref: string) => engineOutput(engine, ['image', 'inspect', '--format', '{{.Id}}', ref]).then((o) => o.trim(), () => undefined);
   const previous = await idOf(image);
   const dir = await mkdtemp(join(tmpdir(), 'vision-flow-build-'));
