@@ -1,7 +1,4 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { PassThrough } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ConfigError } from '@vision-flow/core';
 import { TOPOLOGY_LABEL } from '../build/dockerfile.js';
@@ -10,6 +7,7 @@ import type { Launched, Launcher, LaunchSpec } from '../up/launcher.js';
 import { containerName } from './container-name.js';
 import { detectEngine, engineCommand, engineOutput, type ContainerEngine } from './container-engine.js';
 import { hostPathMounts } from './host-path-mounts.js';
+import { spawnChild } from '../up/spawned-child.js';
 
 export interface ContainerLauncherOptions {
   readonly engine: ContainerEngine;
@@ -46,15 +44,7 @@ export class ContainerLauncher implements Launcher {
       this.opts.image, 'run', this.opts.topologyInImage, '--node', spec.node, ...args,
     ];
     const [cmd, cmdArgs] = engineCommand(engine, runArgs);
-    const child = spawn(cmd, cmdArgs, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    await Promise.race([once(child, 'spawn'), once(child, 'error').then(([e]) => Promise.reject(e as Error))]);
-    const output = new PassThrough();
-    let open = 2;
-    for (const s of [child.stdout!, child.stderr!]) {
-      s.pipe(output, { end: false });
-      s.once('close', () => --open === 0 && output.end());
-    }
-    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    const { child, output, exited } = await spawnChild(cmd, cmdArgs);
     let ended = false;
     void exited.then(() => (ended = true));
     const pid = await containerPid(engine, name, exited);

@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { Launched, Launcher, LaunchSpec } from './launcher.js';
+import { spawnChild } from './spawned-child.js';
 
 /** The installed `vision-flow` entry (bin/vision-flow.cjs), the same from src/up and dist/up. */
 const CLI_ENTRY = fileURLToPath(new URL('../../bin/vision-flow.cjs', import.meta.url));
@@ -30,20 +28,10 @@ export class ProcessLauncher implements Launcher {
   }
 
   async launch(spec: LaunchSpec): Promise<Launched> {
-    const child = spawn(process.execPath, [CLI_ENTRY, 'run', spec.topologyFile, '--node', spec.node, ...spec.args], {
+    const { child, output, exited } = await spawnChild(process.execPath, [CLI_ENTRY, 'run', spec.topologyFile, '--node', spec.node, ...spec.args], {
       cwd: this.cwd,
       env: { ...this.baseEnv, ...spec.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
     });
-    await Promise.race([once(child, 'spawn'), once(child, 'error').then(([e]) => Promise.reject(e as Error))]);
-    const output = new PassThrough();
-    let open = 2;
-    for (const s of [child.stdout!, child.stderr!]) {
-      s.pipe(output, { end: false });
-      s.once('close', () => --open === 0 && output.end());
-    }
-    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
     return {
       name: `${spec.node}#${spec.replica}`,
       ...(child.pid !== undefined ? { pid: child.pid } : {}),
