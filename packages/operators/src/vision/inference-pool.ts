@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { VisionFlowError, checkPositiveInt } from '@vision-flow/core';
 import type { InputContract, OutputContract } from '../models/catalogue.js';
 import type { FramePixels } from './frame.js';
+import { FrameSlots } from './frame-slots.js';
 import type { DetectParams, DetectorResult } from './run-detector.js';
 
 export interface InferencePoolOptions {
@@ -29,10 +30,20 @@ export interface WorkerRequest extends InferenceRequest {
 /** @internal message from a worker */
 export type WorkerReply = { readonly id: number; readonly ok: true; readonly result: DetectorResult } | { readonly id: number; readonly ok: false; readonly message: string };
 
+interface Pending {
+  readonly resolve: (r: DetectorResult) => void;
+  readonly reject: (e: unknown) => void;
+  /** The frame slot holding this request's pixels, given back when the worker answers. */
+  readonly frameSlot: number | undefined;
+}
+
 interface Slot {
   readonly worker: Worker;
-  readonly pending: Map<number, { resolve: (r: DetectorResult) => void; reject: (e: unknown) => void }>;
+  readonly pending: Map<number, Pending>;
 }
+
+/** Frames up to this size (a 2,300 × 1,700 RGB image) go through shared frame slots; larger ones are copied. */
+const MAX_SLOT_BYTES = 12 << 20;
 
 /**
  * Why workers: measured on a 2-core machine, yolox-nano JPEG → detections on the 30 COCO samples
@@ -41,8 +52,9 @@ interface Slot {
  * the main thread 33.7.
  *
  * A fixed set of worker threads running ONNX inference, `perWorker` frames at a time each. Callers
- * beyond that capacity wait in `run()` (their frames stay with them), so the pool buffers nothing
- * of its own. Idle workers are unref()-ed and never keep the process alive.
+ * beyond that capacity wait in `run()` (their frames stay with them); the pool holds one shared
+ * frame slot per place (FrameSlots), so a frame reaches its worker without a per-frame copy there.
+ * Idle workers are unref()-ed and never keep the process alive.
  */
 export class InferencePool {
   readonly size: number;
@@ -52,10 +64,12 @@ export class InferencePool {
   private busy = 0;
   private nextId = 1;
   private closed = false;
+  private readonly frames: FrameSlots;
 
   constructor(opts: InferencePoolOptions = {}) {
     this.size = checkPositiveInt(opts.size ?? availableParallelism(), 'size', 'inference pool');
     this.perWorker = checkPositiveInt(opts.perWorker ?? 2, 'perWorker', 'inference pool');
+    this.frames = new FrameSlots(this.capacity, MAX_SLOT_BYTES);
   }
 
   /** Frames the pool runs at once; more callers wait. */
@@ -119,8 +133,10 @@ export class InferencePool {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       if (slot.pending.size === 0) slot.worker.ref(); // busy workers keep the process alive until they answer
-      slot.pending.set(id, { resolve, reject });
-      const msg: WorkerRequest = { ...req, id };
+      const shared = this.frames.put(req.frame.data);
+      slot.pending.set(id, { resolve, reject, frameSlot: shared?.slot });
+      const frame = shared ? { ...req.frame, data: shared.view } : req.frame;
+      const msg: WorkerRequest = { ...req, frame, id };
       slot.worker.postMessage(msg);
     });
   }
@@ -139,10 +155,11 @@ export class InferencePool {
     const worker = startWorker();
     worker.unref();
     const slot: Slot = { worker, pending: new Map() };
-    const settle = (id: number, fn: (p: { resolve: (r: DetectorResult) => void; reject: (e: unknown) => void }) => void): void => {
+    const settle = (id: number, fn: (p: Pending) => void): void => {
       const p = slot.pending.get(id);
       if (!p) return;
       slot.pending.delete(id);
+      if (p.frameSlot !== undefined) this.frames.give(p.frameSlot); // the worker is done reading it
       if (slot.pending.size === 0) worker.unref();
       fn(p);
     };
