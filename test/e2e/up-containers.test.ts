@@ -84,7 +84,8 @@ describe.skipIf(!engine)('vision-flow up --containers: one container per node, r
     );
     expect(withContainer.length, up.describe()).toBeGreaterThanOrEqual(4);
     const running = await containers();
-    for (const n of nodes.filter((n) => n.status === 'running')) expect(running).toContain(n.container);
+    // ingest may end between the two reads (its bounded source drains); the other four run until down.
+    for (const n of nodes.filter((n) => n.status === 'running' && n.node !== 'ingest')) expect(running).toContain(n.container);
     const before = nodes.find((n) => n.node === 'objects')!;
     expect(before, up.describe()).toMatchObject({ status: 'running', restarts: 0 });
 
