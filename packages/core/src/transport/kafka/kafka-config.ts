@@ -98,8 +98,9 @@ export function producerConfig(opts: KafkaTransportOptions, p: ProducerOptions =
     partitioner: 'murmur2_random',
     // Images up to ~10 MB travel as single records; the topic's max.message.bytes must allow them too.
     'message.max.bytes': MAX_MESSAGE_BYTES,
-    // A few ms of batching gives most of the throughput while staying well inside the ingest latency budget.
-    'linger.ms': 5,
+    // A few ms of batching gives most of the throughput. A producer that answers each send (a source
+    // node: HTTP ingest answers its 202 on that) waits 1 ms: its latency is what a client sees.
+    'linger.ms': p.acknowledge === 'each' ? 1 : 5,
     // Bounds what the producer holds unacknowledged (room for a few 16 MiB images). A node's record
     // is done once its outputs are taken (acknowledged at the next commit's checkpoint), so when the
     // broker falls behind this fills, sends wait in the producer's backlog (QUEUE_FULL), their records
