@@ -6,10 +6,13 @@
 #
 # The build goes to a cache folder outside the clone, one per hash of test/kstreams (pom + sources),
 # so CI and repeated test runs build once; Maven's own repository (~/.m2) is re-used as well.
+# Another Kafka Streams project builds the same way through VF_KSTREAMS_PROJECT (its folder),
+# VF_KSTREAMS_JAR (the jar its pom writes to ${peer.buildDir}) and VF_KSTREAMS_CACHE.
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-PEER_DIR=$(cd "$SCRIPT_DIR/../test/kstreams" && pwd)
+PEER_DIR=$(cd "${VF_KSTREAMS_PROJECT:-$SCRIPT_DIR/../test/kstreams}" && pwd)
+JAR=${VF_KSTREAMS_JAR:-kstreams-peer.jar}
 CACHE=${VF_KSTREAMS_CACHE:-$HOME/.cache/vision-flow/kstreams-peer}
 
 say() { printf '[kstreams-peer] %s\n' "$*" >&2; }
@@ -28,7 +31,7 @@ build() {
     exec 9>>"$CACHE/.build.lock"
     command -v flock >/dev/null 2>&1 && flock 9
     if [[ ! -f $out/.built ]]; then
-      command -v mvn >/dev/null 2>&1 || die "'mvn' is required to build the Kafka Streams peer"
+      command -v mvn >/dev/null 2>&1 || die "'mvn' is required to build the Kafka Streams peer (scripts/setup.sh installs it)"
       say "building $PEER_DIR into $out"
       rm -rf "$out"
       # mvn output goes to a file (noisy even with -q); shown only when it fails.
@@ -36,12 +39,12 @@ build() {
         tail -n 40 "$CACHE/$hash.mvn.log" >&2
         die "mvn package failed (full output: $CACHE/$hash.mvn.log)"
       fi
-      [[ -f $out/kstreams-peer.jar ]] || die "mvn did not produce $out/kstreams-peer.jar"
+      [[ -f $out/$JAR ]] || die "mvn did not produce $out/$JAR"
       touch "$out/.built"
     fi
     exec 9>&-
   fi
-  echo "$out/kstreams-peer.jar"
+  echo "$out/$JAR"
 }
 
 case ${1:-} in
