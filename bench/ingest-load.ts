@@ -11,10 +11,15 @@
 // higher) and checks the image topic holds exactly the accepted uploads instead of waiting for results.
 // --worker-nice N (default 10): the detectors' process runs at this nice level, as a deployment gives
 // the front door CPU of its own; on 2 shared cores the detectors otherwise delay every answer. 0: equal.
+// Where the 202's time goes: each 202 carries Server-Timing (auth, body, check, queue, write, total);
+// the bench prints each stage's p50/p99 and the stages of the slowest 1 %, the rest of the client's
+// time being the network, HTTP parsing and the client's own loop. The ingest node is started with
+// bench/ingest/loop-delay-probe.mjs (its event-loop delay over the sustained phase) and --trace-gc
+// (its GC pauses over that phase, summed by kind); --ingest-log FILE keeps its whole output.
 // Not a test: it prints numbers for docs/ingest.md.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,13 +45,15 @@ interface Sample {
 interface Phase {
   readonly name: string;
   readonly latencies: number[];
+  /** Per 202, in the order of `latencies`: the server's stages (ms) from its Server-Timing header. */
+  readonly stages: Array<Map<string, number>>;
   readonly statuses: Map<string, number>;
   readonly ids: string[];
   seconds: number;
 }
 
 function phase(name: string): Phase {
-  return { name, latencies: [], statuses: new Map(), ids: [], seconds: 0 };
+  return { name, latencies: [], stages: [], statuses: new Map(), ids: [], seconds: 0 };
 }
 
 async function loadSamples(): Promise<Sample[]> {
@@ -70,6 +77,7 @@ async function post(url: string, token: string, s: Sample, p: Phase): Promise<vo
     status = String(res.status);
     if (res.status === 202) {
       p.latencies.push(performance.now() - started);
+      p.stages.push(new Map((res.headers.get('server-timing') ?? '').split(',').map((e) => e.trim().match(/^(\w+);dur=([\d.]+)$/)).filter((m) => m !== null).map((m) => [m[1]!, Number(m[2])])));
       p.ids.push(body.id!);
     }
     if (res.status === 503 && !res.headers.get('retry-after')) status = '503 without Retry-After';
@@ -105,6 +113,22 @@ async function overload(url: string, token: string, samples: Sample[], p: Phase)
   p.seconds = (performance.now() - started) / 1000;
 }
 
+const STAGES = ['auth', 'body', 'check', 'queue', 'write', 'total'];
+
+/** Each server stage's p50/p99, and the mean stages of the slowest 1 % of 202s (client time - server total = outside the handler). */
+function stageReport(p: Phase): string {
+  const of = (i: number, s: string) => (s === 'client' ? p.latencies[i]! : (p.stages[i]!.get(s) ?? NaN));
+  const names = [...STAGES, 'client'];
+  const each = names.map((s) => {
+    const v = p.latencies.map((_, i) => of(i, s)).sort((a, b) => a - b);
+    return `${s} ${pct(v, 0.5).toFixed(1)}/${pct(v, 0.99).toFixed(1)}`;
+  });
+  const slowest = p.latencies.map((l, i) => [l, i] as const).sort((a, b) => b[0] - a[0]).slice(0, Math.max(1, Math.ceil(p.latencies.length / 100)));
+  const mean = (s: string) => slowest.reduce((n, [, i]) => n + of(i, s), 0) / slowest.length;
+  const tail = names.map((s) => `${s} ${mean(s).toFixed(1)}`).join(', ');
+  return `${''.padEnd(9)} stages p50/p99 ms: ${each.join(', ')}\n${''.padEnd(9)} slowest ${slowest.length} (mean ms): ${tail}, outside the handler ${(mean('client') - mean('total')).toFixed(1)}`;
+}
+
 const pct = (sorted: number[], q: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!);
 
 function report(p: Phase): string {
@@ -113,13 +137,29 @@ function report(p: Phase): string {
   return `${p.name.padEnd(9)} ${p.seconds.toFixed(1)} s, ${(p.ids.length / p.seconds).toFixed(1)} accepted/s, 202 latency p50 ${pct(sorted, 0.5).toFixed(1)} ms, p99 ${pct(sorted, 0.99).toFixed(1)} ms, p999 ${pct(sorted, 0.999).toFixed(1)} ms, max ${(sorted.at(-1) ?? NaN).toFixed(1)} ms; answers ${statuses}`;
 }
 
+/**
+ * The main thread's GC pauses in --trace-gc lines (`[pid:isolate] 1234 ms: Scavenge 10.1 (12.0) -> 9.8 (12.0) MB, 1.23 / 0.00 ms ...`),
+ * by kind. The main isolate is the first one the log names; worker threads' GCs do not stop its loop.
+ */
+function gcReport(text: string, mainIsolate: string | undefined): string {
+  const byKind = new Map<string, number[]>();
+  for (const m of text.matchAll(/\[\d+:(0x[0-9a-f]+)\] +\d+ ms: ([A-Za-z-]+(?: \(reduce\))?) [\d.]+ \([\d.]+\) -> [\d.]+ \([\d.]+\) MB,(?: pooled: [\d.]+ MB,)? ([\d.]+) \/ /g)) {
+    const [, isolate, kind, pause] = m as unknown as [string, string, string, string];
+    if (isolate !== mainIsolate) continue;
+    byKind.set(kind, [...(byKind.get(kind) ?? []), Number(pause)]);
+  }
+  if (byKind.size === 0) return 'no GC';
+  return 'GC ' + [...byKind].map(([kind, v]) => `${v.length} × ${kind} (max ${Math.max(...v).toFixed(1)} ms, sum ${v.reduce((a, b) => a + b, 0).toFixed(0)} ms)`).join(', ');
+}
+
 /** Starts the CLI; at a nice level above 0 through `nice`, so every thread of the process has it from the start. */
-function start(args: string[], env: NodeJS.ProcessEnv, niceness = 0): { child: ChildProcess; stderr: () => string } {
-  const command = [process.execPath, join(REPO, 'packages/cli/dist/bin.js'), ...args];
+function start(args: string[], env: NodeJS.ProcessEnv, niceness = 0, nodeFlags: string[] = []): { child: ChildProcess; stderr: () => string } {
+  const command = [process.execPath, ...nodeFlags, join(REPO, 'packages/cli/dist/bin.js'), ...args];
   const [cmd, ...cmdArgs] = niceness > 0 ? ['nice', '-n', String(niceness), ...command] : command;
-  const child = spawn(cmd!, cmdArgs, { cwd: REPO, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  // Standard output too: --trace-gc writes there.
+  const child = spawn(cmd!, cmdArgs, { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err = (err + d).slice(-20_000)));
+  for (const stream of [child.stdout!, child.stderr!]) stream.setEncoding('utf8').on('data', (d: string) => (err = (err + d).slice(-2_000_000)));
   return { child, stderr: () => err };
 }
 
@@ -132,7 +172,8 @@ async function main(): Promise<void> {
   const results = join(work, 'results.jsonl');
   const common = ['run', 'topologies/image-pipeline-http.ts', '--brokers', brokers, '--registry', registry, '--namespace', ns, '--no-progress', '--out', results, '--set', `ingestSecret=${SECRET}`, '--set', `ingestIssuer=${ISSUER}`, '--set', 'timeout=900s'];
   const env = { ...process.env, VF_MODEL_DIR: process.env['VF_MODEL_DIR'] ?? join(REPO, '..', 'shared', 'models') };
-  const ingest = start([...common, '--node', 'ingest', '--set', 'ingestPort=0'], env);
+  const probe = ['--import', join(REPO, 'bench/ingest/loop-delay-probe.mjs'), '--trace-gc'];
+  const ingest = start([...common, '--node', 'ingest', '--set', 'ingestPort=0'], env, 0, probe);
   const ingestOnly = process.argv.includes('--ingest-only');
   const workers = ingestOnly ? undefined : start([...common, '--node', 'objects', '--node', 'faces', '--node', 'aggregate', '--node', 'deliver'], env, opts.workerNice);
   try {
@@ -150,11 +191,19 @@ async function main(): Promise<void> {
     await post(url, token, samples[0]!, warm);
 
     const a = phase('sustained');
+    ingest.child.kill('SIGUSR2'); // starts the probe's loop-delay histogram over (its line covers the start-up)
+    await new Promise((r) => setTimeout(r, 200));
+    const gcFrom = ingest.stderr().length;
     await sustained(url, token, samples, a);
+    ingest.child.kill('SIGUSR2');
+    await new Promise((r) => setTimeout(r, 200));
     console.log(report(a));
+    console.log(stageReport(a));
+    console.log(`${''.padEnd(9)} ingest node: ${[...ingest.stderr().matchAll(/loop-delay: .*$/gm)].at(-1)?.[0] ?? 'no loop-delay line'}; ${gcReport(ingest.stderr().slice(gcFrom), ingest.stderr().match(/\[\d+:(0x[0-9a-f]+)\]/)?.[1])}`);
     const b = phase('overload');
     await overload(url, token, samples, b);
     console.log(report(b));
+    console.log(stageReport(b));
 
     const accepted = [...warm.ids, ...a.ids, ...b.ids];
     if (!workers) {
@@ -186,6 +235,8 @@ async function main(): Promise<void> {
     console.log(`delivery: ${accepted.length} accepted (202), ${accepted.length - missing} delivered in ${((Date.now() - drainStart) / 1000).toFixed(0)} s after the load; missing ${missing}, delivered more than once ${duplicated}, delivered without a 202 ${unknown}`);
     if (missing > 0 || duplicated > 0) process.exitCode = 1;
   } finally {
+    const logIndex = process.argv.indexOf('--ingest-log');
+    if (logIndex >= 0) await writeFile(process.argv[logIndex + 1]!, ingest.stderr());
     const procs = workers ? [ingest, workers] : [ingest];
     for (const p of procs) p.child.kill('SIGTERM');
     await Promise.all(procs.map((p) => new Promise((r) => (p.child.exitCode !== null ? r(undefined) : p.child.once('exit', r)))));

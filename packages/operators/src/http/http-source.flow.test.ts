@@ -20,6 +20,8 @@ describe('Idempotency-Key', () => {
     expect([first.status, again.status, otherTenant.status]).toEqual([202, 202, 202]);
     expect(again.body).toEqual(first.body);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
+    // Where the first answer's time went, for clients and the load bench.
+    expect(first.headers.get('server-timing')).toMatch(/^auth;dur=[\d.]+, body;dur=[\d.]+, check;dur=[\d.]+, queue;dur=[\d.]+, write;dur=[\d.]+, total;dur=[\d.]+$/);
     expect(otherTenant.body['id']).not.toBe(first.body['id']);
     expect(await run.written()).toBe(2);
   });

@@ -12,6 +12,7 @@ import type { IdempotencyCache, StoredAnswer } from './idempotency-cache.js';
 import { readLimitedBody } from './read-limited-body.js';
 import type { SubmissionQueue } from './submission-queue.js';
 import type { TenantQuota } from './tenant-quota.js';
+import { UploadTiming } from './upload-timing.js';
 
 export interface IngestLimits {
   readonly maxBytes: number;
@@ -49,6 +50,7 @@ export class IngestServer {
   private readonly auth = new WeakMap<FastifyRequest, VerifiedToken & { token: string }>();
   /** Requests holding an in-flight slot, with when they arrived (the write deadline counts from there). */
   private readonly holding = new WeakMap<FastifyRequest, number>();
+  private readonly timings = new WeakMap<FastifyRequest, UploadTiming>();
   private inFlight = 0;
   private accepting = true;
 
@@ -93,6 +95,8 @@ export class IngestServer {
     // Take the slot before any await, so concurrent requests cannot all pass the check above.
     this.holding.set(req, Date.now());
     this.inFlight++;
+    const timing = new UploadTiming();
+    this.timings.set(req, timing);
     const header = req.headers.authorization;
     const token = header?.match(/^Bearer +([^ ]+)$/i)?.[1];
     if (!token) {
@@ -101,6 +105,7 @@ export class IngestServer {
     const verified = await verifier.verify(token);
     quota?.take(verified.tenant);
     this.auth.set(req, { ...verified, token });
+    timing.mark('auth');
   }
 
   private release(req: FastifyRequest): void {
@@ -114,19 +119,23 @@ export class IngestServer {
     if (key !== undefined && (typeof key !== 'string' || !/^[\x21-\x7e]{1,255}$/.test(key))) {
       throw new HttpProblem(400, 'IDEMPOTENCY_KEY_INVALID', 'Bad Idempotency-Key', 'the Idempotency-Key header must be 1–255 visible ASCII characters (a UUID is best)');
     }
+    const timing = this.timings.get(req)!;
     const { bytes, contentType } = await this.body(req);
+    timing.mark('body');
     const checked = await checkImage(bytes, contentType, limits.maxPixels);
+    timing.mark('check');
     const earlier = key ? idempotency.get(auth.tenant, key) : undefined;
     if (earlier) {
       const a = await this.withinDeadline(earlier, key, this.holding.get(req)!);
       if (a.status >= 300) throw a.body as HttpProblem;
       return reply.code(a.status).header('idempotent-replayed', 'true').send(a.body);
     }
-    const answer = this.submit(auth, bytes, checked.contentType);
+    const answer = this.submit(auth, bytes, checked.contentType, () => timing.mark('queue'));
     if (key) idempotency.put(auth.tenant, key, answer);
     const a = await this.withinDeadline(answer, key, this.holding.get(req)!);
     if (a.status >= 300) throw a.body as HttpProblem;
-    return reply.code(a.status).send(a.body);
+    timing.mark('write');
+    return reply.code(a.status).header('server-timing', timing.header()).send(a.body);
   }
 
   /**
@@ -161,13 +170,13 @@ export class IngestServer {
   }
 
   /** Submits the record and turns its outcome into the answer: 202 once written, else a problem. */
-  private async submit(auth: VerifiedToken & { token: string }, image: Buffer, contentType: string): Promise<StoredAnswer> {
+  private async submit(auth: VerifiedToken & { token: string }, image: Buffer, contentType: string, taken: () => void): Promise<StoredAnswer> {
     const id = randomUUID();
     const submittedAt = Date.now();
     const value: SubmittedImage = { id, image, contentType, source: `tenant:${auth.tenant}`, submittedAt };
     let outcome: Outcome;
     try {
-      outcome = await this.opts.queue.submit({ record: record({ key: id, value, timestamp: submittedAt, headers: { [HeaderNames.tenant]: auth.tenant, [HeaderNames.token]: auth.token } }) });
+      outcome = await this.opts.queue.submit({ record: record({ key: id, value, timestamp: submittedAt, headers: { [HeaderNames.tenant]: auth.tenant, [HeaderNames.token]: auth.token } }) }, taken);
     } catch (e) {
       return { status: (e as HttpProblem).status, body: e };
     }

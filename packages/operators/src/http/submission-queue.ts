@@ -4,6 +4,7 @@ import { HttpProblem } from './http-problem.js';
 interface Waiting<K, V> {
   readonly envelope: SourceEnvelope<K, V>;
   readonly settled: (outcome: Outcome) => void;
+  readonly taken: (() => void) | undefined;
 }
 
 /**
@@ -30,23 +31,31 @@ export class SubmissionQueue<K, V> {
     return this.waiting.length >= this.capacity;
   }
 
-  /** Resolves with the record's outcome once the node has written it (or dead-lettered it). */
-  submit(envelope: Omit<SourceEnvelope<K, V>, 'settle'>): Promise<Outcome> {
+  /**
+   * Resolves with the record's outcome once the node has written it (or dead-lettered it).
+   * `taken` is called when the node takes the record (the answer's Server-Timing splits there).
+   */
+  submit(envelope: Omit<SourceEnvelope<K, V>, 'settle'>, taken?: () => void): Promise<Outcome> {
     if (this.closed) return Promise.reject(this.stopping());
     if (!this.taker && this.isFull) return Promise.reject(this.full());
     return new Promise<Outcome>((settled) => {
-      const w: Waiting<K, V> = { envelope: { ...envelope, settle: settled }, settled };
+      const w: Waiting<K, V> = { envelope: { ...envelope, settle: settled }, settled, taken };
       const taker = this.taker;
       this.taker = undefined;
-      if (taker) taker(w);
-      else this.waiting.push(w);
+      if (taker) {
+        taken?.();
+        taker(w);
+      } else this.waiting.push(w);
     });
   }
 
   /** The next record for the node, or null once closed. */
   take(): Promise<SourceEnvelope<K, V> | null> {
     const w = this.waiting.shift();
-    if (w) return Promise.resolve(w.envelope);
+    if (w) {
+      w.taken?.();
+      return Promise.resolve(w.envelope);
+    }
     if (this.closed) return Promise.resolve(null);
     return new Promise((resolve) => (this.taker = (t) => resolve(t?.envelope ?? null)));
   }
