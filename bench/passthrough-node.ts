@@ -2,41 +2,36 @@
 // registry, at-least-once commits) against, on the same broker and the same input records:
 // - the raw librdkafka consume → produce → commit loop, both ways of knowing its batch is durable
 //   before committing: a delivery report per message, and Kafka Streams' flush before commit (the
-//   node's way);
+//   node's way); and the flush loop as N processes, each over its share of the partitions;
 // - a Kafka Streams 4.x pass-through app (bench/kstreams-passthrough/: bytes in, bytes out,
 //   at-least-once defaults, 2 stream threads).
+// The node runs twice per round: as one process (one JS thread), and as N replica processes in one
+// consumer group (default 2, as `vision-flow up --replicas pass=2` runs it): the way a vision-flow
+// node uses a second core, as Kafka Streams does with its second stream thread.
 // Each round runs all of them; every other round in reverse order. Prints each rate, from launch and
 // from the first output record, and the ratios of the fastest of each kind: node / Kafka Streams
-// (target ≥ 1.0) and node / the fastest raw run (target ≥ 0.8).
+// (target ≥ 1.0) and node / the fastest raw run (target ≥ 0.8), for N processes (the main
+// comparison: both sides use both cores) and for one.
 //   bash scripts/stack.sh start && eval "$(bash scripts/stack.sh env)"
 //   npx tsx bench/passthrough-node.ts                       1,000,000 records, 2 rounds
 //   npx tsx bench/passthrough-node.ts --messages 200000 --rounds 1     quicker
-// Also: --threads (CPU seconds per thread of each phase), --max-in-flight N, --linger MS (producer linger.ms),
+// Also: --threads (CPU seconds per thread of each phase), --replicas N (processes of the replicated runs;
+// 0 leaves them out), --max-in-flight N, --linger MS (producer linger.ms),
 // --skip-raw, --skip-kstreams (e.g. the node only, under `node --cpu-prof --import tsx`), --raw-avro (also
 // the raw loop doing the node's Avro work, for context), --latency (each record's time from poll to its
 // acknowledged output, p50/p99: with the in-flight limit it bounds the rate).
-// Each rate comes with the CPU this process spent per record (JS and librdkafka threads): on these
-// shared 2-core machines it is steadier than the rate.
+// Each rate comes with the CPU spent per record (JS and librdkafka threads; summed over the replicas
+// for a replicated run): on these shared 2-core machines it is steadier than the rate.
 import { randomUUID } from 'node:crypto';
 import { PerformanceObserver } from 'node:perf_hooks';
 import avsc from 'avsc';
-import { map } from 'rxjs';
 import {
-  AvroSerde, ConfluentSchemaRegistry, KafkaTransport, NamespacedSchemaRegistry, NamespacedTransport, TopologyRunner, avro, toAvroJson, topic, topology, type Infer, type Rec,
+  AvroSerde, ConfluentSchemaRegistry, KafkaTransport, NamespacedSchemaRegistry, NamespacedTransport, TopologyRunner, avro, toAvroJson, type Infer,
 } from '@vision-flow/core';
 import { kstreamsPassthrough, timeUntilDone } from './kstreams-passthrough.js';
+import { PARTITIONS, Reading, groupOf, input, output, passThrough } from './passthrough-topology.js';
 import { brokerCpu, cpuPerRecord, cpuSecondsSince, fillTopic, printThreadCpu, rawPassthrough, threadCpu, type PassthroughResult } from './raw-passthrough.js';
-
-const PARTITIONS = 6;
-
-const Reading = avro.record('bench.Reading', { id: avro.string(), sensor: avro.string(), seq: avro.long(), payload: avro.bytes() });
-const input = topic('bench.in', { value: Reading, partitions: PARTITIONS });
-const output = topic('bench.out', { value: Reading, partitions: PARTITIONS });
-
-/** The pass-through topology; each round gets its own name, hence its own consumer group reading from the start. */
-const passThrough = (name: string) => topology(name).node('pass', (n) =>
-  n.from(input).pipe(map((r: Rec<string, Infer<typeof Reading>>) => r.withValue({ ...r.value, sensor: r.value.sensor.toUpperCase() }))).to(output), arg('max-in-flight') ? { maxInFlight: Number(arg('max-in-flight')) } : {}
-);
+import { Replicas, type ReplicaSpec } from './replicas.js';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -69,7 +64,11 @@ async function main(): Promise<void> {
 
   const threads = process.argv.includes('--threads');
   const rounds = Number(arg('rounds') ?? 2);
-  const results: { [kind in 'raw' | 'kstreams' | 'kstreamsFirst' | 'node' | 'nodeFirst']: PassthroughResult[] } = { raw: [], kstreams: [], kstreamsFirst: [], node: [], nodeFirst: [] };
+  const replicas = Number(arg('replicas') ?? 2);
+  const maxInFlight = arg('max-in-flight') ? Number(arg('max-in-flight')) : undefined;
+  const linger = arg('linger') ? Number(arg('linger')) : undefined;
+  const kinds = ['raw', 'rawN', 'kstreams', 'kstreamsFirst', 'node', 'nodeFirst', 'nodeN', 'nodeNFirst'] as const;
+  const results = Object.fromEntries(kinds.map((k) => [k, []])) as unknown as { [kind in (typeof kinds)[number]]: PassthroughResult[] };
   const perRound: string[] = [];
 
   const rawLoop = async (acks: 'each' | 'flush') => {
@@ -80,6 +79,43 @@ async function main(): Promise<void> {
     printBrokerCpu(r.api, brokerBefore, messages);
     results.raw.push(r);
     print(r);
+  };
+  // The raw flush loop as `replicas` processes, each assigned every replicas-th partition (no group
+  // rebalances: the most favourable raw split). Timed from its first output record, as the
+  // one-process loop is from its first consumed record.
+  const rawReplicated = async (round: number) => {
+    const brokerBefore = brokerCpu();
+    const group = `bench-raw-x${replicas}-${round}-${randomUUID().slice(0, 8)}`;
+    const specs: ReplicaSpec[] = Array.from({ length: replicas }, (_, i) => ({
+      kind: 'raw', brokers, name: transport.outer(group), inputTopic: transport.outer(input.name), outputTopic: transport.outer(rawOut), acks: 'flush',
+      partitions: Array.from({ length: PARTITIONS }, (_, p) => p).filter((p) => p % replicas === i),
+    }));
+    const label = `native (flush before commit), ${replicas} processes`;
+    const timed = await timeReplicas(label, specs, rawOut, async () => (await transport.admin().committedOffsets(group, input.name)).reduce((n, o) => n + o.offset, 0));
+    printBrokerCpu(label, brokerBefore, messages);
+    results.rawN.push(timed.fromFirstOutput);
+    results.raw.push(timed.fromFirstOutput);
+    print(timed.fromFirstOutput);
+  };
+  // Launches `specs` as processes and times them until `committed()` and the output topic both reach `messages`.
+  const timeReplicas = async (label: string, specs: readonly ReplicaSpec[], out: string, committed: () => Promise<number>) => {
+    const start = await totalEnd(transport, out);
+    const launched = performance.now();
+    const running = new Replicas(specs);
+    const progress = async () => {
+      const written = (await totalEnd(transport, out)) - start;
+      return { written, done: Math.min(written, await committed()) };
+    };
+    try {
+      const timed = await timeUntilDone(label, messages, progress, () => running.failed(), launched);
+      const cost = await running.stop();
+      if (threads) printThreadCpu(label, new Map(), new Map(cost.threads));
+      if (threads) console.log(`  event loop busy (not waiting for I/O): ${(cost.eventLoopBusy * 100).toFixed(0)} % on average over the ${specs.length} processes; garbage collection ${cost.gcSeconds.toFixed(2)} s (all processes)`);
+      return { fromLaunch: { ...timed.fromLaunch, cpuSeconds: cost.cpuSeconds }, fromFirstOutput: { ...timed.fromFirstOutput, cpuSeconds: cost.cpuSeconds } };
+    } catch (e) {
+      await running.stop().catch(() => undefined);
+      throw e;
+    }
   };
   const kstreamsRun = async () => {
     const brokerBefore = brokerCpu();
@@ -95,7 +131,7 @@ async function main(): Promise<void> {
     const before = threadCpu();
     const brokerBefore = brokerCpu();
     const name = `passthrough-${round}`;
-    const runner = new TopologyRunner(passThrough(name), { transport, registry });
+    const runner = new TopologyRunner(passThrough(name, maxInFlight), { transport, registry });
     const latencies: number[] = [];
     if (process.argv.includes('--latency')) runner.emitter.on('node.record_processed', (e) => void latencies.push(e.payload.durationMs));
     const start = await totalEnd(transport, output.name);
@@ -109,7 +145,7 @@ async function main(): Promise<void> {
     // A record is done once written and its input offset committed (at-least-once); stricter than the peer's "written".
     const progress = async () => {
       const written = (await totalEnd(transport, output.name)) - start;
-      const committed = (await transport.admin().committedOffsets(`${name}.pass`, input.name)).reduce((n, o) => n + o.offset, 0);
+      const committed = (await transport.admin().committedOffsets(groupOf(name), input.name)).reduce((n, o) => n + o.offset, 0);
       return { written, done: Math.min(written, committed) };
     };
     const failed = () => (runner.stats().some((s) => s.state === 'failed') ? 'the node failed' : undefined);
@@ -130,22 +166,38 @@ async function main(): Promise<void> {
     print({ ...timed.fromLaunch, cpuSeconds });
     print(timed.fromFirstOutput);
   };
+  // The same node as `replicas` processes in one consumer group (`vision-flow up --replicas pass=N`).
+  const nodeReplicated = async (round: number) => {
+    const brokerBefore = brokerCpu();
+    const name = `passthrough-${round}-x${replicas}`;
+    const specs: ReplicaSpec[] = Array.from({ length: replicas }, () => ({ kind: 'node', brokers, name, registry: registryUrl, namespace: ns, maxInFlight, linger }));
+    const label = `vision-flow node, ${replicas} processes (replicas, one group)`;
+    const timed = await timeReplicas(label, specs, output.name, async () => (await transport.admin().committedOffsets(groupOf(name), input.name)).reduce((n, o) => n + o.offset, 0));
+    printBrokerCpu(label, brokerBefore, messages);
+    results.nodeN.push(timed.fromLaunch);
+    results.nodeNFirst.push(timed.fromFirstOutput);
+    print(timed.fromLaunch);
+    print(timed.fromFirstOutput);
+  };
 
   // Every other round runs the phases in reverse (raw, Kafka Streams, node; then node, Kafka Streams,
   // raw), so a broker still warming up or a neighbour's burst of load favours none of them.
   const phases: Array<(round: number) => Promise<void>> = [
-    ...(process.argv.includes('--skip-raw') ? [] : [() => rawLoop('each'), () => rawLoop('flush')]),
+    ...(process.argv.includes('--skip-raw') ? [] : [() => rawLoop('each'), () => rawLoop('flush'), ...(replicas > 0 ? [rawReplicated] : [])]),
     ...(process.argv.includes('--skip-kstreams') ? [] : [() => kstreamsRun()]),
     (round) => nodeRun(round),
+    ...(replicas > 0 ? [nodeReplicated] : []),
   ];
   for (let round = 1; round <= rounds; round++) {
     console.log(`--- round ${round} of ${rounds}`);
-    const from = { raw: results.raw.length, kstreams: results.kstreams.length, node: results.node.length };
+    const from = { raw: results.raw.length, kstreams: results.kstreams.length, nodeN: results.nodeN.length };
     for (const phase of round % 2 === 1 ? phases : [...phases].reverse()) await phase(round);
-    const node = results.node.at(-1)!;
-    const ks = results.kstreams.slice(from.kstreams);
+    const ks = results.kstreams.slice(from.kstreams)[0];
+    const ksFirst = results.kstreamsFirst.slice(from.kstreams)[0];
     const raw = best(results.raw.slice(from.raw));
-    perRound.push(`round ${round}: vision-flow / Kafka Streams ${ks.length > 0 ? ratio(node, ks[0]!) : '-'} (from launch), ${ks.length > 0 ? ratio(results.nodeFirst.at(-1)!, results.kstreamsFirst.at(-1)!) : '-'} (from first output); / fastest raw ${raw ? ratio(node, raw) : '-'}`);
+    const line = (what: string, node: PassthroughResult | undefined, nodeFirst: PassthroughResult | undefined) =>
+      node && nodeFirst ? `round ${round}, ${what}: / Kafka Streams ${ks ? ratio(node, ks) : '-'} (from launch), ${ksFirst ? ratio(nodeFirst, ksFirst) : '-'} (from first output); / fastest raw ${raw ? ratio(node, raw) : '-'}` : undefined;
+    for (const l of [line(`node, ${replicas} processes`, results.nodeN.slice(from.nodeN)[0], results.nodeNFirst.slice(from.nodeN)[0]), line('node, 1 process', results.node.at(-1), results.nodeFirst.at(-1))]) if (l) perRound.push(l);
   }
   // For context, not the target: the same raw loop doing the node's Avro work (Confluent framing,
   // avsc decode, the same map, encode), to show how much of the gap is the Avro itself.
@@ -155,13 +207,19 @@ async function main(): Promise<void> {
 
   // Each kind's fastest run: a slow run (a neighbour's load) can then flatter none of them.
   console.log(`--- the fastest of each kind over ${rounds} round(s)`);
-  const [node, nodeFirst, ks, ksFirst, raw] = [best(results.node), best(results.nodeFirst), best(results.kstreams), best(results.kstreamsFirst), best(results.raw)];
-  for (const r of [ks, ksFirst, raw, node, nodeFirst]) if (r) print(r);
-  for (const line of perRound) console.log(line);
-  if (node && nodeFirst && ks && ksFirst) {
-    console.log(`ratio vision-flow / Kafka Streams, from launch: ${ratio(node, ks)}, from first output: ${ratio(nodeFirst, ksFirst)} (target ≥ 1.00)`);
+  const [ks, ksFirst, raw, rawN] = [best(results.kstreams), best(results.kstreamsFirst), best(results.raw), best(results.rawN)];
+  const [node, nodeFirst, nodeN, nodeNFirst] = [best(results.node), best(results.nodeFirst), best(results.nodeN), best(results.nodeNFirst)];
+  const raw1 = best(results.raw.filter((r) => !results.rawN.includes(r)));
+  for (const r of [ks, ksFirst, raw1, rawN, nodeN, nodeNFirst, node, nodeFirst]) if (r) print(r);
+  for (const l of perRound) console.log(l);
+  if (nodeN && nodeNFirst && ks && ksFirst) {
+    console.log(`MAIN ratio vision-flow node, ${replicas} processes / Kafka Streams, 2 threads: from launch ${ratio(nodeN, ks)}, from first output ${ratio(nodeNFirst, ksFirst)} (target ≥ 1.00)`);
   }
-  if (node && raw) console.log(`ratio vision-flow / raw librdkafka (the fastest of ${results.raw.length} raw runs: ${raw.api}): ${ratio(node, raw)} (target ≥ 0.80)`);
+  if (nodeN && raw) console.log(`MAIN ratio vision-flow node, ${replicas} processes / fastest raw librdkafka loop (of ${results.raw.length} runs, 1 and ${replicas} processes: ${raw.api}): ${ratio(nodeN, raw)} (target ≥ 0.80)`);
+  if (node && nodeFirst && ks && ksFirst) {
+    console.log(`ratio vision-flow node, 1 process / Kafka Streams, 2 threads: from launch ${ratio(node, ks)}, from first output ${ratio(nodeFirst, ksFirst)}`);
+  }
+  if (node && raw1) console.log(`ratio vision-flow node, 1 process / fastest 1-process raw loop (${raw1.api}): ${ratio(node, raw1)}`);
   await transport.admin().deleteTopics([input.name, output.name, rawOut, ksOut]);
   await transport.close();
 }

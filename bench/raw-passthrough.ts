@@ -37,6 +37,10 @@ export interface PassthroughOptions {
    * before each commit (Kafka Streams' protocol).
    */
   readonly acks?: 'each' | 'flush';
+  /** Read these input partitions (assign) instead of joining the group's rebalances (subscribe); one replica's share. */
+  readonly partitions?: readonly number[];
+  /** Ends the loop before `messages` (a replica moves its share of them, then is told to stop). */
+  readonly stop?: AbortSignal;
 }
 
 export interface PassthroughResult {
@@ -126,11 +130,12 @@ export async function rawPassthrough(opts: PassthroughOptions): Promise<Passthro
     if (--b.left === 0) b.done();
   });
 
-  consumer.subscribe([opts.inputTopic]);
+  if (opts.partitions) consumer.assign(opts.partitions.map((partition) => ({ topic: opts.inputTopic, partition })));
+  else consumer.subscribe([opts.inputTopic]);
   let moved = 0;
   let started = 0;
   let cpu = process.cpuUsage();
-  while (moved < opts.messages) {
+  while (moved < opts.messages && !opts.stop?.aborted) {
     const msgs = await new Promise<Message[]>((resolve, reject) => consumer.consume(batchSize, (e, m) => (e ? reject(e) : resolve(m))));
     if (msgs.length === 0) continue;
     if (!started) {
