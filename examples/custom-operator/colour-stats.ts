@@ -93,7 +93,7 @@ export function colourStats<K>(opts: ColourStatsOptions = {}): OperatorFunction<
  * floats, as they go negative).
  */
 async function measure(image: DecodedImage): Promise<{ brightness: number; colourfulness: number; maxGreyDistance: number; mean: [number, number, number] }> {
-  const { data, dataWidth: width, dataHeight: height } = image.frame;
+  const { data, dataWidth: width, dataHeight: height } = await image.frame.pixels();
   const raw = { width, height, channels: 3 as const };
   const opponent = sharp(data, { raw })
     .recomb([

@@ -41,36 +41,43 @@ interface BadCase {
   readonly name: string;
   /** The reason code both detector nodes must give. */
   readonly code: string;
-  /** Where it fails: reading the bytes (`deserialize`) or decoding the image (`decodeImage`). */
-  readonly operator: 'deserialize' | 'decodeImage';
+  /**
+   * Where it fails: reading the bytes (`deserialize`), checking the image and its header
+   * (`decodeImage`), or decoding its pixels, which happens in the node's detector (`detector`).
+   */
+  readonly operator: 'deserialize' | 'decodeImage' | 'detector';
   /** For deserialize failures: the registry subject the message names (key or value). */
   readonly subject?: 'key' | 'value';
   readonly build: (c: Ctx, id: string) => Promise<{ key: Buffer | null; value: Buffer | null }>;
 }
 
 /** A bad image inside a valid ImageSubmitted record: only decodeImage can tell. */
-const badImage = (name: string, code: string, bytes: () => Promise<Buffer> | Buffer, contentType = 'image/jpeg'): BadCase => ({
+const badImage = (name: string, code: string, bytes: () => Promise<Buffer> | Buffer, contentType = 'image/jpeg', operator: 'decodeImage' | 'detector' = 'decodeImage'): BadCase => ({
   name,
   code,
-  operator: 'decodeImage',
+  operator,
   build: async (c, id) => ({ key: c.imageSerde.key.encode(id), value: c.imageSerde.value.encode(imageValue(id, await bytes(), contentType)) }),
 });
 
 /** Bytes that are not a valid ImageSubmitted record (or key) of the topic's schema. */
 const badAvro = (name: string, code: string, subject: 'key' | 'value', build: BadCase['build']): BadCase => ({ name, code, operator: 'deserialize', subject, build });
 
+/** The operator that decodes a node's pixels. */
+const DETECTOR = { objects: 'detectObjects', faces: 'detectFaces' } as const;
+
 const imageValue = (id: string, image: Buffer, contentType: string | null = 'image/jpeg'): ImageValue => ({ id, image, contentType, source: `poison-test/${id}`, submittedAt: Date.now() });
 
 const BAD: BadCase[] = [
   // ---- valid Avro, bad image
   badImage('zero-bytes', 'IMAGE_EMPTY', emptyImage),
-  badImage('jpeg-truncated-40pct', 'IMAGE_UNDECODABLE', () => truncatedJpeg(0.4)),
-  badImage('jpeg-truncated-5pct', 'IMAGE_UNDECODABLE', () => truncatedJpeg(0.05)),
-  badImage('jpeg-corrupt-scan', 'IMAGE_UNDECODABLE', async () => corruptMiddle(await readFile(SAMPLE_JPEG), 200)),
+  // A good header with bytes after it that cannot be decoded: found where the pixels are decoded.
+  badImage('jpeg-truncated-40pct', 'IMAGE_UNDECODABLE', () => truncatedJpeg(0.4), 'image/jpeg', 'detector'),
+  badImage('jpeg-truncated-5pct', 'IMAGE_UNDECODABLE', () => truncatedJpeg(0.05), 'image/jpeg', 'detector'),
+  badImage('jpeg-corrupt-scan', 'IMAGE_UNDECODABLE', async () => corruptMiddle(await readFile(SAMPLE_JPEG), 200), 'image/jpeg', 'detector'),
   badImage('jpeg-soi-only', 'IMAGE_UNDECODABLE', () => Buffer.from([0xff, 0xd8])),
   badImage('jpeg-claims-65000x65000', 'IMAGE_TOO_LARGE', async () => jpegClaiming(await readFile(SAMPLE_JPEG), 65_000, 65_000)),
   badImage('png-signature-only', 'IMAGE_UNDECODABLE', () => PNG_SIGNATURE, 'image/png'),
-  badImage('png-bad-crc', 'IMAGE_UNDECODABLE', async () => pngWithBadCrc(), 'image/png'),
+  badImage('png-bad-crc', 'IMAGE_UNDECODABLE', async () => pngWithBadCrc(), 'image/png', 'detector'),
   badImage('png-bomb-30000x30000', 'IMAGE_TOO_LARGE', () => hugePng(), 'image/png'),
   badImage('gif-header-only', 'IMAGE_UNDECODABLE', () => Buffer.from('GIF89a', 'latin1'), 'image/gif'),
   badImage('text-named-jpg', 'IMAGE_UNSUPPORTED_FORMAT', textAsImage),
@@ -222,20 +229,21 @@ describe('the image pipeline on Kafka fed an interleaved mix of poison and good 
         const m = mine.find((l) => l.headers['test-case'] === bad.name)!;
         const { report, key, value } = sent.get(bad.name)!;
         const what = `${node}: ${bad.name}`;
+        const operator = bad.operator === 'detector' ? DETECTOR[node] : bad.operator;
         expect(m.headers, what).toMatchObject({
           [HeaderNames.errorCode]: bad.code,
           [HeaderNames.errorNode]: node,
-          [HeaderNames.errorOperator]: bad.operator,
+          [HeaderNames.errorOperator]: operator,
           [HeaderNames.errorAttempts]: '1',
           [HeaderNames.origin]: `${images.name}/${report.partition}/${report.offset}`,
         });
         const letter: DeadLetter = (await dlqSerde.fromMessage(m)).value;
-        expect(letter, what).toMatchObject({ code: bad.code, node, operator: bad.operator, topic: images.name, partition: report.partition, offset: report.offset, attempts: 1, headers: { 'test-case': bad.name } });
+        expect(letter, what).toMatchObject({ code: bad.code, node, operator, topic: images.name, partition: report.partition, offset: report.offset, attempts: 1, headers: { 'test-case': bad.name } });
         expect(letter.message, what).toBe(m.headers[HeaderNames.errorMessage]);
         expect(letter.key === null ? key === null : key !== null && letter.key.equals(key), `${what}: original key bytes kept`).toBe(true);
         expect(letter.value === null ? value === null : value !== null && letter.value.equals(value), `${what}: original value bytes kept`).toBe(true);
-        expect((await dlqSerde.fromMessage(m)).key, `${what}: dead letter keyed by image id once known`).toBe(bad.operator === 'decodeImage' ? letterId(bad.name) : null);
-        if (bad.operator === 'decodeImage') {
+        expect((await dlqSerde.fromMessage(m)).key, `${what}: dead letter keyed by image id once known`).toBe(bad.operator === 'deserialize' ? null : letterId(bad.name));
+        if (bad.operator !== 'deserialize') {
           expect(letter.context, what).toMatchObject({ imageId: letterId(bad.name) });
           expect(letter.message, what).toContain(`"${letterId(bad.name)}"`);
         } else if (bad.subject) {

@@ -11,6 +11,8 @@ import { decodeImage, jpegShrink, type DecodeImageOptions } from './decode-image
 
 const decode = (image: Buffer, opts?: DecodeImageOptions, id = 'abc') =>
   firstValueFrom(of(record({ key: id, value: { id, image, source: 'camera-7' } })).pipe(decodeImage(opts)));
+/** decodeImage's checks, then the pixels decoded on this thread, as a detector's worker decodes them. */
+const pixels = async (image: Buffer, opts?: DecodeImageOptions, id = 'abc') => (await decode(image, opts, id)).value.frame.pixels();
 
 async function failure(p: Promise<unknown>): Promise<PoisonRecordError> {
   const e = await p.then(() => undefined, (err: unknown) => err);
@@ -27,10 +29,10 @@ describe('decodeImage on bad input', () => {
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  it('gives the expected code for every generated bad image', async () => {
+  it('gives the expected code for every generated bad image, from its header or at the latest when its pixels are decoded', async () => {
     expect(bad.map((b) => b.expectedCode).sort()).toEqual(['IMAGE_EMPTY', 'IMAGE_TOO_LARGE', 'IMAGE_UNDECODABLE', 'IMAGE_UNSUPPORTED_FORMAT']);
     for (const b of bad) {
-      const e = await failure(decode(await readFile(b.file), {}, basename(b.file)));
+      const e = await failure(pixels(await readFile(b.file), {}, basename(b.file)));
       expect({ file: basename(b.file), code: e.code }).toEqual({ file: basename(b.file), code: b.expectedCode });
       expect(e.retriable).toBe(false);
       expect(e.message).toContain(`"${basename(b.file)}"`);
@@ -48,9 +50,12 @@ describe('decodeImage on bad input', () => {
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(200 * 1024 * 1024); // 900 MB of pixels were never allocated
   });
 
-  it('refuses a truncated JPEG even though its header is fine', async () => {
-    const e = await failure(decode(await truncatedJpeg()));
+  it('passes a truncated JPEG whose header is fine; decoding its pixels refuses it', async () => {
+    const { frame } = (await decode(await truncatedJpeg())).value;
+    expect(frame).toMatchObject({ width: 640, height: 426, format: 'jpeg' });
+    const e = await failure(frame.pixels());
     expect(e.code).toBe('IMAGE_UNDECODABLE');
+    expect(e.context).toMatchObject({ imageId: 'abc', format: 'jpeg' });
     expect(e.message).toMatch(/^image "abc" \(jpeg, 640×426, \d+ bytes\) cannot be decoded: .*premature end/);
   });
 
@@ -96,23 +101,24 @@ describe('decodeImage on bad input', () => {
 describe('decodeImage on good input', () => {
   const SAMPLE = join(SHARED_IMAGES, 'coco', '000000002006.jpg'); // 640×480
 
-  it('decodes to RGB pixels with the original size, source and timings', async () => {
-    const out = await decode(await readFile(SAMPLE));
+  it('reads the original size from the header and keeps the encoded bytes, source and timings; pixels() gives RGB', async () => {
+    const image = await readFile(SAMPLE);
+    const out = await decode(image);
     const { frame } = out.value;
     expect(out.key).toBe('abc');
     expect(out.value).toMatchObject({ id: 'abc', source: 'camera-7' });
-    expect(frame).toMatchObject({ width: 640, height: 480, dataWidth: 640, dataHeight: 480, format: 'jpeg' });
-    expect(frame.data.length).toBe(640 * 480 * 3);
-    // sharp's own buffer, not a SharedArrayBuffer copy: posting it to a worker copies it once there, and
-    // shared pixels stayed alive until the main thread's lazy GC (measured: 130–260 MB of array buffers).
-    expect(Buffer.isBuffer(frame.data)).toBe(true);
+    expect(frame).toMatchObject({ width: 640, height: 480, format: 'jpeg' });
+    expect(frame.encoded).toBe(image); // no pixels on this thread until asked for
     expect(out.value.timings['decodeMs']).toBeGreaterThan(0);
+    const decoded = await frame.pixels();
+    expect(decoded).toMatchObject({ width: 640, height: 480, dataWidth: 640, dataHeight: 480 });
+    expect(decoded.data.length).toBe(640 * 480 * 3);
   });
 
   it('decodes a JPEG at the libjpeg scale its model needs with forModel (shrink-on-load), keeping the original size', async () => {
-    const out = await firstValueFrom(of(record({ key: 'k', value: { id: 'k', image: await readFile(SAMPLE) } })).pipe(decodeImage({ forModel: 'ultraface-rfb-320' })));
-    expect(out.value.frame).toMatchObject({ width: 640, height: 480, dataWidth: 320, dataHeight: 240 });
-    expect(out.value.frame.data.length).toBe(320 * 240 * 3);
+    const decoded = await pixels(await readFile(SAMPLE), { forModel: 'ultraface-rfb-320' });
+    expect(decoded).toMatchObject({ width: 640, height: 480, dataWidth: 320, dataHeight: 240 });
+    expect(decoded.data.length).toBe(320 * 240 * 3);
     expect(jpegShrink(640, 480, catalogue['yolox-nano'].input)).toBe(1); // 416 wide needs every pixel of 640
     expect(jpegShrink(2000, 1500, catalogue['yolox-nano'].input)).toBe(4);
     expect(() => decodeImage({ forModel: 'yolo9' as never })).toThrow(/forModel "yolo9" is not a known model/);
@@ -122,7 +128,7 @@ describe('decodeImage on good input', () => {
     const upright = await sharp(await readFile(SAMPLE)).raw().toBuffer({ resolveWithObject: true });
     const stored = await sharp(await readFile(SAMPLE)).rotate(270).withMetadata({ orientation: 6 }).jpeg({ quality: 95 }).toBuffer();
     expect(await sharp(stored).metadata()).toMatchObject({ width: 480, height: 640, orientation: 6 });
-    const { frame } = (await decode(stored)).value;
+    const frame = await pixels(stored);
     expect([frame.width, frame.height, frame.dataWidth, frame.dataHeight]).toEqual([640, 480, 640, 480]);
     // Same picture: mean absolute difference of a few grey levels (JPEG re-encoding), not a rotated mess.
     let diff = 0;
@@ -131,7 +137,7 @@ describe('decodeImage on good input', () => {
   });
 
   it('downscales to maxSide but keeps the original size', async () => {
-    const { frame } = (await decode(await readFile(SAMPLE), { maxSide: 320 })).value;
+    const frame = await pixels(await readFile(SAMPLE), { maxSide: 320 });
     expect(frame).toMatchObject({ width: 640, height: 480, dataWidth: 320, dataHeight: 240 });
     expect(frame.data.length).toBe(320 * 240 * 3);
   });
@@ -139,8 +145,8 @@ describe('decodeImage on good input', () => {
   it('gives 3 channels for grayscale and RGBA input', async () => {
     const grey = await sharp(Buffer.alloc(64, 200), { raw: { width: 8, height: 8, channels: 1 } }).png().toBuffer();
     const rgba = await sharp({ create: { width: 8, height: 8, channels: 4, background: { r: 10, g: 20, b: 30, alpha: 0.5 } } }).png().toBuffer();
-    const g = (await decode(grey)).value.frame;
-    const c = (await decode(rgba)).value.frame;
+    const g = await pixels(grey);
+    const c = await pixels(rgba);
     expect([g.data.length, ...g.data.subarray(0, 3)]).toEqual([192, 200, 200, 200]);
     expect([c.data.length, ...c.data.subarray(0, 3)]).toEqual([192, 10, 20, 30]);
   });

@@ -1,8 +1,9 @@
 import { mergeMap, type OperatorFunction } from 'rxjs';
-import sharp, { type FailOnOptions, type Metadata, type OutputInfo } from 'sharp';
+import sharp, { type FailOnOptions, type Metadata } from 'sharp';
 import { checkPositiveInt, ConfigError, named, PoisonRecordError, type Rec } from '@vision-flow/core';
 import { catalogue, isModelName, type InputContract, type ModelName } from '../models/catalogue.js';
-import { FRAME_CHANNELS, type Frame } from './frame.js';
+import { decodePixels, message, UndecodableImageError } from './decode-pixels.js';
+import type { DecodedPixels, EncodedFrame, Frame, PixelDecoding } from './frame.js';
 
 /** A submitted image: its id, encoded bytes and where it came from (camera, client...). */
 export interface ImageInput {
@@ -11,12 +12,12 @@ export interface ImageInput {
   readonly source?: string | null;
 }
 
-/** An image decoded for the detectors. The frame stays inside the node; detectors emit plain results. */
+/** An image checked for the detectors. The frame stays inside the node; detectors emit plain results. */
 export interface DecodedImage {
   readonly id: string;
   readonly source: string | null;
   readonly frame: Frame;
-  /** Milliseconds per stage so far: `decodeMs`, then one per detector. */
+  /** Milliseconds per stage so far: `decodeMs` (the checks and the header), then one per detector (pixel decode included). */
   readonly timings: Readonly<{ [stage: string]: number }>;
 }
 
@@ -48,10 +49,12 @@ const DEFAULT_FORMATS = ['jpeg', 'png', 'webp', 'gif', 'tiff', 'heif'];
 const MB = 1_000_000;
 
 /**
- * Decodes `value.image` into a Frame of RGB pixels, applying EXIF orientation, after checking its
- * size in bytes and (from the header) in pixels. A bad image fails its record with
+ * Checks `value.image` (size in bytes; format and pixels from the header) and gives a Frame that
+ * decodes its RGB pixels, EXIF orientation applied, where they are needed: detectors decode inside
+ * their inference worker, other operators call `frame.pixels()`. A bad image fails its record with
  * PoisonRecordError: IMAGE_EMPTY, IMAGE_TOO_MANY_BYTES, IMAGE_UNSUPPORTED_FORMAT, IMAGE_TOO_LARGE or
- * IMAGE_UNDECODABLE.
+ * IMAGE_UNDECODABLE (a cut or corrupt header); bytes that cannot be decoded after a good header
+ * fail with IMAGE_UNDECODABLE where the pixels are decoded (the detector's dead letter names it).
  *
  * When to use: first in any node that runs detectors on submitted images.
  *
@@ -67,7 +70,7 @@ export function decodeImage<K, V extends ImageInput>(opts: DecodeImageOptions = 
     source.pipe(
       mergeMap(async (rec) => {
         const started = performance.now();
-        const frame = await decodeFrame(rec.value.id, rec.value.image, limits);
+        const frame = await readFrame(rec.value.id, rec.value.image, limits);
         const value: DecodedImage = { id: rec.value.id, source: rec.value.source ?? null, frame, timings: { decodeMs: round1(performance.now() - started) } };
         return rec.withValue(value);
       }, concurrency),
@@ -100,8 +103,11 @@ export function decodeLimits(opts: DecodeImageOptions = {}): DecodeLimits {
   };
 }
 
-/** Decodes one image's bytes into a Frame, or throws PoisonRecordError saying what is wrong. */
-export async function decodeFrame(id: string, image: Buffer, limits: DecodeLimits): Promise<Frame> {
+/**
+ * Checks one image's size in bytes and, from its header, its format and pixels, and gives the
+ * Frame that decodes it where needed; or throws PoisonRecordError saying what is wrong.
+ */
+export async function readFrame(id: string, image: Buffer, limits: DecodeLimits): Promise<Frame> {
   if (image != null && !(image instanceof Uint8Array)) {
     // sharp would read a string as a file path: never let record data choose a file.
     throw new PoisonRecordError('IMAGE_UNSUPPORTED_FORMAT', `image "${id}": value.image is a ${typeof image}, expected bytes (a Buffer)`, { imageId: id });
@@ -153,29 +159,29 @@ export async function decodeFrame(id: string, image: Buffer, limits: DecodeLimit
     );
   }
 
-  let pipeline = sharp(image, { autoOrient: true, failOn: limits.failOn, ignoreIcc: limits.ignoreIcc, limitInputPixels: limits.maxPixels });
   const shrink = format === 'jpeg' && limits.forInput ? jpegShrink(width, height, limits.forInput) : 1;
-  if (limits.maxSide !== undefined && Math.max(width, height) / shrink > limits.maxSide) {
-    pipeline = pipeline.resize({ width: limits.maxSide, height: limits.maxSide, fit: 'inside' });
-  } else if (shrink > 1) {
-    // sharp shrinks on load by the largest libjpeg scale the target allows, then resamples what is
-    // left: at most one pixel when the size is not a multiple of the scale.
-    pipeline = pipeline.resize({ width: Math.floor(width / shrink), height: Math.floor(height / shrink), fit: 'fill', fastShrinkOnLoad: true });
-  }
-  let decoded: { data: Buffer; info: OutputInfo };
-  try {
-    decoded = await pipeline.removeAlpha().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
-  } catch (e) {
-    throw new PoisonRecordError(
-      'IMAGE_UNDECODABLE',
-      `image "${id}" (${format}, ${width}×${height}, ${bytes} bytes) cannot be decoded: ${message(e)}; the file is truncated or corrupt`,
-      { imageId: id, format, width, height, bytes },
-      e,
-    );
-  }
-  const { info } = decoded;
-  if (info.channels !== FRAME_CHANNELS) throw new Error(`decodeImage: expected ${FRAME_CHANNELS} channels from sharp, got ${info.channels}`);
-  return { width, height, data: decoded.data, dataWidth: info.width, dataHeight: info.height, format };
+  let resize: PixelDecoding['resize'];
+  if (limits.maxSide !== undefined && Math.max(width, height) / shrink > limits.maxSide) resize = { width: limits.maxSide, height: limits.maxSide, fit: 'inside' };
+  else if (shrink > 1) resize = { width: Math.floor(width / shrink), height: Math.floor(height / shrink), fit: 'fill' };
+  const encoded: EncodedFrame = { width, height, format, encoded: image, decoding: { failOn: limits.failOn, ignoreIcc: limits.ignoreIcc, maxPixels: limits.maxPixels, resize } };
+  return { ...encoded, pixels: () => decodePixels(encoded).catch((e: unknown) => Promise.reject(e instanceof UndecodableImageError ? undecodable(id, encoded, e) : e)) };
+}
+
+/** Reads one image's header and decodes its pixels on the calling thread, or throws PoisonRecordError saying what is wrong. */
+export async function decodeFrame(id: string, image: Buffer, limits: DecodeLimits): Promise<DecodedPixels> {
+  return (await readFrame(id, image, limits)).pixels();
+}
+
+/** The dead-letter reason for an image whose header was fine but whose pixels cannot be decoded. */
+export function undecodable(id: string, frame: Pick<EncodedFrame, 'format' | 'width' | 'height' | 'encoded'>, cause: unknown): PoisonRecordError {
+  const { format, width, height } = frame;
+  const bytes = frame.encoded.length;
+  return new PoisonRecordError(
+    'IMAGE_UNDECODABLE',
+    `image "${id}" (${format}, ${width}×${height}, ${bytes} bytes) cannot be decoded: ${message(cause)}; the file is truncated or corrupt`,
+    { imageId: id, format, width, height, bytes },
+    cause,
+  );
 }
 
 /** The largest libjpeg scale-down (8, 4, 2 or 1) that keeps at least one decoded pixel per model input pixel. */
@@ -196,8 +202,6 @@ function checkModel(name: string, op: string): ModelName {
   return name;
 }
 
-/** libvips may report one problem on several lines, often twice: one line, each problem once. */
-const message = (e: unknown): string => [...new Set((e instanceof Error ? e.message : String(e)).split('\n').map((l) => l.trim()).filter(Boolean))].join('; ');
 const round1 = (v: number): number => Math.round(v * 10) / 10;
 const fmtMb = (bytes: number): string => String(Math.round((bytes / MB) * 10) / 10);
 const fmtMp = (pixels: number): string => String(Math.round((pixels / MB) * 10) / 10);

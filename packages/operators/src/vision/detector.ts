@@ -1,8 +1,8 @@
-import { ConfigError, checkPositiveInt } from '@vision-flow/core';
+import { ConfigError, checkPositiveInt, errorCode } from '@vision-flow/core';
 import type { ModelSpec } from '../models/catalogue.js';
 import { modelSpec, resolveModel, type ResolvedModel } from '../models/resolve-model.js';
 import { boxFromCorners, type Box } from './box.js';
-import type { DecodedImage } from './decode-image.js';
+import { undecodable, type DecodedImage } from './decode-image.js';
 import { inferencePool, type InferencePool } from './inference-pool.js';
 import { checkFraction } from './check-fraction.js';
 
@@ -63,7 +63,9 @@ export function detector(task: ModelSpec['task'], op: string, opts: DetectorOpti
           const model = await resolved;
           const { frame } = image;
           const pool = opts.pool ?? inferencePool();
-          const { detections } = await pool.run({ modelPath: model.path, model: { input: spec.input, output: spec.output }, frame, params });
+          const { detections } = await pool
+            .run({ modelPath: model.path, model: { input: spec.input, output: spec.output }, image: frame, params })
+            .catch((e: unknown) => Promise.reject(errorCode(e) === 'IMAGE_UNDECODABLE' ? undecodable(image.id, frame, e) : e));
           const out: Detection[] = [];
           for (const d of detections) {
             const box = boxFromCorners(d.x1, d.y1, d.x2, d.y2, frame.width, frame.height);

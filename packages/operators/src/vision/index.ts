@@ -6,7 +6,7 @@ export { detectObjects, type DetectObjectsOptions, type ObjectDetections, type O
 export { detectFaces, type DetectFacesOptions, type FaceDetections, type FaceDetection } from './detect-faces.js';
 
 // --- Values
-export { frameScale, type Frame } from './frame.js';
+export { frameScale, type Frame, type FramePixels } from './frame.js';
 export type { Box } from './box.js';
 
 // --- Drawing

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import sharp from 'sharp';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { VisionFlowError } from '@vision-flow/core';
 import { catalogue } from '../models/catalogue.js';
 import { InferencePool, type InferenceRequest } from './inference-pool.js';
@@ -13,11 +14,15 @@ import { InferencePool, type InferenceRequest } from './inference-pool.js';
 const MODELS = fileURLToPath(new URL('../../../../../shared/models/', import.meta.url));
 const YOLOX = catalogue['yolox-nano'];
 
-/** A grey 64×48 frame through yolox-nano: real inference, no detections. */
-const request = (modelPath = join(MODELS, YOLOX.file)): InferenceRequest => ({
+/** A grey 64×48 JPEG, decoded in the worker. */
+let greyJpeg: Buffer;
+const decoding = { failOn: 'warning', ignoreIcc: true, maxPixels: 40_000_000 } as const;
+
+/** A grey 64×48 image through yolox-nano: real decode and inference, no detections. */
+const request = (modelPath = join(MODELS, YOLOX.file), encoded: Uint8Array = greyJpeg): InferenceRequest => ({
   modelPath,
   model: { input: YOLOX.input, output: YOLOX.output },
-  frame: { width: 64, height: 48, dataWidth: 64, dataHeight: 48, data: new Uint8Array(64 * 48 * 3).fill(128) },
+  image: { width: 64, height: 48, format: 'jpeg', encoded, decoding },
   params: { scoreThreshold: 0.3, iouThreshold: 0.45, maxDetections: 100 },
 });
 
@@ -36,6 +41,9 @@ describe('InferencePool', () => {
     pools.push(p);
     return p;
   };
+  beforeAll(async () => {
+    greyJpeg = await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 128, g: 128, b: 128 } } }).jpeg().toBuffer();
+  });
   afterEach(async () => {
     await Promise.all(pools.splice(0).map((p) => p.close()));
   });
@@ -65,6 +73,14 @@ describe('InferencePool', () => {
     const e = await failure(p.run(request('/nonexistent/model.onnx')));
     expect(e.code).toBe('INFERENCE_FAILED');
     expect(e.message).toContain('/nonexistent/model.onnx');
+    expect((await p.run(request())).detections).toEqual([]);
+  }, 30_000);
+
+  it('fails one call with IMAGE_UNDECODABLE when the worker cannot decode the image, and goes on', async () => {
+    const p = pool({ size: 1, perWorker: 1 });
+    const e = await failure(p.run(request(undefined, greyJpeg.subarray(0, greyJpeg.length >> 1))));
+    expect([e.code, e.retriable]).toEqual(['IMAGE_UNDECODABLE', false]);
+    expect(e.message).toMatch(/premature end/i);
     expect((await p.run(request())).detections).toEqual([]);
   }, 30_000);
 
@@ -107,7 +123,7 @@ describe('InferencePool', () => {
       await writeFile(script, [
         `import { inferencePool } from ${JSON.stringify(poolUrl)};`,
         `const req = ${JSON.stringify(request())};`,
-        `const run = () => inferencePool({ size: 1 }).run({ ...req, frame: { ...req.frame, data: new Uint8Array(64 * 48 * 3).fill(128) } });`,
+        `const run = () => inferencePool({ size: 1 }).run({ ...req, image: { ...req.image, encoded: Buffer.from(req.image.encoded.data) } });`,
         `await run();`,
         `await new Promise((r) => setTimeout(r, 200));`,
         `console.log('detections', (await run()).detections.length);`,

@@ -1,9 +1,10 @@
 // Entry of an inference worker thread: keeps one ONNX session per model file, created on first
-// use, and runs one frame per message. Imports nothing from @vision-flow/core, so it loads the
+// use, and per message decodes one frame and runs it through one model. Imports nothing from @vision-flow/core, so it loads the
 // same way from src (through tsx) and from dist.
 import { parentPort } from 'node:worker_threads';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { WorkerReply, WorkerRequest } from './inference-pool.js';
+import { decodePixels, UndecodableImageError } from './decode-pixels.js';
 import { createOnnxSession } from './onnx-session.js';
 import { runDetector } from './run-detector.js';
 import { TensorBuffers } from './tensor-buffers.js';
@@ -25,11 +26,11 @@ const port = parentPort;
 if (!port) throw new Error('inference-worker must run in a worker thread');
 
 port.on('message', (req: WorkerRequest) => {
-  session(req.modelPath)
-    .then((s) => runDetector(s, req.model, req.frame, req.params, buffers))
+  Promise.all([session(req.modelPath), decodePixels(req.image)])
+    .then(([s, frame]) => runDetector(s, req.model, frame, req.params, buffers))
     .then(
       (result): WorkerReply => ({ id: req.id, ok: true, result }),
-      (e: unknown): WorkerReply => ({ id: req.id, ok: false, message: e instanceof Error ? e.message : String(e) }),
+      (e: unknown): WorkerReply => ({ id: req.id, ok: false, message: e instanceof Error ? e.message : String(e), undecodable: e instanceof UndecodableImageError }),
     )
     .then((reply) => port.postMessage(reply));
 });
