@@ -7,7 +7,10 @@
 //   npx tsx --conditions source bench/windows-vs-kstreams.ts                    1,000,000 records, tumbling count, emit final
 //   npx tsx --conditions source bench/windows-vs-kstreams.ts --records 200000 --cases tumbling-count-final,session-count-update
 // Also: --seed N, --ks-threads N (Kafka Streams stream threads, default 1: vision-flow's node runs on one JS thread),
-// --ks-stores memory|rocksdb (default memory, as vision-flow's default store).
+// --ks-stores memory|rocksdb (default memory, as vision-flow's default store), --ks-cache-bytes B (Kafka Streams'
+// record cache, default 0: the peer's own default, see test/kstreams/README.md), --sides vf|ks|vf,ks (default both;
+// one side alone while developing). Each side's CPU time over its processing span (user + system, from /proc for
+// the JVM, all its threads) is printed per record.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -34,6 +37,8 @@ interface SideResult {
   /** From process start to the last record processed, ms. */
   readonly totalMs: number;
   readonly maxRssMb: number;
+  /** CPU time (user + system, every thread) from the first input record processed to the last, ms. */
+  readonly cpuMs: number;
 }
 
 function arg(name: string): string | undefined {
@@ -64,10 +69,14 @@ async function vfChild(): Promise<void> {
   const runner = new TopologyRunner(windowTopology(cases), { transport, registry, log: () => undefined, stateDir });
   await runner.start();
   let first: number | undefined;
+  let cpuAtFirst = 0;
   let last = 0;
   for (;;) {
     const stats = runner.stats();
-    if (first === undefined && stats.some((s) => s.processed + s.deadLettered > 0)) first = Date.now();
+    if (first === undefined && stats.some((s) => s.processed + s.deadLettered > 0)) {
+      first = Date.now();
+      cpuAtFirst = cpuMs(process.cpuUsage());
+    }
     let lag = 0;
     for (const c of cases) {
       const [ends, committed] = await Promise.all([transport.admin().endOffsets(windowInput.name), transport.admin().committedOffsets(`kstreams-check.${c.name}`, windowInput.name)]);
@@ -78,10 +87,11 @@ async function vfChild(): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
   last = Date.now();
+  const cpu = cpuMs(process.cpuUsage()) - cpuAtFirst;
   await runner.stop();
   await kafka.close();
   rmSync(stateDir, { recursive: true, force: true });
-  const result: SideResult = { side: 'vision-flow', records, processingMs: last - (first ?? t0), totalMs: last - t0, maxRssMb: process.resourceUsage().maxRSS / 1024 };
+  const result: SideResult = { side: 'vision-flow', records, processingMs: last - (first ?? t0), totalMs: last - t0, maxRssMb: process.resourceUsage().maxRSS / 1024, cpuMs: cpu };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
@@ -105,19 +115,23 @@ async function runKs(brokers: string, ns: string, records: number, cases: readon
     stateDir,
     threads: Number(arg('ks-threads') ?? 1),
     stores: (arg('ks-stores') ?? 'memory') as 'memory' | 'rocksdb',
+    ...(arg('ks-cache-bytes') === undefined ? {} : { cacheBytes: Number(arg('ks-cache-bytes')) }),
     aggs: cases.map((c) => peerAggArg(c, `${ns}.ks.${c.name}`)),
   });
   try {
     // Progress comes once a second: the start is the last report with nothing processed.
     let first = t0;
+    let cpuAtFirst = 0;
     while (peer.progress.processed === 0) {
       first = Date.now();
+      cpuAtFirst = peer.cpuMs();
       await new Promise((r) => setTimeout(r, 50));
     }
     await peer.waitProcessed(records, 3_600_000);
     const last = Date.now();
+    const cpu = peer.cpuMs() - cpuAtFirst;
     await peer.stop();
-    return { side: 'Kafka Streams', records, processingMs: last - first, totalMs: last - t0, maxRssMb: peer.maxRssKb / 1024 };
+    return { side: 'Kafka Streams', records, processingMs: last - first, totalMs: last - t0, maxRssMb: peer.maxRssKb / 1024, cpuMs: cpu };
   } finally {
     await peer.stop();
     rmSync(stateDir, { recursive: true, force: true });
@@ -148,18 +162,26 @@ async function main(): Promise<void> {
 
     t = Date.now();
     const common = ['--brokers', brokers, '--registry', registryUrl, '--namespace', ns, '--records', String(records + 4), '--cases', cases.map((c) => c.name).join(',')];
-    const vf = await runVf(common);
-    const ks = await runKs(brokers, ns, records + 4, cases);
+    const sides = (arg('sides') ?? 'vf,ks').split(',');
+    const vf = sides.includes('vf') ? await runVf(common) : undefined;
+    const ks = sides.includes('ks') ? await runKs(brokers, ns, records + 4, cases) : undefined;
     for (const r of [vf, ks]) {
+      if (!r) continue;
       const rate = r.records / (r.processingMs / 1000);
-      console.log(`${r.side.padEnd(14)} ${Math.round(rate).toLocaleString('en').padStart(9)} events/s  (${(r.processingMs / 1000).toFixed(1)} s processing, ${(r.totalMs / 1000).toFixed(1)} s with start-up)  max RSS ${r.maxRssMb.toFixed(0)} MB`);
+      console.log(`${r.side.padEnd(14)} ${Math.round(rate).toLocaleString('en').padStart(9)} events/s  (${(r.processingMs / 1000).toFixed(1)} s processing, ${(r.totalMs / 1000).toFixed(1)} s with start-up)  max RSS ${r.maxRssMb.toFixed(0)} MB  CPU ${((r.cpuMs * 1000) / r.records).toFixed(1)} µs/record (${((100 * r.cpuMs) / r.processingMs).toFixed(0)}% of one core)`);
     }
-    const ratio = ks.processingMs / vf.processingMs;
-    console.log(`ratio vision-flow / Kafka Streams: ${ratio.toFixed(2)} (goal ≥ 1.0); memory ${(vf.maxRssMb / ks.maxRssMb).toFixed(2)} of Kafka Streams'`);
+    if (vf && ks) {
+      const ratio = ks.processingMs / vf.processingMs;
+      console.log(`ratio vision-flow / Kafka Streams: ${ratio.toFixed(2)} (goal ≥ 1.0); memory ${(vf.maxRssMb / ks.maxRssMb).toFixed(2)} of Kafka Streams'; CPU per record ${(vf.cpuMs / ks.cpuMs).toFixed(2)} of Kafka Streams'`);
+    }
   } finally {
     await kafka.close();
     await dropNamespace(brokers, registryUrl, ns);
   }
+}
+
+function cpuMs(usage: NodeJS.CpuUsage): number {
+  return (usage.user + usage.system) / 1000;
 }
 
 const run = arg('side') === 'vf' ? vfChild : main;

@@ -2,6 +2,9 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { REPO } from './cli.js';
 
+/** Linux's USER_HZ: /proc reports CPU times in these ticks (100 on every common build). */
+const CLOCK_TICKS = 100;
+
 /** A progress line of the peer (test/kstreams/README.md). */
 export interface PeerProgress {
   readonly state: string;
@@ -23,6 +26,8 @@ export interface PeerOptions {
   readonly threads?: number;
   /** Kafka Streams' store kind: `memory` (the peer's default, as vision-flow's) or `rocksdb`. */
   readonly stores?: 'memory' | 'rocksdb';
+  /** Kafka Streams' record cache (statestore.cache.max.bytes); the peer's default is 0 (test/kstreams/README.md). */
+  readonly cacheBytes?: number;
   readonly javaOpts?: readonly string[];
 }
 
@@ -51,6 +56,7 @@ export class KStreamsPeer {
     const args = ['--brokers', opts.brokers, '--input', opts.input, '--app-id', opts.appId, '--state-dir', opts.stateDir];
     if (opts.threads !== undefined) args.push('--threads', String(opts.threads));
     if (opts.stores !== undefined) args.push('--stores', opts.stores);
+    if (opts.cacheBytes !== undefined) args.push('--cache-bytes', String(opts.cacheBytes));
     for (const a of opts.aggs) args.push('--agg', a);
     const java = process.env['JAVA_HOME'] ? `${process.env['JAVA_HOME']}/bin/java` : 'java';
     this.child = spawn(java, [...(opts.javaOpts ?? []), '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn', '-jar', KStreamsPeer.jar(), ...args], {
@@ -70,6 +76,18 @@ export class KStreamsPeer {
 
   get pid(): number | undefined {
     return this.child.pid;
+  }
+
+  /** CPU time the JVM has used so far (user + system, all its threads, from /proc), ms; 0 once it has exited. */
+  cpuMs(): number {
+    try {
+      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+      const stat = readFileSync(`/proc/${this.child.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+    } catch {
+      return 0;
+    }
   }
 
   /** Resolves once the peer has read `records` input records; fails if it exits or `timeoutMs` passes. */

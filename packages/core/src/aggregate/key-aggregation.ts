@@ -16,9 +16,13 @@ export function keyAggregation<K, V, A>(operator: string, opts: AggregateOptions
   return stateful({ name: `${operator}(${opts.name})`, stores: [store], get: cached(`${operator}(${opts.name})`, opts.cache, false, () => new KeyAggregateProcessor(opts.name, aggregation)) });
 }
 
-/** The store options an aggregation passes through as given (`persistent` is honoured by stores that support it). */
-export function storeFlags(opts: AggregateOptions<unknown>): { logged?: boolean; persistent?: boolean } {
-  return { ...(opts.logged === undefined ? {} : { logged: opts.logged }), ...(opts.persistent === undefined ? {} : { persistent: opts.persistent }) };
+/**
+ * The store options an aggregation passes through as given (`persistent` is honoured by stores that
+ * support it). Aggregation stores log on commit: a key updated many times per commit interval
+ * writes its changelog once, as Kafka Streams' caching stores do.
+ */
+export function storeFlags(opts: AggregateOptions<unknown>): { logged?: boolean; persistent?: boolean; logOnCommit: true } {
+  return { ...(opts.logged === undefined ? {} : { logged: opts.logged }), ...(opts.persistent === undefined ? {} : { persistent: opts.persistent }), logOnCommit: true };
 }
 
 export function checkName(operator: string, name: unknown): void {

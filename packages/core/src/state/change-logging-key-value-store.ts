@@ -1,5 +1,6 @@
 import { ChangeLoggingStore } from './change-logging-store.js';
 import type { KeyValueStore } from './key-value-store.js';
+import { storeKeyId } from './store-key.js';
 
 /**
  * Sends every write to the store's compacted changelog topic (a delete as a tombstone), so the
@@ -26,5 +27,9 @@ export class ChangeLoggingKeyValueStore<K, V> extends ChangeLoggingStore<KeyValu
   delete(key: K): void {
     this.inner.delete(key);
     this.log(key, null);
+  }
+
+  protected logId(key: K): string {
+    return storeKeyId(key);
   }
 }

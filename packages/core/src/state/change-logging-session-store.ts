@@ -1,5 +1,6 @@
 import { ChangeLoggingStore } from './change-logging-store.js';
 import type { SessionKey, SessionStore } from './session-store.js';
+import { storeKeyId } from './store-key.js';
 import type { WindowedValue } from './window-store.js';
 
 /** Logs each session write as `{ key, start, end } → value`, a removal as a tombstone. */
@@ -24,6 +25,10 @@ export class ChangeLoggingSessionStore<K, V> extends ChangeLoggingStore<SessionS
   remove(session: SessionKey<K>): void {
     this.inner.remove(session);
     this.log({ key: session.key, start: session.start, end: session.end }, null);
+  }
+
+  protected logId(s: SessionKey<K>): string {
+    return `${s.start}@${s.end}@${storeKeyId(s.key)}`;
   }
 
   /** Expiry is local only, as for window stores: restore expires again. */

@@ -1,5 +1,6 @@
 import { ChangeLoggingStore } from './change-logging-store.js';
 import type { WindowKey } from './in-memory-window-store.js';
+import { storeKeyId } from './store-key.js';
 import type { WindowStore, WindowedValue } from './window-store.js';
 
 /** Logs each window write as `{ key, start } → value` to the compacted changelog. */
@@ -16,6 +17,10 @@ export class ChangeLoggingWindowStore<K, V> extends ChangeLoggingStore<WindowSto
 
   fetchAll(timeFrom: number, timeTo: number): Array<WindowedValue<V> & { readonly key: K }> {
     return this.inner.fetchAll(timeFrom, timeTo);
+  }
+
+  protected logId(k: WindowKey<K>): string {
+    return `${k.start}@${storeKeyId(k.key)}`;
   }
 
   /** Expiry is local only: the compacted changelog keeps the last value, and restore expires again. */

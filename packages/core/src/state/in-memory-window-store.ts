@@ -43,6 +43,11 @@ export class InMemoryWindowStore<K, V> implements WindowStore<K, V> {
   fetch(key: K, timeFrom: number, timeTo: number): WindowedValue<V>[] {
     const entry = this.byKey.get(storeKeyId(key));
     if (!entry) return [];
+    if (timeFrom === timeTo) {
+      // One window: what an aggregation reads for every record it takes.
+      const value = entry.windows.get(timeFrom);
+      return value === undefined ? [] : [{ start: timeFrom, end: timeFrom + this.windowSizeMs, value }];
+    }
     return [...entry.windows.entries()]
       .filter(([start]) => start >= timeFrom && start <= timeTo)
       .sort((a, b) => a[0] - b[0])

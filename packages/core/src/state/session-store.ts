@@ -36,6 +36,8 @@ export interface SessionStoreOptions<K, V> {
   readonly logged?: boolean;
   /** Keep the sessions on local disk too, so a restart restores only the changelog's tail (default false). */
   readonly persistent?: boolean;
+  /** Hold changelog writes until the node's next commit, each session's latest then (see KeyValueStoreOptions.logOnCommit). */
+  readonly logOnCommit?: boolean;
 }
 
 /** A session store: in memory (or on disk with `persistent: true`), change-logged as `{ key, start, end } → value` (a removal as a tombstone). */
@@ -53,7 +55,7 @@ export function sessionStore<K, V>(name: string, opts: SessionStoreOptions<K, V>
     changelogValue: opts.value as AvroSchema<unknown>,
     build: () => {
       const inner = opts.persistent ? new PersistentSessionStore<K, V>(name, retentionMs) : new InMemorySessionStore<K, V>(name, retentionMs);
-      return logged ? new ChangeLoggingSessionStore(inner) : inner;
+      return logged ? new ChangeLoggingSessionStore(inner, opts.logOnCommit) : inner;
     },
   };
 }

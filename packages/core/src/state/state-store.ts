@@ -14,6 +14,13 @@ export interface StoreContext {
   readonly changelogTopic: string;
   /** The folder of this store instance (`<stateDir>/<topology>/<node>/<store>/<partition>`), for persistent stores. */
   readonly directory?: string | undefined;
+  /**
+   * Whether the runtime flushes the store before each commit of the input offsets whose records
+   * wrote to it (a node reading topics): a store that logs on commit may hold writes until then.
+   * Absent or false (a source node, whose records are done only once their writes are; a test
+   * harness): every write is logged at once.
+   */
+  readonly flushedBeforeCommit?: boolean;
   /** Encodes and writes one changelog record; null value = delete. */
   log(key: unknown, value: unknown | null, timestamp: number): void;
 }
@@ -29,6 +36,7 @@ export interface StateStore {
   init(ctx: StoreContext): void;
   /** Applies one changelog record during restore, without logging it again. */
   restore(key: unknown, value: unknown | null): void;
+  /** Before each commit (see StoreContext): writes held back go out; resolves once the store is done. */
   flush(): Promise<void>;
   close(): void;
 }

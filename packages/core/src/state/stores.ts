@@ -20,6 +20,13 @@ export interface KeyValueStoreOptions<K, V> {
    * reflects, so a restart restores only the changelog's tail (default false: in memory, restored whole).
    */
   readonly persistent?: boolean;
+  /**
+   * Hold changelog writes until the node's next commit and log each key's latest then (Kafka
+   * Streams' caching store): one changelog record per key and commit interval instead of one per
+   * write. Restore after a crash gives the state of the last commit; its input is read again from
+   * there (at-least-once). Default false: every write is logged at once.
+   */
+  readonly logOnCommit?: boolean;
 }
 
 /**
@@ -40,7 +47,7 @@ export function keyValueStore<K, V>(name: string, opts: KeyValueStoreOptions<K, 
     changelogValue: opts.value as AvroSchema<unknown>,
     build: () => {
       const inner = opts.persistent ? new PersistentKeyValueStore<K, V>(name) : new InMemoryKeyValueStore<K, V>(name);
-      return logged ? new ChangeLoggingKeyValueStore(inner) : inner;
+      return logged ? new ChangeLoggingKeyValueStore(inner, opts.logOnCommit) : inner;
     },
   };
 }
@@ -70,7 +77,7 @@ export function windowStore<K, V>(name: string, opts: WindowStoreOptions<K, V>):
     changelogValue: opts.value as AvroSchema<unknown>,
     build: () => {
       const inner = opts.persistent ? new PersistentWindowStore<K, V>(name, sizeMs, retentionMs) : new InMemoryWindowStore<K, V>(name, sizeMs, retentionMs);
-      return logged ? new ChangeLoggingWindowStore(inner) : inner;
+      return logged ? new ChangeLoggingWindowStore(inner, opts.logOnCommit) : inner;
     },
   };
 }

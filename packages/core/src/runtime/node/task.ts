@@ -28,6 +28,8 @@ export interface TaskDeps {
   /** Where persistent stores keep their folders; default DEFAULT_STATE_DIR under the working directory. */
   readonly stateDir?: string | undefined;
   readonly log?: (message: string) => void;
+  /** The node commits input offsets and flushes its tasks before each commit (it reads topics): stores may hold writes until then. */
+  readonly flushedBeforeCommit?: boolean;
 }
 
 /** A record a processor forwarded while processing an input; `settle` settles the promise `forward` returned. */
@@ -97,6 +99,7 @@ export class Task {
           partition: this.partition,
           changelogTopic: '',
           directory: storeDirectory(this.deps.stateDir, topology, node, builder.name, this.partition),
+          flushedBeforeCommit: this.deps.flushedBeforeCommit ?? false,
           log: (key, value, ts) => this.track(this.deps.changelog.log(builder, this.partition, key, value, ts)),
         });
         if (builder.logged) await restoreStore({ node, partition: this.partition, changelog: this.deps.changelog, emitter: this.deps.emitter }, builder, store);
@@ -169,10 +172,12 @@ export class Task {
     await this.idle();
   }
 
-  /** Processors emit what they hold back (record caches); resolves once that is durable. */
+  /** Processors emit what they hold back (record caches), stores log what they hold; resolves once the producer has it all. */
   async flush(): Promise<void> {
     if (!this.isReady) return; // nothing processed yet, so nothing held
     for (const p of this.processors.values()) p.flush?.();
+    const stores = [...this.stores.values()].map((s) => s.flush());
+    await settleAll(stores);
     await this.idle();
   }
 
