@@ -9,7 +9,7 @@
 // results for client teams, the latest result of an id being the best.
 // The same pipeline behind the HTTP front door: topologies/image-pipeline-http.ts (docs/ingest.md).
 import { map } from 'rxjs';
-import { named, param, session, topic, topology, type NodeOptions, type Rec, type Source } from '@vision-flow/core';
+import { named, param, session, topic, topology, type NodeBuilder, type NodeOptions, type Rec, type Source } from '@vision-flow/core';
 import {
   annotateToFolder,
   collectByKey,
@@ -18,8 +18,10 @@ import {
   detectObjects,
   directorySource,
   jsonLinesSink,
+  verifyToken,
   type Collected,
   type SubmittedImage,
+  type TokenAuth,
 } from '@vision-flow/operators';
 import { FacesDetected, ImageAnalysis, ImageSubmitted, ObjectsDetected } from './image-pipeline/schemas.js';
 
@@ -51,12 +53,18 @@ function toAnalysis(r: Rec<string, Collected<Parts>>): Rec<string, ImageAnalysis
   });
 }
 
-/** The pipeline with `ingest` as its source: a folder of images here, the HTTP front door in image-pipeline-http.ts. */
-export function imagePipeline(ingest: Source<string, SubmittedImage>, ingestOptions: NodeOptions = { maxInFlight: 16 }) {
+/**
+ * The pipeline with `ingest` as its source: a folder of images here, the HTTP front door in
+ * image-pipeline-http.ts. With `tokens`, the nodes that read the images first verify each record's
+ * token again (verifyToken): a record written to the image topic by anyone but the front door, or
+ * with its tenant changed, is dead-lettered before it costs a detector anything or yields a result.
+ */
+export function imagePipeline(ingest: Source<string, SubmittedImage>, ingestOptions: NodeOptions = { maxInFlight: 16 }, tokens?: TokenAuth) {
+  const imagesIn = (n: NodeBuilder) => (tokens ? n.from(images).pipe(verifyToken({ auth: tokens })) : n.from(images));
   return topology('image-pipeline')
     .node('ingest', (n) => n.source(ingest).to(images), ingestOptions)
-    .node('objects', (n) => n.from(images).pipe(decodeImage(), detectObjects({ model: 'yolox-nano' })).to(objects), { maxInFlight: 8, ordering: 'unordered' })
-    .node('faces', (n) => n.from(images).pipe(decodeImage(), detectFaces({ model: 'ultraface-rfb-320' })).to(faces), { maxInFlight: 8, ordering: 'unordered' })
+    .node('objects', (n) => imagesIn(n).pipe(decodeImage(), detectObjects({ model: 'yolox-nano' })).to(objects), { maxInFlight: 8, ordering: 'unordered' })
+    .node('faces', (n) => imagesIn(n).pipe(decodeImage(), detectFaces({ model: 'ultraface-rfb-320' })).to(faces), { maxInFlight: 8, ordering: 'unordered' })
     .node('aggregate', (n) =>
       n.from(objects, faces).pipe(collectByKey({ parts: { objects, faces }, window: session('30s'), timeout: param('timeout', { default: '10s' }) }), named('toAnalysis', map(toAnalysis))).to(analyses),
     )

@@ -2,17 +2,22 @@
 // topologies/image-pipeline-http.ts` (every node in one process), then `vision-flow ingest
 // ../shared/images` uploads every sample with a token; each upload is answered 202 with an id, each
 // id gets a result, the image topic holds exactly the accepted images (a refused upload adds
-// nothing), every record carries its tenant, and the node stops cleanly.
+// nothing), every record carries its tenant, and the node stops cleanly. Records forged into the
+// image topic afterwards (a genuine record's bytes with its tenant changed, its token altered or
+// dropped) are dead-lettered UNAUTHORIZED by the detectors, which verify each token again, and get
+// no result.
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HeaderNames, type DeadLetter } from '@vision-flow/core';
 import { SHARED_IMAGES } from '../helpers/bad-images.js';
 import { CliProcess, REPO, jsonLines, runCli } from '../helpers/cli.js';
 import { endProcesses } from '../helpers/end-processes.js';
 import { KafkaNamespace } from '../helpers/kafka-namespace.js';
 import { expectedIds, pollUntil } from '../helpers/pipeline-processes.js';
+import { readRawTopic } from '../helpers/read-raw-topic.js';
 import { stopAndCheckExit } from '../helpers/stop-and-check-exit.js';
 
 const SECRET = 'e2e-ingest-secret-of-at-least-32-bytes!';
@@ -70,6 +75,38 @@ describe('the image pipeline behind the HTTP front door (Kafka)', () => {
     expect(new Set(submitted.map((r) => r.key as string))).toEqual(ids);
     expect(submitted.every((r) => (r.value as { source: string }).source === 'tenant:acme')).toBe(true);
 
+    // Forgeries, as whoever can write the image topic could make them from a genuine record.
+    const genuine = (await readRawTopic(kns.view, 'images.submitted'))[0]!;
+    const [header, , signature] = genuine.headers[HeaderNames.token]!.split('.');
+    const globexClaims = Buffer.from(JSON.stringify({ tenant: 'globex', scope: 'images:write', iss: ISSUER, aud: 'vision-flow', exp: Math.floor(Date.now() / 1000) + 3600 })).toString('base64url');
+    const forgeries: { [id: string]: { [name: string]: string } } = {
+      'forged-tenant': { ...genuine.headers, [HeaderNames.tenant]: 'globex' },
+      'tampered-token': { ...genuine.headers, [HeaderNames.tenant]: 'globex', [HeaderNames.token]: `${header}.${globexClaims}.${signature}` },
+      'no-token': { [HeaderNames.tenant]: 'acme' },
+    };
+    const producer = await kns.view.ns.producer({ acknowledge: 'each' });
+    try {
+      for (const [id, headers] of Object.entries(forgeries)) await producer.send({ topic: 'images.submitted', key: keyLike(genuine.key!, id), value: genuine.value, headers, timestamp: Date.now() });
+    } finally {
+      await producer.close();
+    }
+    for (const node of ['objects', 'faces']) {
+      let letters: DeadLetter[] = [];
+      await pollUntil(async () => (letters = (await kns.view.readAll(`${node}.dlq`).catch(() => [])).map((r) => r.value as DeadLetter)).length >= 3, 60_000, 500);
+      expect(letters.map((l) => [Buffer.from(l.key!).subarray(6).toString(), l.code, l.context['problem']]).sort(), node).toEqual([
+        ['forged-tenant', 'UNAUTHORIZED', 'TENANT_MISMATCH'],
+        ['no-token', 'UNAUTHORIZED', 'NO_TOKEN'],
+        ['tampered-token', 'UNAUTHORIZED', 'TOKEN_BAD_SIGNATURE'],
+      ]);
+    }
+    const got = await delivered();
+    expect(Object.keys(forgeries).filter((id) => got.has(id))).toEqual([]);
+
     await stopAndCheckExit([['pipeline', pipeline]]);
   });
 });
+
+/** A key for `text` in the writer schema of `genuine` (a Confluent-framed Avro string shorter than 64 bytes). */
+function keyLike(genuine: Buffer, text: string): Buffer {
+  return Buffer.concat([genuine.subarray(0, 5), Buffer.from([Buffer.byteLength(text) * 2]), Buffer.from(text)]);
+}

@@ -8,7 +8,9 @@ export { directorySource, type DirectorySourceOptions, type SubmittedImage } fro
 
 // --- HTTP ingest (the front door) and token verification
 export { httpSource, type HttpSourceOptions, type HttpSourceAuth } from './http/http-source.js';
-export { createTokenVerifier, type TokenVerifier, type TokenVerifierOptions, type VerifiedToken } from './http/auth/token-verifier.js';
+export { createTokenVerifier, type TokenVerifier, type TokenVerifierOptions, type VerifiedToken, type VerifyAt } from './http/auth/token-verifier.js';
+export type { TokenAuth } from './http/auth/token-auth.js';
+export { verifyToken, UNAUTHORIZED, type VerifyTokenOptions } from './http/verify-token.js';
 export { HttpProblem, type ProblemBody } from './http/http-problem.js';
 
 // --- Stream operators

@@ -1,5 +1,6 @@
 import { describeParam, param, resolveParam, type ParamOr, type Source, type SourceReader } from '@vision-flow/core';
 import type { SubmittedImage } from '../sources/directory-source.js';
+import { tokenVerifierOptions, type TokenAuth } from './auth/token-auth.js';
 import { createTokenVerifier } from './auth/token-verifier.js';
 import { IdempotencyCache } from './idempotency-cache.js';
 import { IMAGES_PATH, IngestServer } from './ingest-server.js';
@@ -7,22 +8,7 @@ import { SubmissionQueue } from './submission-queue.js';
 import { TenantQuota } from './tenant-quota.js';
 
 /** Token settings; each may be a topology parameter (see docs/ingest.md for the names the image pipeline uses). */
-export interface HttpSourceAuth {
-  /** HS256 shared secret; or */
-  readonly secret?: ParamOr<string | null>;
-  /** a JWKS file path or URL for RS256/ES256. */
-  readonly jwks?: ParamOr<string | null>;
-  readonly issuer: ParamOr<string>;
-  readonly audience: ParamOr<string>;
-  /** Scope a token needs to upload; default `images:write` (`null`: none). */
-  readonly requiredScope?: ParamOr<string | null>;
-  /** Claim naming the tenant; default `tenant`. */
-  readonly tenantClaim?: ParamOr<string>;
-  /** Allowed algorithms; default HS256 with a secret, RS256 + ES256 with a JWKS. */
-  readonly algorithms?: readonly string[];
-  /** Clock skew on exp/nbf, seconds; default 30. */
-  readonly clockToleranceSec?: number;
-}
+export type HttpSourceAuth = TokenAuth;
 
 export interface HttpSourceOptions {
   readonly auth: HttpSourceAuth;
@@ -88,17 +74,7 @@ export function httpSource(opts: HttpSourceOptions): Source<string, SubmittedIma
     async open(ctx): Promise<SourceReader<string, SubmittedImage>> {
       const where = `node "${ctx.node}" http source`;
       const p = <T extends string | number | null>(v: ParamOr<T> | undefined, what: string): T | undefined => (v === undefined ? undefined : resolveParam(v, ctx.params, `${where} ${what}`));
-      const { auth } = opts;
-      const verifier = createTokenVerifier({
-        ...(p(auth.secret, 'secret') ? { secret: p(auth.secret, 'secret')! } : {}),
-        ...(p(auth.jwks, 'jwks') ? { jwks: p(auth.jwks, 'jwks')! } : {}),
-        issuer: p(auth.issuer, 'issuer')!,
-        audience: p(auth.audience, 'audience')!,
-        ...(auth.algorithms ? { algorithms: auth.algorithms } : {}),
-        ...(auth.clockToleranceSec !== undefined ? { clockToleranceSec: auth.clockToleranceSec } : {}),
-        requiredScope: p(auth.requiredScope, 'scope') ?? (auth.requiredScope === undefined ? 'images:write' : undefined),
-        tenantClaim: p(auth.tenantClaim, 'tenant claim') ?? 'tenant',
-      });
+      const verifier = createTokenVerifier(tokenVerifierOptions(opts.auth, ctx.params, where));
       const rate = p(quotaPerSec, 'quota');
       const queue = new SubmissionQueue<string, SubmittedImage>(maxQueued, limits.retryAfterSec);
       const server = new IngestServer({

@@ -31,9 +31,18 @@ export interface VerifiedToken {
   readonly claims: JWTPayload;
 }
 
+export interface VerifyAt {
+  /**
+   * The time `exp` and `nbf` are checked against, epoch ms; default now. A node re-verifying a
+   * record's token passes the record's timestamp (when it was accepted): a record may legitimately
+   * wait in a topic past its token's expiry.
+   */
+  readonly at?: number;
+}
+
 export interface TokenVerifier {
   /** Verifies a bearer token locally; throws an HttpProblem (401, or 403 for a missing scope or tenant). */
-  verify(token: string): Promise<VerifiedToken>;
+  verify(token: string, when?: VerifyAt): Promise<VerifiedToken>;
 }
 
 const SYMMETRIC = new Set(['HS256', 'HS384', 'HS512']);
@@ -67,11 +76,12 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
   const tenantClaim = opts.tenantClaim ?? 'tenant';
   const verifyOptions = { issuer: opts.issuer, audience: opts.audience, algorithms, clockTolerance: opts.clockToleranceSec ?? 30, requiredClaims: ['exp'] };
   return {
-    async verify(token: string): Promise<VerifiedToken> {
+    async verify(token: string, when: VerifyAt = {}): Promise<VerifiedToken> {
       let claims: JWTPayload;
+      const options = when.at === undefined ? verifyOptions : { ...verifyOptions, currentDate: new Date(when.at) };
       try {
         // jose's overloads split a key from a key getter
-        claims = (await (typeof key === 'function' ? jwtVerify(token, key, verifyOptions) : jwtVerify(token, key, verifyOptions))).payload;
+        claims = (await (typeof key === 'function' ? jwtVerify(token, key, options) : jwtVerify(token, key, options))).payload;
       } catch (e) {
         throw tokenProblem(e);
       }
