@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { ConfigError } from '@vision-flow/core';
 import { HttpProblem } from '../http-problem.js';
+import { timesProblem, VerifiedTokenCache } from './verified-token-cache.js';
 
 export interface TokenVerifierOptions {
   /** HS256 shared secret (at least 32 bytes). Give either this or `jwks`. */
@@ -20,8 +21,10 @@ export interface TokenVerifierOptions {
   readonly tenantClaim?: string;
   /** Clock skew allowed on `exp`/`nbf`, seconds; default 30. */
   readonly clockToleranceSec?: number;
-  /** How long a fetched JWKS is trusted before it is fetched again, ms; default 10 min. */
+  /** How long a fetched JWKS is trusted before it is fetched again, ms; default 10 min. Verified tokens are kept as long. */
   readonly jwksCacheMaxAgeMs?: number;
+  /** Verified tokens kept (their signature is not checked again); default 10 000. */
+  readonly verifiedTokensKept?: number;
 }
 
 /** What a verified token says. */
@@ -72,30 +75,45 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
     if (!family.has(alg)) throw new ConfigError(`${where}: algorithm "${alg}" cannot be used with ${opts.secret ? 'a shared secret' : 'public keys'}; allowed: ${[...family].join(', ')}`, { algorithm: alg });
   }
   if (opts.secret && Buffer.byteLength(opts.secret) < 32) throw new ConfigError(`${where}: the HS256 secret is ${Buffer.byteLength(opts.secret)} bytes; use at least 32 random bytes`, {});
-  const key: Uint8Array | JWTVerifyGetKey = opts.secret ? new TextEncoder().encode(opts.secret) : jwksKeys(opts.jwks!, opts.jwksCacheMaxAgeMs ?? 600_000);
+  const keysMaxAgeMs = opts.jwksCacheMaxAgeMs ?? 600_000;
+  const key: Uint8Array | JWTVerifyGetKey = opts.secret ? new TextEncoder().encode(opts.secret) : jwksKeys(opts.jwks!, keysMaxAgeMs);
   const tenantClaim = opts.tenantClaim ?? 'tenant';
-  const verifyOptions = { issuer: opts.issuer, audience: opts.audience, algorithms, clockTolerance: opts.clockToleranceSec ?? 30, requiredClaims: ['exp'] };
+  const clockTolerance = opts.clockToleranceSec ?? 30;
+  const verifyOptions = { issuer: opts.issuer, audience: opts.audience, algorithms, clockTolerance, requiredClaims: ['exp'] };
+  const verified = new VerifiedTokenCache<VerifiedToken>(opts.verifiedTokensKept ?? 10_000, keysMaxAgeMs);
   return {
     async verify(token: string, when: VerifyAt = {}): Promise<VerifiedToken> {
-      let claims: JWTPayload;
-      const options = when.at === undefined ? verifyOptions : { ...verifyOptions, currentDate: new Date(when.at) };
-      try {
-        // jose's overloads split a key from a key getter
-        claims = (await (typeof key === 'function' ? jwtVerify(token, key, options) : jwtVerify(token, key, options))).payload;
-      } catch (e) {
-        throw tokenProblem(e);
+      const now = Date.now();
+      const known = verified.get(token, now);
+      if (known) {
+        const problem = timesProblem(known.claims, when.at ?? now, clockTolerance);
+        if (problem) throw problem === 'exp' ? expiredProblem() : notYetValidProblem();
+        return known;
       }
-      const scopes = scopesOf(claims);
-      if (opts.requiredScope && !scopes.includes(opts.requiredScope)) {
-        throw new HttpProblem(403, 'INSUFFICIENT_SCOPE', 'Insufficient scope', `the token lacks the scope "${opts.requiredScope}" (it has: ${scopes.join(' ') || 'none'}); ask for a token with that scope`, { 'www-authenticate': `Bearer error="insufficient_scope", scope="${opts.requiredScope}"` }, { requiredScope: opts.requiredScope });
-      }
-      const tenant = claims[tenantClaim];
-      if (typeof tenant !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(tenant)) {
-        throw new HttpProblem(403, 'NO_TENANT', 'No tenant', `the token's "${tenantClaim}" claim must be a tenant id (1–64 letters, digits, _ or -: it names the tenant's topics); got ${JSON.stringify(tenant ?? null)}`, {}, { tenantClaim });
-      }
-      return { tenant, scopes, claims };
+      const answer = await check(token, when.at === undefined ? verifyOptions : { ...verifyOptions, currentDate: new Date(when.at) });
+      verified.put(token, answer, now);
+      return answer;
     },
   };
+
+  async function check(token: string, options: typeof verifyOptions & { currentDate?: Date }): Promise<VerifiedToken> {
+    let claims: JWTPayload;
+    try {
+      // jose's overloads split a key from a key getter
+      claims = (await (typeof key === 'function' ? jwtVerify(token, key, options) : jwtVerify(token, key, options))).payload;
+    } catch (e) {
+      throw tokenProblem(e);
+    }
+    const scopes = scopesOf(claims);
+    if (opts.requiredScope && !scopes.includes(opts.requiredScope)) {
+      throw new HttpProblem(403, 'INSUFFICIENT_SCOPE', 'Insufficient scope', `the token lacks the scope "${opts.requiredScope}" (it has: ${scopes.join(' ') || 'none'}); ask for a token with that scope`, { 'www-authenticate': `Bearer error="insufficient_scope", scope="${opts.requiredScope}"` }, { requiredScope: opts.requiredScope });
+    }
+    const tenant = claims[tenantClaim];
+    if (typeof tenant !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(tenant)) {
+      throw new HttpProblem(403, 'NO_TENANT', 'No tenant', `the token's "${tenantClaim}" claim must be a tenant id (1–64 letters, digits, _ or -: it names the tenant's topics); got ${JSON.stringify(tenant ?? null)}`, {}, { tenantClaim });
+    }
+    return { tenant, scopes, claims };
+  }
 }
 
 function jwksKeys(jwks: string, cacheMaxAge: number): JWTVerifyGetKey {
@@ -121,13 +139,16 @@ function scopesOf(claims: JWTPayload): string[] {
   return [];
 }
 
+const invalid = (code: string, detail: string) => new HttpProblem(401, code, 'Invalid token', detail, { 'www-authenticate': `Bearer error="invalid_token", error_description="${detail.replace(/"/g, "'")}"` });
+const expiredProblem = () => invalid('TOKEN_EXPIRED', 'the token has expired ("exp" is past); get a new token');
+const notYetValidProblem = () => invalid('TOKEN_NOT_YET_VALID', 'the token is not valid yet ("nbf" is in the future); check the clocks or wait');
+
 /** One 401 per way a token can be wrong, so a client (and its developer) knows what to fix. */
 function tokenProblem(e: unknown): HttpProblem {
-  const invalid = (code: string, detail: string) => new HttpProblem(401, code, 'Invalid token', detail, { 'www-authenticate': `Bearer error="invalid_token", error_description="${detail.replace(/"/g, "'")}"` });
-  if (e instanceof errors.JWTExpired) return invalid('TOKEN_EXPIRED', 'the token has expired ("exp" is past); get a new token');
+  if (e instanceof errors.JWTExpired) return expiredProblem();
   if (e instanceof errors.JWTClaimValidationFailed) {
     const claim = e.claim;
-    if (claim === 'nbf') return invalid('TOKEN_NOT_YET_VALID', 'the token is not valid yet ("nbf" is in the future); check the clocks or wait');
+    if (claim === 'nbf') return notYetValidProblem();
     if (claim === 'iss') return invalid('TOKEN_WRONG_ISSUER', `the token's issuer ("iss") is not the one this endpoint trusts; get a token from the configured issuer`);
     if (claim === 'aud') return invalid('TOKEN_WRONG_AUDIENCE', `the token's audience ("aud") is not this endpoint; get a token for this audience`);
     return invalid('TOKEN_CLAIM_INVALID', `the token's "${claim}" claim is ${e.reason}; fix the token`);
