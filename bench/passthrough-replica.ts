@@ -12,6 +12,10 @@ import type { ReplicaReport, ReplicaSpec } from './replicas.js';
 
 async function main(): Promise<void> {
   const spec = JSON.parse(process.argv[2]!) as ReplicaSpec;
+  // Where a replica's start-up goes: the process and its modules, then connecting and joining the group.
+  const launchedAt = Number(process.argv[3]);
+  const since = () => `${((Date.now() - launchedAt) / 1000).toFixed(1)} s`;
+  const loaded = since();
   const cpu = process.cpuUsage();
   const threadsBefore = threadCpu();
   const elu = performance.eventLoopUtilization();
@@ -30,6 +34,7 @@ async function main(): Promise<void> {
     const registry = new NamespacedSchemaRegistry(await ConfluentSchemaRegistry.connect({ url: spec.registry }), spec.namespace);
     const runner = new TopologyRunner(passThrough(spec.name, spec.maxInFlight), { transport, registry });
     await runner.start();
+    console.log(`  replica ${process.pid}: modules loaded ${loaded}, runner started ${since()} after launch`);
     const watch = setInterval(() => runner.stats().some((s) => s.state === 'failed') && process.exit(3), 200);
     await stop;
     clearInterval(watch);

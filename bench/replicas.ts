@@ -32,7 +32,8 @@ export class Replicas {
 
   /** Forks one process per spec; they inherit this process's node flags (tsx's loader, --cpu-prof). */
   constructor(specs: readonly ReplicaSpec[]) {
-    const children = specs.map((spec) => fork(replicaScript, [JSON.stringify(spec)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+    const launchedAt = Date.now();
+    const children = specs.map((spec) => fork(replicaScript, [JSON.stringify(spec), String(launchedAt)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
     this.children = children;
     this.reports = children.map((c) => new Promise((resolve) => c.once('message', (m) => resolve(m as ReplicaReport))));
     this.exits = children.map((c, i) => new Promise((resolve) => c.once('exit', (code, signal) => {
