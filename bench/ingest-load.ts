@@ -11,6 +11,9 @@
 // higher) and checks the image topic holds exactly the accepted uploads instead of waiting for results.
 // --worker-nice N (default 10): the detectors' process runs at this nice level, as a deployment gives
 // the front door CPU of its own; on 2 shared cores the detectors otherwise delay every answer. 0: equal.
+// --worker-idle: the detectors' process under SCHED_IDLE (chrt --idle 0) instead: it runs only on CPU
+// nothing else wants, and any waking thread of the front door or the broker preempts it at once
+// (a nice level only weights the shares: a woken thread may still wait for the running one's slice).
 // Where the 202's time goes: each 202 carries Server-Timing (auth, body, check, queue, write, total);
 // the bench prints each stage's p50/p99 and the stages of the slowest 1 %, the rest of the client's
 // time being the network, HTTP parsing and the client's own loop. The ingest node is started with
@@ -152,10 +155,10 @@ function gcReport(text: string, mainIsolate: string | undefined): string {
   return 'GC ' + [...byKind].map(([kind, v]) => `${v.length} × ${kind} (max ${Math.max(...v).toFixed(1)} ms, sum ${v.reduce((a, b) => a + b, 0).toFixed(0)} ms)`).join(', ');
 }
 
-/** Starts the CLI; at a nice level above 0 through `nice`, so every thread of the process has it from the start. */
-function start(args: string[], env: NodeJS.ProcessEnv, niceness = 0, nodeFlags: string[] = []): { child: ChildProcess; stderr: () => string } {
+/** Starts the CLI; at a nice level above 0 through `nice` (or under SCHED_IDLE through `chrt`), so every thread of the process has it from the start. */
+function start(args: string[], env: NodeJS.ProcessEnv, niceness: number | 'idle' = 0, nodeFlags: string[] = []): { child: ChildProcess; stderr: () => string } {
   const command = [process.execPath, ...nodeFlags, join(REPO, 'packages/cli/dist/bin.js'), ...args];
-  const [cmd, ...cmdArgs] = niceness > 0 ? ['nice', '-n', String(niceness), ...command] : command;
+  const [cmd, ...cmdArgs] = niceness === 'idle' ? ['chrt', '--idle', '0', ...command] : niceness > 0 ? ['nice', '-n', String(niceness), ...command] : command;
   // Standard output too: --trace-gc writes there.
   const child = spawn(cmd!, cmdArgs, { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
@@ -175,7 +178,8 @@ async function main(): Promise<void> {
   const probe = ['--import', join(REPO, 'bench/ingest/loop-delay-probe.mjs'), '--trace-gc'];
   const ingest = start([...common, '--node', 'ingest', '--set', 'ingestPort=0'], env, 0, probe);
   const ingestOnly = process.argv.includes('--ingest-only');
-  const workers = ingestOnly ? undefined : start([...common, '--node', 'objects', '--node', 'faces', '--node', 'aggregate', '--node', 'deliver'], env, opts.workerNice);
+  const workerIdle = process.argv.includes('--worker-idle');
+  const workers = ingestOnly ? undefined : start([...common, '--node', 'objects', '--node', 'faces', '--node', 'aggregate', '--node', 'deliver'], env, workerIdle ? 'idle' : opts.workerNice);
   try {
     let url: string | undefined;
     for (let i = 0; i < 600 && !url; i++) {
@@ -186,7 +190,7 @@ async function main(): Promise<void> {
     if (!url) throw new Error(`the ingest node did not listen:\n${ingest.stderr()}`);
     const token = await new SignJWT({ tenant: 'bench', scope: 'images:write' }).setProtectedHeader({ alg: 'HS256' }).setIssuer(ISSUER).setAudience('vision-flow').setExpirationTime('2h').sign(new TextEncoder().encode(SECRET));
     const samples = await loadSamples();
-    console.log(`namespace ${ns}; detectors at nice ${ingestOnly ? "-" : opts.workerNice}; ${samples.length} sample images, ${(samples.reduce((n, s) => n + s.body.length, 0) / samples.length / 1024).toFixed(0)} KiB on average; ingest at ${url}`);
+    console.log(`namespace ${ns}; detectors ${ingestOnly ? 'not run' : workerIdle ? 'under SCHED_IDLE' : `at nice ${opts.workerNice}`}; ${samples.length} sample images, ${(samples.reduce((n, s) => n + s.body.length, 0) / samples.length / 1024).toFixed(0)} KiB on average; ingest at ${url}`);
     const warm = phase('warm-up');
     await post(url, token, samples[0]!, warm);
 

@@ -99,8 +99,10 @@ export function producerConfig(opts: KafkaTransportOptions, p: ProducerOptions =
     // Images up to ~10 MB travel as single records; the topic's max.message.bytes must allow them too.
     'message.max.bytes': MAX_MESSAGE_BYTES,
     // A few ms of batching gives most of the throughput. A producer that answers each send (a source
-    // node: HTTP ingest answers its 202 on that) waits 1 ms: its latency is what a client sees.
-    'linger.ms': p.acknowledge === 'each' ? 1 : 5,
+    // node: HTTP ingest answers its 202 on that) does not linger: its latency is what a client sees,
+    // and with linger.ms 1 librdkafka's broker thread picks a lone message up 2-4 ms later, not 1.
+    // Under load it still batches what queues while requests are in flight (idempotence allows 5).
+    'linger.ms': p.acknowledge === 'each' ? 0 : 5,
     // Bounds what the producer holds unacknowledged (room for a few 16 MiB images). A node's record
     // is done once its outputs are taken (acknowledged at the next commit's checkpoint), so when the
     // broker falls behind this fills, sends wait in the producer's backlog (QUEUE_FULL), their records
