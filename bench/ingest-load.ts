@@ -19,8 +19,11 @@
 // time being the network, HTTP parsing and the client's own loop. The ingest node is started with
 // bench/ingest/loop-delay-probe.mjs (its event-loop delay over the sustained phase) and --trace-gc
 // (its GC pauses over that phase, summed by kind); --ingest-log FILE keeps its whole output.
+// --broker-pid PID (with a JDK's jstat on PATH or in $JAVA_HOME/bin): the broker's young GC pauses
+// over the sustained phase too (count and total time from jstat -gc before and after); a produce
+// request that arrives during one waits it out.
 // Not a test: it prints numbers for docs/ingest.md.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -155,6 +158,24 @@ function gcReport(text: string, mainIsolate: string | undefined): string {
   return 'GC ' + [...byKind].map(([kind, v]) => `${v.length} × ${kind} (max ${Math.max(...v).toFixed(1)} ms, sum ${v.reduce((a, b) => a + b, 0).toFixed(0)} ms)`).join(', ');
 }
 
+/** The broker JVM's young GCs so far (count, total seconds) from `jstat -gc`; undefined without a broker pid or a jstat. */
+function brokerYoungGc(): { count: number; seconds: number } | undefined {
+  const i = process.argv.indexOf('--broker-pid');
+  if (i < 0) return undefined;
+  const jstat = process.env['JAVA_HOME'] ? join(process.env['JAVA_HOME'], 'bin', 'jstat') : 'jstat';
+  const out = spawnSync(jstat, ['-gc', process.argv[i + 1]!], { encoding: 'utf8' });
+  const [head, values] = (out.stdout ?? '').trim().split('\n').map((l) => l.trim().split(/\s+/));
+  if (!head || !values) return undefined;
+  return { count: Number(values[head.indexOf('YGC')]), seconds: Number(values[head.indexOf('YGCT')]) };
+}
+
+function brokerGcReport(before: ReturnType<typeof brokerYoungGc>, after: ReturnType<typeof brokerYoungGc>): string {
+  if (!before || !after) return '';
+  const n = after.count - before.count;
+  const ms = (after.seconds - before.seconds) * 1000;
+  return `; broker: ${n} young GCs, ${ms.toFixed(0)} ms in all${n > 0 ? ` (${(ms / n).toFixed(1)} ms each on average)` : ''}`;
+}
+
 /** Starts the CLI; at a nice level above 0 through `nice` (or under SCHED_IDLE through `chrt`), so every thread of the process has it from the start. */
 function start(args: string[], env: NodeJS.ProcessEnv, niceness: number | 'idle' = 0, nodeFlags: string[] = []): { child: ChildProcess; stderr: () => string } {
   const command = [process.execPath, ...nodeFlags, join(REPO, 'packages/cli/dist/bin.js'), ...args];
@@ -198,12 +219,14 @@ async function main(): Promise<void> {
     ingest.child.kill('SIGUSR2'); // starts the probe's loop-delay histogram over (its line covers the start-up)
     await new Promise((r) => setTimeout(r, 200));
     const gcFrom = ingest.stderr().length;
+    const brokerBefore = brokerYoungGc();
     await sustained(url, token, samples, a);
+    const brokerAfter = brokerYoungGc();
     ingest.child.kill('SIGUSR2');
     await new Promise((r) => setTimeout(r, 200));
     console.log(report(a));
     console.log(stageReport(a));
-    console.log(`${''.padEnd(9)} ingest node: ${[...ingest.stderr().matchAll(/loop-delay: .*$/gm)].at(-1)?.[0] ?? 'no loop-delay line'}; ${gcReport(ingest.stderr().slice(gcFrom), ingest.stderr().match(/\[\d+:(0x[0-9a-f]+)\]/)?.[1])}`);
+    console.log(`${''.padEnd(9)} ingest node: ${[...ingest.stderr().matchAll(/loop-delay: .*$/gm)].at(-1)?.[0] ?? 'no loop-delay line'}; ${gcReport(ingest.stderr().slice(gcFrom), ingest.stderr().match(/\[\d+:(0x[0-9a-f]+)\]/)?.[1])}${brokerGcReport(brokerBefore, brokerAfter)}`);
     const b = phase('overload');
     await overload(url, token, samples, b);
     console.log(report(b));
