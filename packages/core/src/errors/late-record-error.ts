@@ -10,10 +10,17 @@ export class LateRecordError extends VisionFlowError {
 
   /** `lateness`: ms past the latest window's end + grace; `windowEnd`: that window's end. */
   constructor(operator: string, info: { lateness: number; windowEnd: number; streamTime: number }) {
-    super(
-      `${operator}: record is ${info.lateness} ms late (its last window ended at ${info.windowEnd}, stream time is ${info.streamTime})`,
-      { code: 'LATE', retriable: false },
-      { ...info, operator },
-    );
+    // A late record is data, not a fault in code: no stack is captured (it cost more than the rest of the record's path).
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      super(
+        `${operator}: record is ${info.lateness} ms late (its last window ended at ${info.windowEnd}, stream time is ${info.streamTime})`,
+        { code: 'LATE', retriable: false },
+        { ...info, operator },
+      );
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
   }
 }

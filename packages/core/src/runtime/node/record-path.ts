@@ -74,7 +74,12 @@ export class RecordPath {
     const keyText = keyToText(rec.key);
     this.opts.chain.continueAt(rec, 0, task, inbound.cause(rec, keyText), (error) => {
       if (deadline?.expired) return; // dead-lettered as RECORD_TIMEOUT already
-      if (error !== undefined) return general({ started, error });
+      if (error !== undefined) {
+        if (failureAction(error) !== 'dead-letter') return general({ started, error });
+        // No retry can help (a late record, a poison one): set it aside now; the general path would decode it again to get here.
+        void this.deadLetter(inbound, error, failedOperator(error) ?? 'pipeline', 1, keyText).catch(onFatal).finally(done);
+        return;
+      }
       this.processed(inbound, keyText, started);
       done();
     });
