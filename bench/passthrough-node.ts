@@ -2,7 +2,7 @@
 // registry, at-least-once commits) against, on the same broker and the same input records:
 // - the raw librdkafka consume → produce → commit loop, both ways of knowing its batch is durable
 //   before committing: a delivery report per message, and Kafka Streams' flush before commit (the
-//   node's way); and the flush loop as N processes, each over its share of the partitions;
+//   node's way); and both as N processes, each over its share of the partitions;
 // - a Kafka Streams 4.x pass-through app (bench/kstreams-passthrough/: bytes in, bytes out,
 //   at-least-once defaults, 2 stream threads).
 // The node runs twice per round: as one process (one JS thread), and as N replica processes in one
@@ -80,17 +80,17 @@ async function main(): Promise<void> {
     results.raw.push(r);
     print(r);
   };
-  // The raw flush loop as `replicas` processes, each assigned every replicas-th partition (no group
-  // rebalances: the most favourable raw split). Timed from its first output record, as the
+  // The raw loop (both ways) as `replicas` processes, each assigned every replicas-th partition (no
+  // group rebalances: the most favourable raw split). Timed from its first output record, as the
   // one-process loop is from its first consumed record.
-  const rawReplicated = async (round: number) => {
+  const rawReplicated = async (round: number, acks: 'each' | 'flush') => {
     const brokerBefore = brokerCpu();
     const group = `bench-raw-x${replicas}-${round}-${randomUUID().slice(0, 8)}`;
     const specs: ReplicaSpec[] = Array.from({ length: replicas }, (_, i) => ({
-      kind: 'raw', brokers, name: transport.outer(group), inputTopic: transport.outer(input.name), outputTopic: transport.outer(rawOut), acks: 'flush',
+      kind: 'raw', brokers, name: transport.outer(group), inputTopic: transport.outer(input.name), outputTopic: transport.outer(rawOut), acks,
       partitions: Array.from({ length: PARTITIONS }, (_, p) => p).filter((p) => p % replicas === i),
     }));
-    const label = `native (flush before commit), ${replicas} processes`;
+    const label = `native${acks === 'flush' ? ' (flush before commit)' : ''}, ${replicas} processes`;
     const timed = await timeReplicas(label, specs, rawOut, async () => (await transport.admin().committedOffsets(group, input.name)).reduce((n, o) => n + o.offset, 0));
     printBrokerCpu(label, brokerBefore, messages);
     results.rawN.push(timed.fromFirstOutput);
@@ -183,7 +183,7 @@ async function main(): Promise<void> {
   // Every other round runs the phases in reverse (raw, Kafka Streams, node; then node, Kafka Streams,
   // raw), so a broker still warming up or a neighbour's burst of load favours none of them.
   const phases: Array<(round: number) => Promise<void>> = [
-    ...(process.argv.includes('--skip-raw') ? [] : [() => rawLoop('each'), () => rawLoop('flush'), ...(replicas > 0 ? [rawReplicated] : [])]),
+    ...(process.argv.includes('--skip-raw') ? [] : [() => rawLoop('each'), () => rawLoop('flush'), ...(replicas > 0 ? [(round: number) => rawReplicated(round, 'each'), (round: number) => rawReplicated(round, 'flush')] : [])]),
     ...(process.argv.includes('--skip-kstreams') ? [] : [() => kstreamsRun()]),
     (round) => nodeRun(round),
     ...(replicas > 0 ? [nodeReplicated] : []),
