@@ -58,6 +58,8 @@ function toAnalysis(r: Rec<string, Collected<Parts>>): Rec<string, ImageAnalysis
  * image-pipeline-http.ts. With `tokens`, the nodes that read the images first verify each record's
  * token again (verifyToken): a record written to the image topic by anyone but the front door, or
  * with its tenant changed, is dead-lettered before it costs a detector anything or yields a result.
+ * The aggregate carries the tenant and token to its results, and deliver verifies them again before
+ * it hands a result to anyone.
  */
 export function imagePipeline(ingest: Source<string, SubmittedImage>, ingestOptions: NodeOptions = { maxInFlight: 16 }, tokens?: TokenAuth) {
   const imagesIn = (n: NodeBuilder) => (tokens ? n.from(images).pipe(verifyToken({ auth: tokens })) : n.from(images));
@@ -69,7 +71,7 @@ export function imagePipeline(ingest: Source<string, SubmittedImage>, ingestOpti
       n.from(objects, faces).pipe(collectByKey({ parts: { objects, faces }, window: session('30s'), timeout: param('timeout', { default: '10s' }) }), named('toAnalysis', map(toAnalysis))).to(analyses),
     )
     .node('deliver', (n) =>
-      n.from(analyses).pipe(
+      (tokens ? n.from(analyses).pipe(verifyToken({ auth: tokens })) : n.from(analyses)).pipe(
         annotateToFolder({ dir: param('annotate', { default: null, description: 'folder for annotated pictures' }) }),
         jsonLinesSink({ to: param('out', { default: '-' }), format: (r) => ({ ...r.value, endToEndMs: Date.now() - r.value.submittedAt }) }),
       ),

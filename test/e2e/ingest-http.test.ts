@@ -5,7 +5,8 @@
 // nothing), every record carries its tenant, and the node stops cleanly. Records forged into the
 // image topic afterwards (a genuine record's bytes with its tenant changed, its token altered or
 // dropped) are dead-lettered UNAUTHORIZED by the detectors, which verify each token again, and get
-// no result.
+// no result. Genuine results reach deliver with their tenant and token (carried by the aggregate),
+// which verifies them again: none is dead-lettered.
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,6 +70,9 @@ describe('the image pipeline behind the HTTP front door (Kafka)', () => {
       return missing.length === 0;
     }, 5 * 60_000, 1000);
     expect(missing, pipeline.stderr.slice(-3000)).toEqual([]);
+
+    // The aggregate carried each image's tenant and token to its result: deliver verified every one.
+    expect(await kns.view.written('deliver.dlq')).toBe(0);
 
     const submitted = await kns.view.readAll('images.submitted');
     expect(submitted).toHaveLength(ids.size);

@@ -1,7 +1,7 @@
 import { Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import { avro, param, record, session, topic, type Infer, type Rec } from '@vision-flow/core';
+import { HeaderNames, avro, param, record, session, topic, type Infer, type Rec } from '@vision-flow/core';
 import { collectByKey, type Collected, type CollectReason } from './collect-by-key.js';
 
 // One frame is 1 ms of virtual time. A timeout of T ms is checked every T/4 ms, so with the
@@ -115,6 +115,18 @@ describe('collectByKey', () => {
 
   // The marble runs above end before any result's durability promise settles. Here results settle
   // (the store marks them sent) before the next part arrives, as they do in a running node.
+  it("carries whose record it is (vf-tenant, vf-token) from the first part to the result, and no other header", async () => {
+    const input = new Subject<Rec<string, Infer<typeof Found>>>();
+    const out: Result[] = [];
+    const done = new Promise<void>((resolve) => input.pipe(collectByKey({ parts: { objects, faces }, timeout: 1000 })).subscribe({ next: (r) => out.push(r), complete: resolve }));
+    const tenancy = { [HeaderNames.tenant]: 'acme', [HeaderNames.token]: 'eyJ.token.sig' };
+    input.next(part(objects, 'img', 1).withHeaders({ ...tenancy, 'x-other': 'dropped' }));
+    input.next(part(faces, 'img', 2).withHeaders({ [HeaderNames.tenant]: 'acme' }));
+    input.complete();
+    await done;
+    expect(out.map((r) => [r.value.reason, r.headers])).toEqual([['complete', tenancy]]);
+  });
+
   it('completes a partial result whose sending has settled, and then ignores further copies of its parts', async () => {
     const input = new Subject<Rec<string, Infer<typeof Found>>>();
     const out: Result[] = [];

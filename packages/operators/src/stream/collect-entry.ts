@@ -20,6 +20,8 @@ export interface CollectEntry {
   readonly emitted: boolean;
   /** A partial result was sent for this key: later parts are late and yield updates. */
   readonly partial: boolean;
+  /** Whose record it is (`vf-tenant`, `vf-token`), from the first part: every result carries them. */
+  readonly headers: { readonly [name: string]: string };
 }
 
 /** True once a complete result is durable: later parts are duplicates or surplus, and are dropped. */
@@ -37,5 +39,6 @@ export function collectEntrySchema(storeName: string, parts: PartTopics): AvroSc
     lastEventTime: avro.long(),
     emitted: avro.boolean(),
     partial: avro.field(avro.boolean(), { default: false, doc: 'A partial result was sent; later parts update it' }),
+    headers: avro.field(avro.map(avro.string()), { default: {}, doc: "Whose record it is (vf-tenant, vf-token), from the first part" }),
   }) as unknown as AvroSchema<CollectEntry>;
 }

@@ -1,4 +1,5 @@
 import {
+  HeaderNames,
   PoisonRecordError,
   record,
   storeKeyId,
@@ -73,6 +74,7 @@ export class CollectProcessor implements Processor<Rec<unknown, unknown>, Out> {
       lastEventTime: Math.max(prev?.lastEventTime ?? -Infinity, r.timestamp),
       emitted: false,
       partial: late,
+      headers: prev?.headers ?? carried(r.headers),
     };
     // Stored before the result is sent: this write belongs to the current input, so its offset is
     // committed only once the store knows the parts. A crash before the result is durable then
@@ -136,7 +138,7 @@ export class CollectProcessor implements Processor<Rec<unknown, unknown>, Out> {
       this.inFlight.delete(id);
       return true;
     };
-    this.ctx.forward(record({ key, value, timestamp })).then(
+    this.ctx.forward(record({ key, value, timestamp, headers: entry.headers })).then(
       () => {
         if (!settled() || !this.store.isOpen) return;
         // A complete result keeps only the marker; a partial one keeps its parts for late ones.
@@ -145,4 +147,12 @@ export class CollectProcessor implements Processor<Rec<unknown, unknown>, Out> {
       () => void settled(),
     );
   }
+}
+
+/** The headers that say whose record it is, so a later node can route by tenant and verify the token again. */
+const CARRIED = [HeaderNames.tenant, HeaderNames.token];
+function carried(headers: { readonly [name: string]: string }): { [name: string]: string } {
+  const out: { [name: string]: string } = {};
+  for (const name of CARRIED) if (headers[name] !== undefined) out[name] = headers[name];
+  return out;
 }
