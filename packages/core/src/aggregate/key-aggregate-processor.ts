@@ -3,6 +3,7 @@ import type { Rec } from '../records/record.js';
 import type { KeyValueStore } from '../state/key-value-store.js';
 import type { Aggregation } from './aggregation.js';
 import type { Timestamped } from './timestamped.js';
+import { updateOf } from './update-record.js';
 
 /**
  * Per-key aggregation (Kafka Streams' KStreamAggregate): folds each record into its key's
@@ -32,7 +33,7 @@ export class KeyAggregateProcessor<K, V, A> implements Processor<Rec<K, V>, Rec<
     const value = this.aggregation.add(rec.key, rec.value, old ? old.value : this.aggregation.init());
     const timestamp = old ? Math.max(old.timestamp, rec.timestamp) : rec.timestamp;
     this.store.put(rec.key, { value, timestamp });
-    void this.ctx.forward(rec.withValue(value).withTimestamp(timestamp));
+    void this.ctx.forward(updateOf(rec, rec.key, value, timestamp));
   }
 
   close(): void {}

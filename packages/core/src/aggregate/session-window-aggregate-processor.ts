@@ -8,6 +8,7 @@ import type { SessionWindows } from '../windows/session.js';
 import { Expiry } from './expiry.js';
 import { eventTimeOf } from './event-time.js';
 import type { WindowAggregatePlan } from './time-window-aggregate-processor.js';
+import { updateOf } from './update-record.js';
 import type { Windowed } from './windowed-key.js';
 
 const MIN = Number.MIN_SAFE_INTEGER;
@@ -70,13 +71,13 @@ export class SessionWindowAggregateProcessor<K, V, A> implements Processor<Rec<K
     if (start !== t || end !== t) {
       for (const s of overlapping) {
         this.store.remove({ key: rec.key, start: s.start, end: s.end });
-        if (!this.marker) void this.ctx.forward(rec.withKey({ key: rec.key, start: s.start, end: s.end }).withValue<A | null>(null).withTimestamp(s.end));
+        if (!this.marker) void this.ctx.forward(updateOf<Windowed<K>, A | null>(rec, { key: rec.key, start: s.start, end: s.end }, null, s.end));
       }
     }
     const value = aggregation.add(rec.key, rec.value, agg);
     this.store.put({ key: rec.key, start, end }, value);
     if (end < this.earliestOpenEnd) this.earliestOpenEnd = end;
-    if (!this.marker) void this.ctx.forward(rec.withKey({ key: rec.key, start, end }).withValue<A | null>(value).withTimestamp(end));
+    if (!this.marker) void this.ctx.forward(updateOf<Windowed<K>, A | null>(rec, { key: rec.key, start, end }, value, end));
   }
 
   /** Emit final: every session with `end < closeTime` not emitted yet, by end then key. */

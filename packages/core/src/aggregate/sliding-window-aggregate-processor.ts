@@ -9,6 +9,7 @@ import { eventTimeOf } from './event-time.js';
 import { finalRecord, type WindowAggregatePlan } from './time-window-aggregate-processor.js';
 import type { Timestamped } from './timestamped.js';
 import { WindowCloser } from './window-closer.js';
+import { updateOf } from './update-record.js';
 import type { Windowed } from './windowed-key.js';
 
 /** A window's aggregate before the record is added; `value` undefined = a new window of a reduce. */
@@ -163,7 +164,7 @@ export class SlidingWindowAggregateProcessor<K, V, A> implements Processor<Rec<K
   private write(rec: Rec<K, V>, start: number, agg: Timestamped<A>): void {
     this.store.put(rec.key, agg, start);
     this.closer?.opened(rec.key, start);
-    if (this.plan.emit === 'update') void this.ctx.forward(rec.withKey({ key: rec.key, start, end: start + this.d }).withValue(agg.value).withTimestamp(agg.timestamp));
+    if (this.plan.emit === 'update') void this.ctx.forward(updateOf(rec, { key: rec.key, start, end: start + this.d }, agg.value, agg.timestamp));
   }
 
   endOfInput(): void {

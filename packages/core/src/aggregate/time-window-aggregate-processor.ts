@@ -9,6 +9,7 @@ import type { Aggregation } from './aggregation.js';
 import { Expiry } from './expiry.js';
 import { eventTimeOf, type EventTime } from './event-time.js';
 import type { Timestamped } from './timestamped.js';
+import { updateOf } from './update-record.js';
 import { WindowCloser } from './window-closer.js';
 import type { Windowed } from './windowed-key.js';
 
@@ -80,7 +81,7 @@ export class TimeWindowAggregateProcessor<K, V, A> implements Processor<Rec<K, V
       const timestamp = old ? Math.max(old.timestamp, t) : t;
       this.store.put(rec.key, { value, timestamp }, w.start);
       this.closer?.opened(rec.key, w.start);
-      if (this.plan.emit === 'update') void this.ctx.forward(rec.withKey({ key: rec.key, start: w.start, end: w.end }).withValue(value).withTimestamp(timestamp));
+      if (this.plan.emit === 'update') void this.ctx.forward(updateOf(rec, { key: rec.key, start: w.start, end: w.end }, value, timestamp));
     }
   }
 
