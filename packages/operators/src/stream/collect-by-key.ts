@@ -58,7 +58,9 @@ export interface CollectByKeyOptions<P extends PartTopics> {
  * Delivery is at-least-once: state lives in a change-logged store and a result is marked sent
  * only once it is durable, so a crash may repeat a result (never lose or degrade one). Results are
  * keyed by the join key, so a consumer keeps the latest per key (a compacted topic, a table).
- * A redelivered part never changes or repeats a result by itself.
+ * A redelivered part never changes or repeats a result by itself. Results carry the first part's
+ * `vf-tenant` and `vf-token` headers (whose record it is), so nodes after the join can route by
+ * tenant and verify the token again; no other header is carried.
  *
  * When to use: the aggregate step of a fan-out, joining independent services' results by id.
  *
