@@ -27,8 +27,8 @@ const before = <K>(a: Pending<K>, b: Pending<K>): boolean => a.end < b.end || (a
 export class WindowCloser<K, A> {
   private emittedThrough: number;
   private readonly heap = new MinHeap<Pending<K>>(before);
-  /** Windows in the heap, by `<key id>@<start>`. */
-  private readonly waiting = new Set<string>();
+  /** Windows in the heap: their starts by key id (no string is built per record to look one up). */
+  private readonly waiting = new Map<string, Set<number>>();
   private loaded = false;
 
   constructor(
@@ -44,9 +44,10 @@ export class WindowCloser<K, A> {
   /** The window of `key` starting at `start` was written. */
   opened(key: K, start: number): void {
     const id = storeKeyId(key);
-    const slot = `${id}@${start}`;
-    if (this.waiting.has(slot)) return;
-    this.waiting.add(slot);
+    let starts = this.waiting.get(id);
+    if (!starts) this.waiting.set(id, (starts = new Set()));
+    if (starts.has(start)) return;
+    starts.add(start);
     this.heap.push({ end: start + this.sizeMs, id, key, start });
   }
 
@@ -81,7 +82,9 @@ export class WindowCloser<K, A> {
 
   private emitNext(): Pending<K> {
     const w = this.heap.pop()!;
-    this.waiting.delete(`${w.id}@${w.start}`);
+    const starts = this.waiting.get(w.id);
+    starts?.delete(w.start);
+    if (starts?.size === 0) this.waiting.delete(w.id);
     const agg = this.store.fetch(w.key, w.start, w.start)[0]?.value;
     if (agg) this.emit(w.key, w.start, w.end, agg);
     return w;
