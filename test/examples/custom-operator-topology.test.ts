@@ -27,7 +27,8 @@ const GOOD = {
   '000000000785': { exposure: 'bright', grayscale: false }, // a skier on white snow
   '000000002473': { exposure: 'normal', grayscale: false }, // a skier against a deep blue sky
 } as const;
-const BAD = { text: 'IMAGE_UNSUPPORTED_FORMAT', truncated: 'IMAGE_UNDECODABLE' } as const;
+// Where each fails: decodeImage reads the header; a good header with cut bytes fails where the pixels are decoded.
+const BAD = { text: { code: 'IMAGE_UNSUPPORTED_FORMAT', operator: 'decodeImage' }, truncated: { code: 'IMAGE_UNDECODABLE', operator: 'colourStats' } } as const;
 
 const temps: string[] = [];
 let images: string;
@@ -68,7 +69,7 @@ describe('vision-flow run examples/custom-operator/topology.ts (embedded)', () =
 
   it('counts 5 images, 2 rejected, and names each bad file with its code and the node', () => {
     expect(result.stderr).toMatch(/^5 images, 2 rejected, \d+\.\d images\/s \(3 delivered in \d+\.\d s\)$/m);
-    for (const [id, code] of Object.entries(BAD)) expect(result.stderr).toMatch(new RegExp(`^  ${id}: ${code} in colours: `, 'm'));
+    for (const [id, { code }] of Object.entries(BAD)) expect(result.stderr).toMatch(new RegExp(`^  ${id}: ${code} in colours: `, 'm'));
   });
 
   it('dead-letters both bad files to colours.dlq', () => {
@@ -110,8 +111,8 @@ describe('vision-flow run examples/custom-operator/topology.ts on Kafka', () => 
   it('writes each bad file to the colours.dlq topic with its code, node and operator', () => {
     const byKey = new Map(deadLetters.map((d) => [d.key, d]));
     expect([...byKey.keys()].sort()).toEqual(Object.keys(BAD).sort());
-    for (const [id, code] of Object.entries(BAD)) {
-      expect(byKey.get(id)!.value, id).toMatchObject({ code, node: 'colours', operator: 'decodeImage', topic: 'images.submitted' });
+    for (const [id, { code, operator }] of Object.entries(BAD)) {
+      expect(byKey.get(id)!.value, id).toMatchObject({ code, node: 'colours', operator, topic: 'images.submitted' });
       expect(byKey.get(id)!.headers['vf-error-code'], id).toBe(code);
     }
   });
