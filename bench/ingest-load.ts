@@ -196,7 +196,9 @@ async function main(): Promise<void> {
   const results = join(work, 'results.jsonl');
   const common = ['run', 'topologies/image-pipeline-http.ts', '--brokers', brokers, '--registry', registry, '--namespace', ns, '--no-progress', '--out', results, '--set', `ingestSecret=${SECRET}`, '--set', `ingestIssuer=${ISSUER}`, '--set', 'timeout=900s'];
   const env = { ...process.env, VF_MODEL_DIR: process.env['VF_MODEL_DIR'] ?? join(REPO, '..', 'shared', 'models') };
-  const probe = ['--import', join(REPO, 'bench/ingest/loop-delay-probe.mjs'), '--trace-gc'];
+  // --ingest-node-flag F (repeatable): a node/V8 flag for the ingest node's process, e.g. --no-memory-reducer.
+  const extraFlags = process.argv.flatMap((a, i) => (a === '--ingest-node-flag' ? [process.argv[i + 1]!] : []));
+  const probe = ['--import', join(REPO, 'bench/ingest/loop-delay-probe.mjs'), '--trace-gc', ...extraFlags];
   const ingest = start([...common, '--node', 'ingest', '--set', 'ingestPort=0'], env, 0, probe);
   const ingestOnly = process.argv.includes('--ingest-only');
   const workerIdle = process.argv.includes('--worker-idle');
