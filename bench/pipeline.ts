@@ -54,7 +54,9 @@ async function runPeer(shared: string, procs: number): Promise<Side> {
 }
 
 async function runOurs(images: string, count: number, out: string): Promise<Side> {
-  const env = { ...process.env, VF_MODEL_DIR: process.env['VF_MODEL_DIR'] ?? SHARED_MODELS };
+  // The embedded default, as the README runs it: a shell's VF_BROKERS would send the run to Kafka instead.
+  const { VF_BROKERS: _brokers, VF_REGISTRY: _registry, ...inherited } = process.env;
+  const env = { ...inherited, VF_MODEL_DIR: process.env['VF_MODEL_DIR'] ?? SHARED_MODELS };
   const run = await measureProcess('node', ['packages/cli/dist/bin.js', 'run', 'topologies/image-pipeline.ts', '--images', images], { cwd: REPO, env, stdoutFile: out });
   if (run.exitCode !== 0) throw new Error(`vision-flow run failed (exit ${run.exitCode}):\n${run.stderr.slice(-3000)}`);
   return { run, imagesPerSecond: count / run.wallSeconds };
@@ -112,6 +114,7 @@ async function main(): Promise<void> {
       const out = join(shared, `ours-${i}.jsonl`);
       const ours = await runOurs(images, count, out);
       last = await compareDetections(out, peerDets);
+      if (last.images !== count) throw new Error(`${out} has results for ${last.images} of ${count} images`);
       const ratio = ours.imagesPerSecond / peer.imagesPerSecond;
       ratios.push(ratio);
       cpuRatios.push(peer.run.cpuSeconds / ours.run.cpuSeconds);

@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
+import { finished } from 'node:stream/promises';
 
 export interface ProcessRun {
   readonly exitCode: number | null;
@@ -28,8 +29,9 @@ export async function measureProcess(cmd: string, args: readonly string[], opts:
   const child = spawn('/usr/bin/time', ['-v', cmd, ...args], { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  if (opts.stdoutFile) child.stdout.pipe(createWriteStream(opts.stdoutFile));
-  else child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  // The file is complete only once its stream has finished, which can be after the child's 'close'.
+  const written = opts.stdoutFile ? finished(child.stdout.pipe(createWriteStream(opts.stdoutFile))) : Promise.resolve();
+  if (!opts.stdoutFile) child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   let treePeak = 0;
   const sampler = setInterval(() => {
@@ -40,6 +42,7 @@ export async function measureProcess(cmd: string, args: readonly string[], opts:
     child.on('close', (code) => resolve(code));
   });
   clearInterval(sampler);
+  await written;
   const field = (name: string): string => {
     const m = new RegExp(`^\\s*${name}: (.*)$`, 'm').exec(stderr);
     if (!m) throw new Error(`GNU time printed no "${name}" for ${cmd} ${args.join(' ')}:\n${stderr.slice(-2000)}`);
