@@ -15,6 +15,8 @@ export class RunMonitor {
   readonly started = Date.now();
   private readonly rejected = new Map<string, Rejection>();
   private readonly deadLetters = new Map<string, number>();
+  /** Records a processor chose not to use (a duplicate, a null key), by node and reason. */
+  private readonly dropped = new Map<string, Map<string, number>>();
   private unkeyed = 0;
   private readonly off: Array<() => void> = [];
   /** Store restores in flight, by node/store/partition: their latest progress. */
@@ -27,6 +29,11 @@ export class RunMonitor {
       emitter.on('store.restored', ({ payload: p }) => void this.restoring.delete(restoreKey(p))),
     );
     this.off.push(
+      emitter.on('node.record_dropped', ({ payload: p }) => {
+        const byReason = this.dropped.get(p.node) ?? new Map<string, number>();
+        byReason.set(p.reason, (byReason.get(p.reason) ?? 0) + 1);
+        this.dropped.set(p.node, byReason);
+      }),
       emitter.on('node.record_dead_lettered', ({ payload: p }) => {
         this.deadLetters.set(p.node, (this.deadLetters.get(p.node) ?? 0) + 1);
         if (p.key === undefined) this.unkeyed++;
@@ -55,6 +62,11 @@ export class RunMonitor {
 
   deadLettersByNode(): ReadonlyMap<string, number> {
     return this.deadLetters;
+  }
+
+  /** Dropped records by node, then by reason. */
+  droppedByNode(): ReadonlyMap<string, ReadonlyMap<string, number>> {
+    return this.dropped;
   }
 
   elapsedSeconds(): number {

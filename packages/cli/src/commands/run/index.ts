@@ -5,6 +5,7 @@ import { connect } from '../../connect.js';
 import { loadTopology } from '../../load-topology.js';
 import { ProgressDisplay } from '../../output/progress-display.js';
 import { restoreLine } from '../../output/restore-line.js';
+import { droppedLines } from '../../output/dropped-lines.js';
 import { RunMonitor, runCounts } from '../../output/run-monitor.js';
 import type { RunOptions, RunResult } from './types.js';
 
@@ -135,6 +136,7 @@ function summarize(runner: TopologyRunner, monitor: RunMonitor, sourceNodes: rea
       : [`${counted} ${unit} ingested, ${delivered} delivered, ${monitor.rejectedCount} rejected, ${rate} in ${seconds.toFixed(1)} s (stopped by ${stoppedBy}${runner.bounded ? ' before the end' : ''})`];
   lines.push(...rejectionLines(monitor));
   lines.push(...deadLetterLines(monitor));
+  lines.push(...droppedLines(monitor.droppedByNode()));
   return lines;
 }
 export type { RunOptions, RunResult } from './types.js';
