@@ -242,10 +242,13 @@ export class ClusterView {
 
   /** A reader that keeps reading the topic from the beginning; `catchUp()` reads up to the current end. */
   async follow(topic: string): Promise<TopicFollower> {
-    const ends = await this.ns.admin().endOffsets(topic);
-    const reader = await this.ns.reader!({ clientId: `vf-e2e-follow` });
-    await reader.assign(ends.map((e) => ({ topic, partition: e.partition, offset: 0 })));
-    return new TopicFollower(topic, reader, this, (m) => this.decodeMessage(m));
+    const partitions = (await this.ns.admin().endOffsets(topic)).map((e) => e.partition);
+    const open = async (from: ReadonlyMap<number, number>): Promise<TransportReader> => {
+      const reader = await this.ns.reader!({ clientId: `vf-e2e-follow` });
+      await reader.assign(partitions.map((partition) => ({ topic, partition, offset: from.get(partition) ?? 0 })));
+      return reader;
+    };
+    return new TopicFollower(topic, await open(new Map()), open, this, (m) => this.decodeMessage(m));
   }
 
   private async decodeMessage(m: IncomingMessage): Promise<TopicRecord> {
@@ -263,13 +266,17 @@ export class ClusterView {
   }
 }
 
+/** A reader that returns nothing this long while behind is replaced by a new one (and the stall reported). */
+const STALL_MS = 20_000;
+
 export class TopicFollower {
   readonly records: TopicRecord[] = [];
   private readonly position = new Map<number, number>();
 
   constructor(
     readonly topic: string,
-    private readonly reader: TransportReader,
+    private reader: TransportReader,
+    private readonly reopen: (from: ReadonlyMap<number, number>) => Promise<TransportReader>,
     private readonly view: ClusterView,
     private readonly decode: (m: IncomingMessage) => Promise<TopicRecord>,
   ) {}
@@ -279,12 +286,22 @@ export class TopicFollower {
     const ends = await this.view.ns.admin().endOffsets(this.topic);
     const deadline = Date.now() + timeoutMs;
     const behind = () => ends.some((e) => (this.position.get(e.partition) ?? 0) < e.offset);
+    const where = () => ends.map((e) => `p${e.partition} ${this.position.get(e.partition) ?? 0}/${e.offset}`).join(', ');
+    let lastProgress = Date.now();
     while (behind()) {
-      if (Date.now() > deadline) throw new Error(`reading ${this.topic} did not reach its end offsets within ${timeoutMs} ms`);
+      if (Date.now() > deadline) throw new Error(`reading ${this.topic} did not reach its end offsets within ${timeoutMs} ms (read/end: ${where()})`);
+      if (Date.now() - lastProgress > STALL_MS) {
+        // Seen once in CI (a reader that never returned the rest of a topic): say so, and read on with a new client.
+        console.warn(`[topic-follower] ${this.topic}: nothing read for ${STALL_MS} ms while behind (read/end: ${where()}); reopening the reader`);
+        await this.reader.close();
+        this.reader = await this.reopen(this.position);
+        lastProgress = Date.now();
+      }
       for (const m of await this.reader.poll(500, 250)) {
         if (m.offset < (this.position.get(m.partition) ?? 0)) continue; // re-delivered after a reconnect
         this.records.push(await this.decode(m));
         this.position.set(m.partition, m.offset + 1);
+        lastProgress = Date.now();
       }
     }
   }
