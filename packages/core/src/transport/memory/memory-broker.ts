@@ -25,6 +25,30 @@ export interface GroupLag {
   readonly partitions: readonly PartitionLag[];
 }
 
+export interface MemoryBrokerOptions {
+  /**
+   * Drop a topic's records once every group that reads it has committed past them, as Kafka
+   * Streams purges its repartition topics (`deleteRecords`) and retention would in time. Compacted
+   * topics (changelogs) keep everything, and so does a topic no group reads (outputs, dead letters).
+   * For an embedded run, where nothing outside the process can read the topics: it then holds only
+   * what is still to be read, however many records pass through. A group that joins a topic later
+   * starts at the oldest record kept. Default false: every record stays, as on Kafka before retention.
+   */
+  readonly dropCommitted?: boolean;
+  /**
+   * With `dropCommitted`: how many key and value bytes of a topic may wait unread by the slowest group
+   * that reads it. A producer to a topic that far ahead waits until that group fetches more, so a
+   * source runs at most this far ahead of its slowest reader and the slowest stage sets the pace
+   * (as a Kafka producer waits on a full `buffer.memory`). Default 16 MiB: about 110 of the sample
+   * images, 3 s of the image pipeline's work on 2 cores.
+   */
+  readonly maxTopicBytes?: number;
+}
+
+export const DEFAULT_MAX_TOPIC_BYTES = 16 * 1024 * 1024;
+/** A full topic's readers that fetch nothing for this long are taken to be stuck (see isFull). */
+const STUCK_READERS_MS = 5_000;
+
 /**
  * The in-process broker: topics of partition logs, and consumer groups. Several MemoryTransports
  * can share one, as separate processes share a Kafka cluster. Topics are only created by
@@ -36,7 +60,42 @@ export interface GroupLag {
 export class MemoryBroker {
   private readonly topics = new Map<string, MemoryTopic>();
   private readonly groups = new Map<string, ConsumerGroup>();
+  private readonly dropCommitted: boolean;
+  private readonly maxTopicBytes: number;
   private memberSeq = 0;
+
+  constructor(opts: MemoryBrokerOptions = {}) {
+    this.dropCommitted = opts.dropCommitted ?? false;
+    this.maxTopicBytes = opts.maxTopicBytes ?? DEFAULT_MAX_TOPIC_BYTES;
+  }
+
+  /**
+   * Whether a producer must wait before appending to the topic: it holds `maxTopicBytes` or more that
+   * its slowest reading group has not fetched. A topic no group reads is never full; and a full
+   * topic whose readers have fetched nothing for STUCK_READERS_MS takes records again (they may be
+   * waiting on the very producer that waits for them, e.g. a node that reads its own output).
+   */
+  isFull(topic: MemoryTopic): boolean {
+    const readers = this.dropCommitted && !topic.compacted ? this.readersOf(topic.name) : [];
+    const unread = readers.length === 0 ? 0 : topic.partitions.reduce((n, log) => n + log.bytesFrom(Math.min(...readers.map((g) => this.nextFetch(g, log)))), 0);
+    if (unread < this.maxTopicBytes) {
+      topic.fullSince = undefined;
+      return false;
+    }
+    const now = Date.now();
+    topic.fullSince ??= now;
+    return now - Math.max(topic.fullSince, ...topic.partitions.map((log) => log.readAt)) < STUCK_READERS_MS;
+  }
+
+  /** Groups that subscribe to the topic or have committed offsets for it. */
+  private readersOf(topic: string): ConsumerGroup[] {
+    return [...this.groups.values()].filter((g) => g.subscribes(topic) || g.committedTopics().includes(topic));
+  }
+
+  /** Where the group reads the log next: its last fetch, else its committed offset, else the log start. */
+  private nextFetch(group: ConsumerGroup, log: PartitionLog): number {
+    return log.fetchPosition(group.groupId) ?? group.committedOffset(log) ?? log.logStartOffset;
+  }
 
   /** Creates the topics that do not exist yet; existing ones are left as they are. */
   createTopics(specs: readonly TopicSpec[]): void {
@@ -81,6 +140,28 @@ export class MemoryBroker {
 
   committedOffsets(groupId: string, topic: string): TopicPartitionOffset[] {
     return this.groups.get(groupId)?.committedOffsets(topic) ?? [];
+  }
+
+  /** Stores a member's offsets in its group (see ConsumerGroup.commit), then drops what every reading group has committed past. */
+  commit(groupId: string, memberId: string, offsets: readonly TopicPartitionOffset[]): void {
+    this.group(groupId).commit(memberId, offsets);
+    if (!this.dropCommitted) return;
+    for (const o of offsets) {
+      const topic = this.topics.get(o.topic);
+      if (!topic || topic.compacted) continue;
+      topic.partitions[o.partition]?.dropBefore(this.committedByAllReaders(o));
+    }
+  }
+
+  /** The lowest offset committed by the groups that read the partition's topic (0 while one of them has not committed). */
+  private committedByAllReaders(tp: TopicPartition): number {
+    let low = Infinity;
+    for (const g of this.groups.values()) {
+      const committed = g.committedOffset(tp);
+      if (committed === undefined && !g.subscribes(tp.topic)) continue;
+      low = Math.min(low, committed ?? 0);
+    }
+    return low === Infinity ? 0 : low;
   }
 
   /** The group, created empty on first use (as Kafka creates a group when a member first joins). */

@@ -142,7 +142,7 @@ export class MemoryConsumer implements TransportConsumer, GroupMember {
       if (first) throw MemoryErrors.notAssigned(this.groupId, first.topic, first.partition);
       return;
     }
-    this.group.commit(this.memberId, offsets);
+    this.broker.commit(this.groupId, this.memberId, offsets);
   }
 
   /** Leaves the group: `onRevoked` runs for every owned partition, then they move to the others. */
@@ -263,6 +263,7 @@ export class MemoryConsumer implements TransportConsumer, GroupMember {
         if (records.length === 0) continue;
         progress = true;
         s.position = records[records.length - 1]!.offset + 1;
+        log.fetchedBy(this.groupId, s.position);
         for (const r of records) {
           out.push({
             topic: s.tp.topic,

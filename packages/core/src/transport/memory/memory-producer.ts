@@ -5,6 +5,7 @@ import type { DeliveryCallback, DeliveryReport, OutgoingMessage, ProducerOptions
 import { murmur2Partition } from '../../internal/murmur2.js';
 import type { MemoryBroker } from './memory-broker.js';
 import { MemoryErrors } from './memory-errors.js';
+import { waitForAny } from './signal.js';
 import { recordBatchBytes } from '../record-size.js';
 
 /**
@@ -20,6 +21,8 @@ export class MemoryProducer implements TransportProducer {
   readonly clientId: string;
   private readonly pending = new Set<Promise<unknown>>();
   private readonly nextPartition = new Map<string, number>();
+  /** Settles when the message sent before has been appended (or failed). */
+  private admitted: Promise<void> = Promise.resolve();
   private closed = false;
   private crashed = false;
 
@@ -86,8 +89,19 @@ export class MemoryProducer implements TransportProducer {
 
     await nextTurn();
     if (this.crashed) throw MemoryErrors.closed('producer', this.clientId);
+    const turn = this.admitted.then(() => this.append(msg, key, value, headers, timestamp));
+    this.admitted = turn.then(noop, noop);
+    return turn;
+  }
 
-    const topic = this.broker.topic(msg.topic);
+  /** Appends once the topic has room (its readers have fetched enough); one message at a time per producer, so they keep their order. */
+  private async append(msg: OutgoingMessage, key: Buffer | null, value: Buffer | null, headers: Headers, timestamp: number): Promise<DeliveryReport> {
+    let topic = this.broker.topic(msg.topic);
+    while (topic && this.broker.isFull(topic)) {
+      await waitForAny(topic.partitions.map((log) => log.fetchedMore), ROOM_RECHECK_MS);
+      if (this.crashed) throw MemoryErrors.closed('producer', this.clientId);
+      topic = this.broker.topic(msg.topic);
+    }
     if (!topic) throw MemoryErrors.unknownTopic(msg.topic);
     const size = recordBatchBytes(key, value, headers); // so a message that fits here also fits a real broker
     if (size > topic.maxMessageBytes) throw MemoryErrors.messageTooLarge(msg.topic, size, topic.maxMessageBytes);
@@ -107,6 +121,10 @@ export class MemoryProducer implements TransportProducer {
     return n % partitions;
   }
 }
+
+/** A producer waiting for room looks again at least this often (the topic may lose its readers). */
+const ROOM_RECHECK_MS = 500;
+const noop = (): void => undefined;
 
 /** Copies the caller's bytes: a caller that reuses its buffer after `send` must not change the log. */
 function toBuffer(b: Buffer | Uint8Array | null | undefined, what: string): Buffer | null {

@@ -17,6 +17,8 @@ export class MemoryTopic {
   readonly retentionMs: number | undefined;
   readonly maxMessageBytes: number;
   readonly incarnation = ++incarnations;
+  /** Since when producers have found the topic full (see MemoryBroker.isFull); undefined while it has room. */
+  fullSince: number | undefined;
 
   constructor(spec: TopicSpec) {
     this.name = spec.name;

@@ -7,8 +7,12 @@ import { MemoryProducer } from './memory-producer.js';
 import { MemoryReader } from './memory-reader.js';
 
 export interface MemoryTransportOptions {
-  /** The broker to talk to; transports sharing one see the same topics and groups. Default: a new one. */
+  /** The broker to talk to; transports sharing one see the same topics and groups. Default: a new one (with `dropCommitted`). */
   readonly broker?: MemoryBroker;
+  /** For a new broker: see MemoryBrokerOptions.dropCommitted. */
+  readonly dropCommitted?: boolean;
+  /** For a new broker: see MemoryBrokerOptions.maxTopicBytes. */
+  readonly maxTopicBytes?: number;
 }
 
 /**
@@ -36,7 +40,7 @@ export class MemoryTransport implements Transport {
   private closed = false;
 
   constructor(opts: MemoryTransportOptions = {}) {
-    this.broker = opts.broker ?? new MemoryBroker();
+    this.broker = opts.broker ?? new MemoryBroker({ dropCommitted: opts.dropCommitted ?? false, ...(opts.maxTopicBytes === undefined ? {} : { maxTopicBytes: opts.maxTopicBytes }) });
     this.adminClient = new MemoryAdmin(this.broker, () => this.assertOpen());
   }
 
