@@ -22,7 +22,8 @@ export async function connect(config: VisionFlowConfig, kafka: { replicationFact
 
 async function connectUnprefixed(config: VisionFlowConfig, replicationFactor: number | undefined): Promise<Connection> {
   if (config.transport === 'memory') {
-    const transport = new MemoryTransport();
+    // Nothing outside this process can read its topics: hold only what a node has still to read.
+    const transport = new MemoryTransport({ dropCommitted: true });
     return { transport, registry: new InMemorySchemaRegistry(), close: () => transport.close() };
   }
   if (!config.brokers) throw new ConfigError('the kafka transport needs brokers: pass --brokers host:port or set VF_BROKERS');
