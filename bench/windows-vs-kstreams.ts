@@ -6,7 +6,10 @@
 //   bash scripts/stack.sh start && eval "$(bash scripts/stack.sh env)"
 //   npx tsx --conditions source bench/windows-vs-kstreams.ts                    1,000,000 records, tumbling count, emit final
 //   npx tsx --conditions source bench/windows-vs-kstreams.ts --records 200000 --cases tumbling-count-final,session-count-update
+//   npx tsx --conditions source bench/windows-vs-kstreams.ts --vf-replicas 2 --ks-threads 2   each side on both cores
 // Also: --seed N, --ks-threads N (Kafka Streams stream threads, default 1: vision-flow's node runs on one JS thread),
+// --vf-replicas N (the node as N processes in one consumer group, as `vision-flow up --replicas` runs it: one JS
+// thread each; events/s from the first record any of them processed to the last, CPU and max RSS summed),
 // --ks-stores memory|rocksdb (default memory, as vision-flow's default store), --ks-cache-bytes B (Kafka Streams'
 // record cache, default 0: the peer's own default, see test/kstreams/README.md), --sides vf|ks|vf,ks (default both;
 // one side alone while developing). Each side's CPU time over its processing span (user + system, from /proc for
@@ -39,6 +42,9 @@ interface SideResult {
   readonly maxRssMb: number;
   /** CPU time (user + system, every thread) from the first input record processed to the last, ms. */
   readonly cpuMs: number;
+  /** Epoch ms of the first and last record processed (to combine replicas). */
+  readonly firstAt: number;
+  readonly lastAt: number;
 }
 
 function arg(name: string): string | undefined {
@@ -91,11 +97,31 @@ async function vfChild(): Promise<void> {
   await runner.stop();
   await kafka.close();
   rmSync(stateDir, { recursive: true, force: true });
-  const result: SideResult = { side: 'vision-flow', records, processingMs: last - (first ?? t0), totalMs: last - t0, maxRssMb: process.resourceUsage().maxRSS / 1024, cpuMs: cpu };
+  const result: SideResult = {
+    side: 'vision-flow', records, processingMs: last - (first ?? t0), totalMs: last - t0, maxRssMb: process.resourceUsage().maxRSS / 1024, cpuMs: cpu, firstAt: first ?? t0, lastAt: last,
+  };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
-async function runVf(common: string[]): Promise<SideResult> {
+/** The node as `replicas` processes in one group, each until the group has committed all input; their results combined. */
+async function runVf(common: string[], replicas: number): Promise<SideResult> {
+  const t0 = Date.now();
+  const results = await Promise.all(Array.from({ length: replicas }, () => runVfChild(common)));
+  const firstAt = Math.min(...results.map((r) => r.firstAt));
+  const lastAt = Math.max(...results.map((r) => r.lastAt));
+  return {
+    side: replicas === 1 ? 'vision-flow' : `vision-flow ×${replicas}`,
+    records: results[0]!.records,
+    processingMs: lastAt - firstAt,
+    totalMs: lastAt - t0,
+    maxRssMb: results.reduce((n, r) => n + r.maxRssMb, 0),
+    cpuMs: results.reduce((n, r) => n + r.cpuMs, 0),
+    firstAt,
+    lastAt,
+  };
+}
+
+async function runVfChild(common: string[]): Promise<SideResult> {
   const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--side', 'vf', ...common], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -131,7 +157,10 @@ async function runKs(brokers: string, ns: string, records: number, cases: readon
     const last = Date.now();
     const cpu = peer.cpuMs() - cpuAtFirst;
     await peer.stop();
-    return { side: 'Kafka Streams', records, processingMs: last - first, totalMs: last - t0, maxRssMb: peer.maxRssKb / 1024, cpuMs: cpu };
+    const threads = Number(arg('ks-threads') ?? 1);
+    return {
+      side: threads === 1 ? 'Kafka Streams' : `Kafka Streams ${threads} threads`, records, processingMs: last - first, totalMs: last - t0, maxRssMb: peer.maxRssKb / 1024, cpuMs: cpu, firstAt: first, lastAt: last,
+    };
   } finally {
     await peer.stop();
     rmSync(stateDir, { recursive: true, force: true });
@@ -163,12 +192,12 @@ async function main(): Promise<void> {
     t = Date.now();
     const common = ['--brokers', brokers, '--registry', registryUrl, '--namespace', ns, '--records', String(records + 4), '--cases', cases.map((c) => c.name).join(',')];
     const sides = (arg('sides') ?? 'vf,ks').split(',');
-    const vf = sides.includes('vf') ? await runVf(common) : undefined;
+    const vf = sides.includes('vf') ? await runVf(common, Number(arg('vf-replicas') ?? 1)) : undefined;
     const ks = sides.includes('ks') ? await runKs(brokers, ns, records + 4, cases) : undefined;
     for (const r of [vf, ks]) {
       if (!r) continue;
       const rate = r.records / (r.processingMs / 1000);
-      console.log(`${r.side.padEnd(14)} ${Math.round(rate).toLocaleString('en').padStart(9)} events/s  (${(r.processingMs / 1000).toFixed(1)} s processing, ${(r.totalMs / 1000).toFixed(1)} s with start-up)  max RSS ${r.maxRssMb.toFixed(0)} MB  CPU ${((r.cpuMs * 1000) / r.records).toFixed(1)} µs/record (${((100 * r.cpuMs) / r.processingMs).toFixed(0)}% of one core)`);
+      console.log(`${r.side.padEnd(24)} ${Math.round(rate).toLocaleString('en').padStart(9)} events/s  (${(r.processingMs / 1000).toFixed(1)} s processing, ${(r.totalMs / 1000).toFixed(1)} s with start-up)  max RSS ${r.maxRssMb.toFixed(0)} MB  CPU ${((r.cpuMs * 1000) / r.records).toFixed(1)} µs/record (${((100 * r.cpuMs) / r.processingMs).toFixed(0)}% of one core)`);
     }
     if (vf && ks) {
       const ratio = ks.processingMs / vf.processingMs;
