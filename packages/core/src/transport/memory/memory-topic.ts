@@ -4,11 +4,8 @@ import { PartitionLog } from './partition-log.js';
 /** Kafka's default `max.message.bytes` (1 MiB plus the record batch overhead). */
 export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
 
-let incarnations = 0;
-
 /**
- * A topic on the memory broker: its settings and one log per partition. `incarnation` tells a
- * re-created topic from the deleted one of the same name.
+ * A topic on the memory broker: its settings and one log per partition.
  */
 export class MemoryTopic {
   readonly name: string;
@@ -16,7 +13,6 @@ export class MemoryTopic {
   readonly compacted: boolean;
   readonly retentionMs: number | undefined;
   readonly maxMessageBytes: number;
-  readonly incarnation = ++incarnations;
   /** Since when producers have found the topic full (see MemoryBroker.isFull); undefined while it has room. */
   fullSince: number | undefined;
 
