@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { firstValueFrom, of, type OperatorFunction } from 'rxjs';
 import { record, type Rec } from '@vision-flow/core';
 import {
-  InferencePool, catalogue, closeInferencePool, decodeImage, detectFaces, detectObjects, inferencePool, resolveModel,
+  InferencePool, catalogue, decodeImage, detectFaces, detectObjects, resolveModel,
   type DecodedImage, type DecodeImageOptions, type ImageInput, type ModelName,
 } from '@vision-flow/operators';
 import { createOnnxSession, decodeFrame, decodeLimits, runDetector } from '@vision-flow/operators/testing';
@@ -38,7 +38,7 @@ export interface MeasureOptions {
 /** JPEG bytes → detections per second for each model, through decodeImage + the detector, one record at a time as the runtime runs them. */
 export async function measureInferenceRate(opts: MeasureOptions = {}): Promise<InferenceRate[]> {
   const images = await loadImages(opts.folders);
-  const pool = opts.pool ?? inferencePool();
+  const pool = opts.pool ?? new InferencePool();
   const out: InferenceRate[] = [];
   for (const model of opts.models ?? (['yolox-nano', 'ultraface-rfb-320'] as const)) {
     const detect: OperatorFunction<Rec<string, DecodedImage>, Rec<string, unknown>> =
@@ -49,6 +49,7 @@ export async function measureInferenceRate(opts: MeasureOptions = {}): Promise<I
     // Twice the pool's capacity in flight: decoding on the main thread overlaps inference in the workers.
     out.push({ model, ...(await timed(images, opts.rounds ?? 5, 2 * pool.capacity, one)) });
   }
+  if (!opts.pool) await pool.close();
   return out;
 }
 
@@ -114,10 +115,11 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   if (process.argv.includes('--compare-designs')) {
     await compareDesigns();
   } else {
-    const rows = await measureInferenceRate();
-    console.log(`raw inference rate, JPEG bytes → detections, ${inferencePool().size} workers × ${inferencePool().perWorker} in flight`);
+    const pool = new InferencePool();
+    const rows = await measureInferenceRate({ pool });
+    await pool.close();
+    console.log(`raw inference rate, JPEG bytes → detections, ${pool.size} workers × ${pool.perWorker} in flight`);
     console.log('model                 images  seconds  images/s');
     for (const r of rows) console.log(`${r.model.padEnd(20)} ${String(r.images).padStart(7)} ${r.seconds.toFixed(2).padStart(8)} ${r.imagesPerSecond.toFixed(1).padStart(9)}`);
   }
-  await closeInferencePool();
 }

@@ -17,7 +17,6 @@ import { copyFile, mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { closeInferencePool } from '@vision-flow/operators';
 import { measureInferenceRate, SHARED_IMAGES, SHARED_MODELS } from './inference-rate.js';
 import { compareDetections, type DetectionComparison } from './vision/compare-detections.js';
 import { measureProcess, type ProcessRun } from './vision/measure-process.js';
@@ -88,7 +87,6 @@ function detectionLines(c: DetectionComparison): string[] {
 async function rawLimit(): Promise<{ rObjects: number; rFaces: number; limit: number }> {
   const [o] = await measureInferenceRate({ models: ['yolox-nano'], rounds: 3 });
   const [f] = await measureInferenceRate({ models: ['ultraface-rfb-320'], rounds: 3, decode: {} });
-  await closeInferencePool();
   const rObjects = o!.imagesPerSecond;
   const rFaces = f!.imagesPerSecond;
   return { rObjects, rFaces, limit: 1 / (1 / rObjects + 1 / rFaces) };

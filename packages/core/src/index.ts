@@ -46,6 +46,7 @@ export { NodeBuilder, NodeStream, NodeEnd, outputTopics, type NodePlan, type Nod
 export { repartitionTopicName, type GroupByOptions } from './dsl/repartition.js';
 export { resolveNodeOptions, type NodeOptions, type Ordering, type ResolvedNodeOptions } from './dsl/node-options.js';
 export { withContext, localContext, type OperatorContext, type OperatorMeasure, type Params } from './dsl/operator-context.js';
+export { RunResources } from './dsl/run-resources.js';
 export { param, isParam, resolveParam, describeParam, type Param, type ParamOr } from './dsl/param.js';
 export { changelogTopicName, describeTopology, type TopologyDescription, type NodeDescription, type TopicDescriptionEntry, type TopicRole } from './dsl/describe.js';
 export type { Source, SourceReader, SourceEnvelope, SourceContext, Outcome } from './dsl/source.js';

@@ -8,6 +8,7 @@ import type { SchemaRegistry } from '../serde/avro/schema-registry.js';
 import type { Transport } from '../transport/transport.js';
 import type { StateStore } from '../state/state-store.js';
 import type { Params } from '../dsl/operator-context.js';
+import { RunResources } from '../dsl/run-resources.js';
 import { NodeRunner, type NodeRunnerOptions } from './node/node-runner.js';
 import type { NodeStats } from './node/node-stats.js';
 
@@ -44,6 +45,8 @@ export class TopologyRunner {
   readonly runners: readonly NodeRunner[];
   private readonly log: (message: string) => void;
   private started = false;
+  /** Shared by the operators of every node here (both detectors' inference pool); closed after the last node stops. */
+  private readonly resources = new RunResources();
 
   constructor(
     readonly topology: Topology,
@@ -67,6 +70,7 @@ export class TopologyRunner {
           emitter: this.emitter,
           params: opts.params ?? {},
           modelDir: opts.modelDir,
+          resources: this.resources,
           stateDir: opts.stateDir,
           log: this.log,
           ...opts.node,
@@ -158,6 +162,7 @@ export class TopologyRunner {
       );
       for (const r of wave) left.delete(r);
     }
+    await this.resources.close().catch((e: unknown) => this.log(`closing the run's resources failed: ${errorMessage(e)}`));
   }
 
   /** The nodes of this process that write a topic `r` reads (output or dead letters). */

@@ -7,14 +7,17 @@ import { ConfigError, operatorName, record } from '@vision-flow/core';
 import type { Box } from './box.js';
 import { decodeImage } from './decode-image.js';
 import { detectFaces, type DetectFacesOptions, type FaceDetections } from './detect-faces.js';
-import { closeInferencePool } from './inference-pool.js';
+import { InferencePool } from './inference-pool.js';
 
 const SHARED = fileURLToPath(new URL('../../../../../shared/', import.meta.url));
 const MODELS = join(SHARED, 'models');
+/** The tests' own pool, as a run has one (a plain-RxJS subscription without one starts and closes its own). */
+const pool = new InferencePool();
+afterAll(() => pool.close());
 
 async function faces(name: string, opts: DetectFacesOptions = {}): Promise<FaceDetections> {
   const image = await readFile(join(SHARED, 'images', 'faces', `${name}.jpg`));
-  const out = await firstValueFrom(of(record({ key: name, value: { id: name, image } })).pipe(decodeImage(), detectFaces({ modelDir: MODELS, ...opts })));
+  const out = await firstValueFrom(of(record({ key: name, value: { id: name, image } })).pipe(decodeImage(), detectFaces({ modelDir: MODELS, pool, ...opts })));
   return out.value;
 }
 
@@ -47,7 +50,6 @@ describe('detectFaces on the face samples (ultraface-rfb-320)', () => {
   beforeAll(async () => {
     await Promise.all(CASES.map(async (c) => results.set(c.image, await faces(c.image))));
   }, 60_000);
-  afterAll(() => closeInferencePool());
 
   it.each(CASES)('finds $counted ± $tolerance faces in $image.jpg', ({ image, counted, tolerance }) => {
     const found = results.get(image)!.faces.length;
@@ -81,7 +83,6 @@ describe('detectFaces on the face samples (ultraface-rfb-320)', () => {
 });
 
 describe('detectFaces models', () => {
-  afterAll(() => closeInferencePool());
 
   it('finds more small faces in a crowd with ultraface-rfb-640', async () => {
     const [small, large] = await Promise.all([faces('8'), faces('8', { model: 'ultraface-rfb-640' })]); // a school photo of ~70 people

@@ -11,15 +11,18 @@ import { directorySource } from '../sources/directory-source.js';
 import type { Box } from './box.js';
 import { decodeImage, type DecodeImageOptions } from './decode-image.js';
 import { detectObjects, type DetectObjectsOptions, type ObjectDetections } from './detect-objects.js';
-import { closeInferencePool } from './inference-pool.js';
+import { InferencePool } from './inference-pool.js';
 
 const SHARED = fileURLToPath(new URL('../../../../../shared/', import.meta.url));
 const MODELS = join(SHARED, 'models');
+/** The tests' own pool, as a run has one (a plain-RxJS subscription without one starts and closes its own). */
+const pool = new InferencePool();
+afterAll(() => pool.close());
 const coco = (id: string): Promise<Buffer> => readFile(join(SHARED, 'images', 'coco', `${id}.jpg`));
 
 /** One record through decode + detect, as the runtime runs each record. */
 async function detect(id: string, image: Buffer, opts: DetectObjectsOptions = {}, decode: DecodeImageOptions = {}): Promise<ObjectDetections> {
-  const out = await firstValueFrom(of(record({ key: id, value: { id, image } })).pipe(decodeImage(decode), detectObjects({ modelDir: MODELS, ...opts })));
+  const out = await firstValueFrom(of(record({ key: id, value: { id, image } })).pipe(decodeImage(decode), detectObjects({ modelDir: MODELS, pool, ...opts })));
   return out.value;
 }
 
@@ -60,7 +63,6 @@ describe('detectObjects on COCO samples', () => {
     const ids = [...new Set(CASES.map((c) => c.image))];
     await Promise.all(ids.map(async (id) => results.set(id, await detect(id, await coco(id)))));
   }, 60_000);
-  afterAll(() => closeInferencePool());
 
   it.each(CASES)('finds the $label in $image where it is', ({ image, label, box }) => {
     const r = results.get(image)!;
@@ -102,7 +104,6 @@ describe('detectObjects on COCO samples', () => {
 });
 
 describe('detectObjects coordinates', () => {
-  afterAll(() => closeInferencePool());
 
   it('maps boxes back to the upright image for an EXIF-rotated JPEG (orientation 6)', async () => {
     const upright = await coco('000000002006'); // 640×480, a bus
@@ -173,7 +174,6 @@ describe('detectObjects options', () => {
 });
 
 describe('detectObjects in a run', () => {
-  afterAll(() => closeInferencePool());
 
   it('reads models from its own run\'s folder: two runs in one process with different folders do not see each other\'s', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'vf-detect-runs-'));

@@ -3,7 +3,7 @@ import { mergeMap, type OperatorFunction } from 'rxjs';
 import { checkPositiveInt, withContext, type Rec } from '@vision-flow/core';
 import type { DecodedImage } from './decode-image.js';
 import type { Detection, DetectorFactory } from './detector.js';
-import type { InferencePool } from './inference-pool.js';
+import { runInferencePool, type InferencePool } from './inference-pool.js';
 
 /** What a detector found in one image, as the operator's `toValue` gets it. */
 export interface DetectorResult {
@@ -25,7 +25,7 @@ export function detectorOperator<K, V>(
 ): OperatorFunction<Rec<K, DecodedImage>, Rec<K, V>> {
   const concurrency = checkPositiveInt(opts.concurrency ?? opts.pool?.capacity ?? 2 * availableParallelism(), 'concurrency', op);
   return withContext(op, (ctx) => {
-    const run = factory.inFolder(ctx.modelDir);
+    const run = factory.forRun(ctx.modelDir, () => runInferencePool(ctx.resources));
     const model = factory.spec.name;
     return (source) =>
       source.pipe(

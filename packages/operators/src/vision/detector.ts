@@ -3,7 +3,7 @@ import type { ModelSpec } from '../models/catalogue.js';
 import { modelSpec, resolveModel, type ResolvedModel } from '../models/resolve-model.js';
 import { boxFromCorners, type Box } from './box.js';
 import { undecodable, type DecodedImage } from './decode-image.js';
-import { inferencePool, type InferencePool } from './inference-pool.js';
+import type { InferencePool } from './inference-pool.js';
 import { checkFraction } from './check-fraction.js';
 
 export interface DetectorOptions {
@@ -27,16 +27,16 @@ export interface Detector {
   detect(image: DecodedImage): Promise<{ detections: Detection[]; labels: readonly string[] | undefined; ms: number }>;
 }
 
-/** A detector's checked options; `inFolder` gives the detector that reads its model from one folder. */
+/** A detector's checked options; `forRun` gives the detector of one run. */
 export interface DetectorFactory {
   readonly spec: ModelSpec;
-  /** `modelDir` is the run's model folder (the operator's `modelDir` option wins over it). */
-  inFolder(modelDir: string | undefined): Detector;
+  /** `modelDir` is the run's model folder (the operator's `modelDir` option wins over it); `pool` the run's inference pool (the operator's `pool` option wins over it). */
+  forRun(modelDir: string | undefined, pool: () => InferencePool): Detector;
 }
 
 /**
  * What detectObjects and detectFaces share: eager option checks, then per run lazy model
- * resolution (verified once per process and file) and a run on the shared inference pool.
+ * resolution (verified once per process and file) and a run on the run's inference pool.
  */
 export function detector(task: ModelSpec['task'], op: string, opts: DetectorOptions): DetectorFactory {
   const spec = modelSpec(opts.model);
@@ -49,7 +49,7 @@ export function detector(task: ModelSpec['task'], op: string, opts: DetectorOpti
   };
   return {
     spec,
-    inFolder(runModelDir) {
+    forRun(runModelDir, runPool) {
       const folder = opts.modelDir ? { modelDir: opts.modelDir } : { modelDir: runModelDir, from: "the run's modelDir (the CLI's --models or VF_MODEL_DIR)" };
       let resolved: Promise<ResolvedModel> | undefined;
       return {
@@ -62,7 +62,7 @@ export function detector(task: ModelSpec['task'], op: string, opts: DetectorOpti
           }
           const model = await resolved;
           const { frame } = image;
-          const pool = opts.pool ?? inferencePool();
+          const pool = opts.pool ?? runPool();
           const { detections } = await pool
             .run({ modelPath: model.path, model: { input: spec.input, output: spec.output }, image: frame, params })
             .catch((e: unknown) => Promise.reject(errorCode(e) === 'IMAGE_UNDECODABLE' ? undecodable(image.id, frame, e) : e));

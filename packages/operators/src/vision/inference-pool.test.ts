@@ -121,9 +121,10 @@ describe('InferencePool', () => {
       const script = join(dir, 'main.mts');
       const poolUrl = new URL('./inference-pool.ts', import.meta.url).href;
       await writeFile(script, [
-        `import { inferencePool } from ${JSON.stringify(poolUrl)};`,
+        `import { InferencePool } from ${JSON.stringify(poolUrl)};`,
         `const req = ${JSON.stringify(request())};`,
-        `const run = () => inferencePool({ size: 1 }).run({ ...req, image: { ...req.image, encoded: Buffer.from(req.image.encoded.data) } });`,
+        `const pool = new InferencePool({ size: 1 });`,
+        `const run = () => pool.run({ ...req, image: { ...req.image, encoded: Buffer.from(req.image.encoded.data) } });`,
         `await run();`,
         `await new Promise((r) => setTimeout(r, 200));`,
         `console.log('detections', (await run()).detections.length);`,

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { VisionFlowError, checkPositiveInt } from '@vision-flow/core';
+import { VisionFlowError, checkPositiveInt, type RunResources } from '@vision-flow/core';
 import type { InputContract, OutputContract } from '../models/catalogue.js';
 import type { EncodedFrame } from './frame.js';
 import type { DetectParams, DetectorResult } from './run-detector.js';
@@ -173,19 +173,15 @@ export class InferencePool {
   }
 }
 
-let shared: InferencePool | undefined;
+const RUN_POOL = Symbol('vision-flow.inference-pool');
 
-/** The process-wide pool every detector uses, created on first call (options apply only then). */
-export function inferencePool(opts?: InferencePoolOptions): InferencePool {
-  shared ??= new InferencePool(opts);
-  return shared;
-}
-
-/** Stops the shared pool's workers; the next detection starts a new pool. */
-export async function closeInferencePool(): Promise<void> {
-  const pool = shared;
-  shared = undefined;
-  await pool?.close();
+/**
+ * The run's inference pool: every detector of the run (both detector nodes of the image pipeline
+ * when they run in one process) shares it, so the workers match the cores, not the detectors. Made
+ * on first use, closed when the run stops.
+ */
+export function runInferencePool(resources: RunResources): InferencePool {
+  return resources.get(RUN_POOL, () => new InferencePool(), (pool) => pool.close());
 }
 
 /**

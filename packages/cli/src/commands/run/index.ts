@@ -1,4 +1,3 @@
-import { closeInferencePool } from '@vision-flow/operators';
 import { ConfigError, NodeEndpoints, NodeHttpServer, NodeMetrics, NodeReadiness, QueryViews, TopologyRunner, type Topology, type Transport } from '@vision-flow/core';
 import { resolveConfig } from '../../config/resolve-config.js';
 import { connect } from '../../connect.js';
@@ -72,7 +71,6 @@ export async function run(file: string, opts: RunOptions): Promise<RunResult> {
     await views?.close().catch(() => undefined);
     endpoints?.close();
     await http?.close();
-    await closeInferencePool();
     await close();
   }
   const partial = runner.runners.length < topology.nodes.length;

@@ -1,5 +1,6 @@
 import type { SchedulerLike } from 'rxjs';
 import type { Params } from '../../dsl/operator-context.js';
+import type { RunResources } from '../../dsl/run-resources.js';
 import type { NodeDefinition, Topology } from '../../dsl/topology.js';
 import type { InstrumentationEmitter } from '../../instrumentation/emitter.js';
 import type { RetryOptions } from '../../retry/retry.js';
@@ -16,6 +17,8 @@ export interface NodeRunnerOptions {
   readonly params?: Params;
   /** Folder model files are read from; operators find it in their context. */
   readonly modelDir?: string | undefined;
+  /** What the run's operators share (the TopologyRunner's; it closes them after its last node stops). */
+  readonly resources: RunResources;
   /** Folder persistent stores live in, `<stateDir>/<topology>/<node>/<store>/<partition>`; default `.vision-flow/state`. */
   readonly stateDir?: string | undefined;
   readonly log?: (message: string) => void;

@@ -58,7 +58,7 @@ export class NodeRunner {
     this.node = opts.node.name;
     this.log = opts.log ?? ((m) => process.stderr.write(`${m}\n`));
     const report = (m: OperatorMeasure) => opts.emitter.emit('operator.inference', { node: this.node, operator: m.operator, model: m.model, durationMs: m.durationMs });
-    this.context = { topology: this.topology, node: this.node, params: opts.params ?? {}, modelDir: opts.modelDir, log: this.log, report };
+    this.context = { topology: this.topology, node: this.node, params: opts.params ?? {}, modelDir: opts.modelDir, resources: opts.resources, log: this.log, report };
     this.topics = new NodeTopics(this.topology, this.def);
     this.limiter = new InFlightLimiter(this.def.options.maxInFlight, this.def.options.maxInFlightPerPartition);
     this.finished = new Promise<void>((resolve, reject) => (this.finish = (error) => (error === undefined ? resolve() : reject(error))));
