@@ -38,12 +38,12 @@ export interface DetectFacesOptions {
   readonly modelDir?: string;
   /** Records in flight in this operator when it sees many (default: the pool's capacity). */
   readonly concurrency?: number;
-  /** Inference pool to use instead of the shared one. */
+  /** Inference pool to use instead of the run's (see runInferencePool). */
   readonly pool?: InferencePool;
 }
 
 /**
- * Finds faces in each decoded image with an UltraFace model, on the shared inference worker pool.
+ * Finds faces in each decoded image with an UltraFace model, on the run's inference worker pool.
  * Boxes are in original image pixels, clipped to the image.
  *
  * When to use: after decodeImage, in a faces node.

@@ -39,12 +39,12 @@ export interface DetectObjectsOptions {
   readonly modelDir?: string;
   /** Records in flight in this operator when it sees many (default: the pool's capacity). */
   readonly concurrency?: number;
-  /** Inference pool to use instead of the shared one. */
+  /** Inference pool to use instead of the run's (see runInferencePool). */
   readonly pool?: InferencePool;
 }
 
 /**
- * Finds objects (80 COCO classes with yolox-nano) in each decoded image, on the shared inference
+ * Finds objects (80 COCO classes with yolox-nano) in each decoded image, on the run's inference
  * worker pool. Boxes are in original image pixels, clipped to the image.
  *
  * When to use: after decodeImage, in an objects node.
