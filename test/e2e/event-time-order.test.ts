@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfluentSchemaRegistry, NamespacedSchemaRegistry, StreamRecord, TopicSerde, TopologyRunner, type TransportProducer } from '@vision-flow/core';
 import eventTime, { counts, detections, GRACE_MS, WINDOW_MS, type WindowCountValue } from '../fixtures/event-time/windowed-count-topology.js';
 import { KafkaNamespace } from '../helpers/kafka-namespace.js';
+import { retainedEventTimeBase } from '../helpers/event-time.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 // Stream time must advance in partition offset order whatever order a node processes records in
@@ -14,7 +15,7 @@ const RECORDS = 20_000;
 const CAMERAS = 100;
 /** Event time advances 200 ms a record: about 800 ms a record within each of the 4 partitions, so a few overtaken records pass the grace period. */
 const STEP_MS = 200;
-const T0 = Date.UTC(2026, 0, 1);
+const T0 = retainedEventTimeBase();
 
 describe('a windowed count under the default key ordering on Kafka', () => {
   const kns = new KafkaNamespace('t-evtime');

@@ -10,6 +10,7 @@ import { endProcesses } from '../helpers/end-processes.js';
 import { KafkaNamespace } from '../helpers/kafka-namespace.js';
 import { stopAndCheckExit } from '../helpers/stop-and-check-exit.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { retainedEventTimeBase } from '../helpers/event-time.js';
 
 // Issue 11, durable stores: a node with a persistent key-value store and a persistent window store
 // runs as its own OS process on the real broker, is SIGKILLed mid-run (no drain, no commit) and
@@ -24,7 +25,7 @@ const SECOND = 20_000;
 const BATCH = 500;
 /** Event time moves 200 ms a record: 300 records a minute window, 100 minutes in all (windows expire after 11). */
 const STEP_MS = 200;
-const T0 = Date.UTC(2026, 0, 1);
+const T0 = retainedEventTimeBase();
 
 interface Restore {
   readonly partition: number;

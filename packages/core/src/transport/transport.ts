@@ -201,6 +201,8 @@ export interface TransportAdmin {
   describeTopic(name: string): Promise<TopicDescription | undefined>;
   /** The high watermark (offset after the last record) of each partition. */
   endOffsets(topic: string): Promise<TopicPartitionOffset[]>;
+  /** The log start offset (first record still kept: retention and deleteRecords move it) of each partition. */
+  beginningOffsets(topic: string): Promise<TopicPartitionOffset[]>;
   /** The group's committed offsets for the topic's partitions; partitions never committed are absent. */
   committedOffsets(groupId: string, topic: string): Promise<TopicPartitionOffset[]>;
 }

@@ -28,6 +28,12 @@ export class Changelog {
     return offsets.find((o) => o.partition === partition)?.offset ?? 0;
   }
 
+  /** The first offset of a store's changelog partition still kept (retention of compact+delete changelogs moves it). */
+  async begin(store: StoreBuilder, partition: number): Promise<number> {
+    const offsets = await this.transport.admin().beginningOffsets(this.serde(store).topic.name);
+    return offsets.find((o) => o.partition === partition)?.offset ?? 0;
+  }
+
   /**
    * Replays a store's changelog partition from offset `from` up to `end` into `apply`; `progress`
    * hears after each batch how many records were read and the offset reached. Returns the records read.

@@ -136,21 +136,25 @@ export class KafkaAdmin implements TransportAdmin {
    * librdkafka's admin calls do not retry these, so reads retry retriable errors within the request timeout.
    */
   async endOffsets(topic: string): Promise<TopicPartitionOffset[]> {
-    return this.retryingRead(() => this.endOffsetsOnce(topic));
+    return this.retryingRead(() => this.listOffsetsOnce(topic, OffsetSpec.LATEST, 'endOffsets'));
+  }
+
+  async beginningOffsets(topic: string): Promise<TopicPartitionOffset[]> {
+    return this.retryingRead(() => this.listOffsetsOnce(topic, OffsetSpec.EARLIEST, 'beginningOffsets'));
   }
 
   async committedOffsets(groupId: string, topic: string): Promise<TopicPartitionOffset[]> {
     return this.retryingRead(() => this.committedOffsetsOnce(groupId, topic));
   }
 
-  private async endOffsetsOnce(topic: string): Promise<TopicPartitionOffset[]> {
+  private async listOffsetsOnce(topic: string, spec: (typeof OffsetSpec)[keyof typeof OffsetSpec], operation: string): Promise<TopicPartitionOffset[]> {
     const partitions = await this.partitionCount(topic);
     if (partitions === undefined) throw unknownTopic(this.s.address, topic);
-    const specs = range(partitions).map((partition) => ({ topic, partition, offset: OffsetSpec.LATEST }));
+    const specs = range(partitions).map((partition) => ({ topic, partition, offset: spec }));
     const result = await this.call<Array<{ topic: string; partition: number; offset: number; error?: LibrdKafkaError }>>(
-      'endOffsets', (cb) => this.handle.current.listOffsets(specs, { timeout: this.s.requestTimeoutMs }, cb), { topic });
+      operation, (cb) => this.handle.current.listOffsets(specs, { timeout: this.s.requestTimeoutMs }, cb), { topic });
     const failed = result.find((r) => r.error && r.error.code !== 0);
-    if (failed?.error) throw mapKafkaError(failed.error, { address: this.s.address, operation: 'endOffsets', topic, partition: failed.partition });
+    if (failed?.error) throw mapKafkaError(failed.error, { address: this.s.address, operation, topic, partition: failed.partition });
     return result.map(({ partition, offset }) => ({ topic, partition, offset })).sort((a, b) => a.partition - b.partition);
   }
 

@@ -179,7 +179,9 @@ export function readerConfig(opts: KafkaTransportOptions, clientId?: string): { 
     'fetch.wait.max.ms': 100,
     ...opts.librdkafka,
   } as ConsumerGlobalConfig;
-  return { global, topic: {} };
+  // An assigned offset that retention has deleted reads on from the log start, never jumps to the end
+  // (librdkafka's default, 'latest', would skip every record kept).
+  return { global, topic: { 'auto.offset.reset': 'earliest' } };
 }
 
 /** The admin client only needs the common settings. */

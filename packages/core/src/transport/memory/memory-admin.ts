@@ -33,6 +33,11 @@ export class MemoryAdmin implements TransportAdmin {
     return this.broker.endOffsets(topic);
   }
 
+  async beginningOffsets(topic: string): Promise<TopicPartitionOffset[]> {
+    this.assertOpen();
+    return this.broker.beginningOffsets(topic);
+  }
+
   async committedOffsets(groupId: string, topic: string): Promise<TopicPartitionOffset[]> {
     this.assertOpen();
     return this.broker.committedOffsets(groupId, topic);

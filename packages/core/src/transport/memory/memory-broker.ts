@@ -138,6 +138,12 @@ export class MemoryBroker {
     return t.partitions.map((log) => ({ topic, partition: log.partition, offset: log.highWatermark }));
   }
 
+  beginningOffsets(topic: string): TopicPartitionOffset[] {
+    const t = this.topics.get(topic);
+    if (!t) throw MemoryErrors.unknownTopic(topic);
+    return t.partitions.map((log) => ({ topic, partition: log.partition, offset: log.logStartOffset }));
+  }
+
   committedOffsets(groupId: string, topic: string): TopicPartitionOffset[] {
     return this.groups.get(groupId)?.committedOffsets(topic) ?? [];
   }

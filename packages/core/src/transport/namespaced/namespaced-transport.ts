@@ -92,6 +92,7 @@ export class NamespacedTransport implements Transport {
       ...(admin.createPartitions && { createPartitions: (name: string, total: number) => admin.createPartitions!(this.outer(name), total) }),
       ...(admin.alterTopicConfigs && { alterTopicConfigs: (name: string, configs: { readonly [name: string]: string }) => admin.alterTopicConfigs!(this.outer(name), configs) }),
       endOffsets: async (topic: string) => (await admin.endOffsets(this.outer(topic))).map((o) => this.untp(o)),
+      beginningOffsets: async (topic: string) => (await admin.beginningOffsets(this.outer(topic))).map((o) => this.untp(o)),
       committedOffsets: async (groupId: string, topic: string) => (await admin.committedOffsets(this.outer(groupId), this.outer(topic))).map((o) => this.untp(o)),
     };
   }
