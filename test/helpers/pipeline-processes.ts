@@ -291,7 +291,7 @@ export class TopicFollower {
     while (behind()) {
       if (Date.now() > deadline) throw new Error(`reading ${this.topic} did not reach its end offsets within ${timeoutMs} ms (read/end: ${where()})`);
       if (Date.now() - lastProgress > STALL_MS) {
-        // Seen once in CI (a reader that never returned the rest of a topic): say so, and read on with a new client.
+        // Say where each partition stands (CI once showed a partition whose records retention had deleted), and read on with a new client.
         console.warn(`[topic-follower] ${this.topic}: nothing read for ${STALL_MS} ms while behind (read/end: ${where()}); reopening the reader`);
         await this.reader.close();
         this.reader = await this.reopen(this.position);

@@ -5,41 +5,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { topic } from '../dsl/topic.js';
-import { topology } from '../dsl/topology.js';
-import type { Processor, ProcessorContext } from '../processor/processor.js';
-import { stateful } from '../processor/stateful.js';
-import { StreamRecord, type Rec } from '../records/record.js';
-import { avro } from '../serde/avro/schema.js';
+import { StreamRecord } from '../records/record.js';
 import { InMemorySchemaRegistry } from '../serde/avro/in-memory-schema-registry.js';
 import { TopicSerde } from '../serde/topic-serde.js';
 import type { KeyValueStore } from '../state/key-value-store.js';
-import { keyValueStore } from '../state/stores.js';
 import { MemoryTransport } from '../transport/memory/memory-transport.js';
 import { delay } from '../internal/delay.js';
-import { restartRuns, until } from './restart-runs.test-setup.js';
+import { countInput, countTopology, restartRuns, until } from './restart-runs.test-setup.js';
 
-const input = topic('events', { value: avro.long(), partitions: 1 });
-const output = topic('totals', { value: avro.long(), partitions: 1 });
+const input = countInput;
 const changelog = 'restore-test.count.counts.changelog';
-
-class Count implements Processor<Rec<string, number>, Rec<string, number>> {
-  private ctx!: ProcessorContext<Rec<string, number>>;
-  private counts!: KeyValueStore<string, number>;
-  init(ctx: ProcessorContext<Rec<string, number>>): void {
-    this.ctx = ctx;
-    this.counts = ctx.getStateStore('counts');
-  }
-  process(rec: Rec<string, number>): void {
-    const n = (this.counts.get(rec.key) ?? 0) + 1;
-    this.counts.put(rec.key, n);
-    void this.ctx.forward(rec.withValue(n));
-  }
-  close(): void {}
-}
-
-const counts = keyValueStore('counts', { key: avro.string(), value: avro.long(), persistent: true });
-const t = topology('restore-test').node('count', (n) => n.from(input).pipe(stateful({ name: 'count', stores: [counts], get: () => new Count() })).to(output));
+const t = countTopology('restore-test', { persistent: true });
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {

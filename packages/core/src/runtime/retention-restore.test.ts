@@ -2,40 +2,16 @@
 // long stop) restores what is kept, from the log start. Before, a restore asked to read from offset
 // 0 waited for ever for records that no longer exist (on Kafka the reader also jumped to the end).
 import { afterEach, describe, expect, it } from 'vitest';
-import { topic } from '../dsl/topic.js';
-import { topology } from '../dsl/topology.js';
-import type { Processor, ProcessorContext } from '../processor/processor.js';
-import { stateful } from '../processor/stateful.js';
-import { StreamRecord, type Rec } from '../records/record.js';
-import { avro } from '../serde/avro/schema.js';
+import { StreamRecord } from '../records/record.js';
 import { InMemorySchemaRegistry } from '../serde/avro/in-memory-schema-registry.js';
 import { TopicSerde } from '../serde/topic-serde.js';
 import type { KeyValueStore } from '../state/key-value-store.js';
-import { keyValueStore } from '../state/stores.js';
 import { MemoryTransport } from '../transport/memory/memory-transport.js';
-import { restartRuns, until } from './restart-runs.test-setup.js';
+import { countInput, countTopology, restartRuns, until } from './restart-runs.test-setup.js';
 
-const input = topic('events', { value: avro.long(), partitions: 1 });
-const output = topic('totals', { value: avro.long(), partitions: 1 });
+const input = countInput;
 const changelog = 'retention-test.count.counts.changelog';
-
-class Count implements Processor<Rec<string, number>, Rec<string, number>> {
-  private ctx!: ProcessorContext<Rec<string, number>>;
-  private counts!: KeyValueStore<string, number>;
-  init(ctx: ProcessorContext<Rec<string, number>>): void {
-    this.ctx = ctx;
-    this.counts = ctx.getStateStore('counts');
-  }
-  process(rec: Rec<string, number>): void {
-    const n = (this.counts.get(rec.key) ?? 0) + 1;
-    this.counts.put(rec.key, n);
-    void this.ctx.forward(rec.withValue(n));
-  }
-  close(): void {}
-}
-
-const counts = keyValueStore('counts', { key: avro.string(), value: avro.long() });
-const t = topology('retention-test').node('count', (n) => n.from(input).pipe(stateful({ name: 'count', stores: [counts], get: () => new Count() })).to(output));
+const t = countTopology('retention-test', { persistent: false });
 
 const transports: MemoryTransport[] = [];
 afterEach(async () => {
