@@ -76,7 +76,9 @@ export class MemoryBroker {
    * waiting on the very producer that waits for them, e.g. a node that reads its own output).
    */
   isFull(topic: MemoryTopic): boolean {
-    const readers = this.dropCommitted && !topic.compacted ? this.readersOf(topic.name) : [];
+    // Every append asks: what the topic holds bounds what is unread, so most calls end here.
+    const held = this.dropCommitted && !topic.compacted ? topic.partitions.reduce((n, log) => n + log.bytes, 0) : 0;
+    const readers = held < this.maxTopicBytes ? [] : this.readersOf(topic.name);
     const unread = readers.length === 0 ? 0 : topic.partitions.reduce((n, log) => n + log.bytesFrom(Math.min(...readers.map((g) => this.nextFetch(g, log)))), 0);
     if (unread < this.maxTopicBytes) {
       topic.fullSince = undefined;
@@ -161,13 +163,8 @@ export class MemoryBroker {
 
   /** The lowest offset committed by the groups that read the partition's topic (0 while one of them has not committed). */
   private committedByAllReaders(tp: TopicPartition): number {
-    let low = Infinity;
-    for (const g of this.groups.values()) {
-      const committed = g.committedOffset(tp);
-      if (committed === undefined && !g.subscribes(tp.topic)) continue;
-      low = Math.min(low, committed ?? 0);
-    }
-    return low === Infinity ? 0 : low;
+    const readers = this.readersOf(tp.topic);
+    return readers.length === 0 ? 0 : Math.min(...readers.map((g) => g.committedOffset(tp) ?? 0));
   }
 
   /** The group, created empty on first use (as Kafka creates a group when a member first joins). */
