@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -106,6 +106,27 @@ describe('InferencePool', () => {
     expect((await running).code).toBe('INFERENCE_POOL_CLOSED');
     expect((await waiting).code).toBe('INFERENCE_POOL_CLOSED');
     expect((await failure(p.run(request()))).code).toBe('INFERENCE_POOL_CLOSED');
+  }, 30_000);
+
+  it('decodes an image that two models run on once, on whichever worker gets it first, with the same detections', async () => {
+    const encoded = await readFile(join(MODELS, '..', 'images', 'faces', '1.jpg')); // 720×478, faces and people
+    const faces = catalogue['ultraface-rfb-320'];
+    const image = { width: 720, height: 478, format: 'jpeg', encoded, decoding };
+    const both = (p: InferencePool) => Promise.all([
+      p.run({ ...request(), image }),
+      p.run({ modelPath: join(MODELS, faces.file), model: { input: faces.input, output: faces.output }, image, params: { scoreThreshold: 0.7, iouThreshold: 0.3, maxDetections: 100 } }),
+    ]);
+    const cached = pool({ size: 2, perWorker: 1 });
+    const [objects, found] = await both(cached);
+    expect(cached.workers).toBe(2);
+    expect(cached.frameCacheStats()).toEqual({ hits: 1, misses: 1, uncached: 0 });
+    const plain = pool({ size: 2, perWorker: 1, frameCache: false });
+    const [objects2, found2] = await both(plain);
+    expect(plain.frameCacheStats()).toBeUndefined();
+    expect(objects.detections.length).toBeGreaterThan(0);
+    expect(found.detections.length).toBeGreaterThan(0);
+    expect(objects.detections).toEqual(objects2.detections);
+    expect(found.detections).toEqual(found2.detections);
   }, 30_000);
 
   it('refuses a bad size', () => {

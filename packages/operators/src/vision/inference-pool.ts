@@ -4,6 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { VisionFlowError, checkPositiveInt, type RunResources } from '@vision-flow/core';
 import type { InputContract, OutputContract } from '../models/catalogue.js';
+import { DecodedFrameCache, type FrameCacheMemory, type FrameCacheStats } from './decoded-frame-cache.js';
 import type { EncodedFrame } from './frame.js';
 import type { DetectParams, DetectorResult } from './run-detector.js';
 
@@ -12,6 +13,11 @@ export interface InferencePoolOptions {
   readonly size?: number;
   /** Frames in flight per worker (default 2): the next one is already there when a run ends. */
   readonly perWorker?: number;
+  /**
+   * Decoded frames the workers share (default 16 frames of at most 4 MiB, i.e. 1.4 megapixels), so
+   * an image that two detectors run on is decoded once; `false` decodes every request.
+   */
+  readonly frameCache?: { readonly frames: number; readonly frameBytes: number } | false;
 }
 
 export interface InferenceRequest {
@@ -62,10 +68,20 @@ export class InferencePool {
   private busy = 0;
   private nextId = 1;
   private closed = false;
+  private readonly frameCache: FrameCacheMemory | undefined;
 
   constructor(opts: InferencePoolOptions = {}) {
     this.size = checkPositiveInt(opts.size ?? availableParallelism(), 'size', 'inference pool');
     this.perWorker = checkPositiveInt(opts.perWorker ?? 2, 'perWorker', 'inference pool');
+    const cache = opts.frameCache ?? { frames: 16, frameBytes: 4 * 1024 * 1024 };
+    this.frameCache = cache === false
+      ? undefined
+      : DecodedFrameCache.allocate(checkPositiveInt(cache.frames, 'frameCache.frames', 'inference pool'), checkPositiveInt(cache.frameBytes, 'frameCache.frameBytes', 'inference pool'));
+  }
+
+  /** How often a worker found a frame decoded by another; undefined without a frame cache. */
+  frameCacheStats(): FrameCacheStats | undefined {
+    return this.frameCache ? new DecodedFrameCache(this.frameCache).stats() : undefined;
   }
 
   /** Frames the pool runs at once; more callers wait. */
@@ -147,7 +163,7 @@ export class InferencePool {
   }
 
   private spawn(): Slot {
-    const worker = startWorker();
+    const worker = startWorker({ frameCache: this.frameCache });
     worker.unref();
     const slot: Slot = { worker, pending: new Map() };
     const settle = (id: number, fn: (p: Pending) => void): void => {
@@ -188,13 +204,13 @@ export function runInferencePool(resources: RunResources): InferencePool {
  * Built code runs the compiled worker directly. From source (vitest, tsx) the worker is TypeScript,
  * so a tiny bootstrap registers tsx's loader inside the worker before importing it.
  */
-function startWorker(): Worker {
+function startWorker(workerData: { readonly frameCache: FrameCacheMemory | undefined }): Worker {
   const here = fileURLToPath(import.meta.url);
-  if (!here.endsWith('.ts')) return new Worker(new URL('./inference-worker.js', import.meta.url));
+  if (!here.endsWith('.ts')) return new Worker(new URL('./inference-worker.js', import.meta.url), { workerData });
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
   const entry = new URL('./inference-worker.ts', import.meta.url).href;
   const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(boot, { eval: true });
+  return new Worker(boot, { eval: true, workerData });
 }
 
 function replyError(reply: { readonly message: string; readonly undecodable: boolean }): VisionFlowError {

@@ -1,16 +1,21 @@
 // Entry of an inference worker thread: keeps one ONNX session per model file, created on first
-// use, and per message decodes one frame and runs it through one model. Imports nothing from @vision-flow/core, so it loads the
-// same way from src (through tsx) and from dist.
-import { parentPort } from 'node:worker_threads';
+// use, and per message decodes one frame (or finds it decoded by another worker of the pool) and
+// runs it through one model. Imports nothing from @vision-flow/core, so it loads the same way from
+// src (through tsx) and from dist.
+import { parentPort, workerData } from 'node:worker_threads';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { WorkerReply, WorkerRequest } from './inference-pool.js';
+import { DecodedFrameCache, type FrameCacheMemory } from './decoded-frame-cache.js';
 import { decodePixels, UndecodableImageError } from './decode-pixels.js';
+import { FRAME_CHANNELS, type DecodedPixels, type EncodedFrame } from './frame.js';
 import { createOnnxSession } from './onnx-session.js';
 import { runDetector } from './run-detector.js';
 import { TensorBuffers } from './tensor-buffers.js';
 
 const sessions = new Map<string, Promise<InferenceSession>>();
 const buffers = new TensorBuffers();
+const memory = (workerData as { frameCache?: FrameCacheMemory } | undefined)?.frameCache;
+const cache = memory ? new DecodedFrameCache(memory) : undefined;
 
 function session(path: string): Promise<InferenceSession> {
   let s = sessions.get(path);
@@ -22,15 +27,50 @@ function session(path: string): Promise<InferenceSession> {
   return s;
 }
 
+/** The frame's pixels, from the pool's cache or decoded here (and then shared through it); `done` after use. */
+async function pixelsOf(image: EncodedFrame): Promise<{ pixels: DecodedPixels; done(): void }> {
+  if (!cache) return { pixels: await decodePixels(image), done: () => undefined };
+  const key = DecodedFrameCache.keyOf(image);
+  // At most its size before any resize: a reservation is made before the decode.
+  const bytes = (image.decoding.resize ? image.decoding.resize.width * image.decoding.resize.height : image.width * image.height) * FRAME_CHANNELS;
+  for (let waits = 0; ; waits++) {
+    const found = cache.acquire(image, key, bytes);
+    if (found.kind === 'hit') return { pixels: found.pixels, done: found.release };
+    // Another worker is decoding this very image (the other detector, at the same moment): wait for it, not decode it twice.
+    if (found.kind === 'decoding' && waits < 2) {
+      await found.settled;
+      continue;
+    }
+    const reservation = found.kind === 'miss' ? found.reservation : undefined;
+    let pixels: DecodedPixels;
+    try {
+      pixels = await decodePixels(image);
+    } catch (e) {
+      reservation?.abandon();
+      throw e;
+    }
+    reservation?.fill(pixels);
+    return { pixels, done: () => undefined };
+  }
+}
+
 const port = parentPort;
 if (!port) throw new Error('inference-worker must run in a worker thread');
 
+/** One request: the session and the pixels side by side; pixels from the cache are released whatever happens. */
+async function detect(req: WorkerRequest): Promise<WorkerReply> {
+  const [s, frame] = await Promise.allSettled([session(req.modelPath), pixelsOf(req.image)]);
+  if (frame.status === 'rejected') throw frame.reason;
+  try {
+    if (s.status === 'rejected') throw s.reason;
+    return { id: req.id, ok: true, result: await runDetector(s.value, req.model, frame.value.pixels, req.params, buffers) };
+  } finally {
+    frame.value.done();
+  }
+}
+
 port.on('message', (req: WorkerRequest) => {
-  Promise.all([session(req.modelPath), decodePixels(req.image)])
-    .then(([s, frame]) => runDetector(s, req.model, frame, req.params, buffers))
-    .then(
-      (result): WorkerReply => ({ id: req.id, ok: true, result }),
-      (e: unknown): WorkerReply => ({ id: req.id, ok: false, message: e instanceof Error ? e.message : String(e), undecodable: e instanceof UndecodableImageError }),
-    )
+  detect(req)
+    .catch((e: unknown): WorkerReply => ({ id: req.id, ok: false, message: e instanceof Error ? e.message : String(e), undecodable: e instanceof UndecodableImageError }))
     .then((reply) => port.postMessage(reply));
 });
