@@ -10,10 +10,11 @@ import { decodePixels, UndecodableImageError } from './decode-pixels.js';
 import { FRAME_CHANNELS, type DecodedPixels, type EncodedFrame } from './frame.js';
 import { createOnnxSession } from './onnx-session.js';
 import { runDetector } from './run-detector.js';
+import { SimdResize } from './simd-resize.js';
 import { TensorBuffers } from './tensor-buffers.js';
 
 const sessions = new Map<string, Promise<InferenceSession>>();
-const buffers = new TensorBuffers();
+const scratch = { buffers: new TensorBuffers(), simd: SimdResize.load() };
 const memory = (workerData as { frameCache?: FrameCacheMemory } | undefined)?.frameCache;
 const cache = memory ? new DecodedFrameCache(memory) : undefined;
 
@@ -63,7 +64,7 @@ async function detect(req: WorkerRequest): Promise<WorkerReply> {
   if (frame.status === 'rejected') throw frame.reason;
   try {
     if (s.status === 'rejected') throw s.reason;
-    return { id: req.id, ok: true, result: await runDetector(s.value, req.model, frame.value.pixels, req.params, buffers) };
+    return { id: req.id, ok: true, result: await runDetector(s.value, req.model, frame.value.pixels, req.params, scratch) };
   } finally {
     frame.value.done();
   }

@@ -1,6 +1,7 @@
 import type { InputContract } from '../models/catalogue.js';
 import { FRAME_CHANNELS, type FramePixels } from './frame.js';
 import { resizeBilinearChw } from './resize-bilinear-chw.js';
+import type { SimdResize } from './simd-resize.js';
 
 /** A model input tensor and where the image sits inside it. */
 export interface ModelTensor {
@@ -19,8 +20,8 @@ export interface ModelTensor {
  * the calling thread: bilinear resampling as OpenCV's INTER_LINEAR does it, channel order,
  * normalisation and CHW layout together. `out` (3 × input pixels) is reused when given.
  */
-export function prepareTensor(frame: FramePixels, input: InputContract, out?: Float32Array): ModelTensor {
-  return input.resize === 'letterbox' ? letterbox(frame, input, out) : stretch(frame, input, out);
+export function prepareTensor(frame: FramePixels, input: InputContract, out?: Float32Array, simd?: SimdResize): ModelTensor {
+  return input.resize === 'letterbox' ? letterbox(frame, input, out, simd) : stretch(frame, input, out, simd);
 }
 
 /**
@@ -28,19 +29,19 @@ export function prepareTensor(frame: FramePixels, input: InputContract, out?: Fl
  * the rest with `input.padValue` (YOLOX style). The content size is truncated, as the YOLOX
  * reference code does (`int(w * r)`), and boxes map back by the ratio r itself.
  */
-export function letterbox(frame: FramePixels, input: InputContract, out?: Float32Array): ModelTensor {
+export function letterbox(frame: FramePixels, input: InputContract, out?: Float32Array, simd?: SimdResize): ModelTensor {
   const [, , height, width] = input.shape;
   const r = Math.min(height / frame.dataHeight, width / frame.dataWidth);
   const contentWidth = clampSize(Math.trunc(frame.dataWidth * r), width);
   const contentHeight = clampSize(Math.trunc(frame.dataHeight * r), height);
-  const data = resizeBilinearChw(frame, contentWidth, contentHeight, input, out);
+  const data = resizeBilinearChw(frame, contentWidth, contentHeight, input, out, simd);
   return { data, dims: input.shape, contentWidth, contentHeight, scaleX: 1 / r, scaleY: 1 / r };
 }
 
 /** Resizes to exactly the input size, ignoring the aspect ratio (UltraFace style). */
-export function stretch(frame: FramePixels, input: InputContract, out?: Float32Array): ModelTensor {
+export function stretch(frame: FramePixels, input: InputContract, out?: Float32Array, simd?: SimdResize): ModelTensor {
   const [, , height, width] = input.shape;
-  const data = resizeBilinearChw(frame, width, height, input, out);
+  const data = resizeBilinearChw(frame, width, height, input, out, simd);
   return { data, dims: input.shape, contentWidth: width, contentHeight: height, scaleX: frame.dataWidth / width, scaleY: frame.dataHeight / height };
 }
 

@@ -4,6 +4,7 @@ import type { FramePixels } from './frame.js';
 import { prepareTensor } from './letterbox.js';
 import { nms, type Candidate } from './nms.js';
 import { ultrafaceDecode } from './ultraface-decode.js';
+import type { SimdResize } from './simd-resize.js';
 import type { TensorBuffers } from './tensor-buffers.js';
 import { yoloxDecode } from './yolox-decode.js';
 
@@ -13,6 +14,12 @@ export interface DetectParams {
   readonly maxDetections: number;
   /** Only boxes of the same class suppress each other (default true; YOLOX's reference NMS is class-agnostic). */
   readonly classAware?: boolean;
+}
+
+/** What a thread that runs many frames keeps between them: tensors to re-use, the SIMD resize. */
+export interface DetectorScratch {
+  readonly buffers: TensorBuffers;
+  readonly simd?: SimdResize;
 }
 
 export interface DetectorTimings {
@@ -36,18 +43,18 @@ export async function runDetector(
   model: { readonly input: InputContract; readonly output: OutputContract },
   frame: FramePixels,
   params: DetectParams,
-  buffers?: TensorBuffers,
+  keep?: DetectorScratch,
 ): Promise<DetectorResult> {
   const t0 = performance.now();
   const [, , h, w] = model.input.shape;
-  const scratch = buffers?.take(3 * h * w);
-  const tensor = prepareTensor(frame, model.input, scratch);
+  const scratch = keep?.buffers.take(3 * h * w);
+  const tensor = prepareTensor(frame, model.input, scratch, keep?.simd);
   const t1 = performance.now();
   let outputs: InferenceSession.OnnxValueMapType;
   try {
     outputs = await session.run({ [model.input.tensor]: new Tensor('float32', tensor.data, tensor.dims) });
   } finally {
-    if (scratch) buffers?.give(scratch);
+    if (scratch) keep?.buffers.give(scratch);
   }
   const t2 = performance.now();
   const read = (name: string): Float32Array => {
