@@ -1,6 +1,7 @@
 import type { InputContract } from '../models/catalogue.js';
 import { FRAME_CHANNELS } from './frame.js';
 import type { SimdResize, Taps } from './simd-resize.js';
+import { fillPadding, SourceRowPair } from './source-row-pair.js';
 
 /** OpenCV's fixed-point resize: weights in 1/2048ths, rows combined with 22 bits of rounding. */
 const COEF_BITS = 11;
@@ -93,38 +94,22 @@ export function resizeBilinearChw(
     simd.resize({ src, srcWidth: sw, srcHeight: sh, cols, rows, lutBits: new Int32Array(lut.buffer), out, tensorWidth, planes: [r, g, b], pad });
     return out;
   }
-  for (const p of [r, g, b]) {
-    if (width < tensorWidth) for (let y = 0; y < height; y++) out.fill(pad, p + y * tensorWidth + width, p + (y + 1) * tensorWidth);
-    out.fill(pad, p + height * tensorWidth, p + plane);
-  }
+  fillPadding(out, [r, g, b], width, height, tensorWidth, pad);
 
   const vecEnd = vectorEnd(rowLen);
   const vecPixels = Math.floor(vecEnd / FRAME_CHANNELS);
-  // Horizontally resampled source rows (weights × pixel, still scaled by 2048), the last two kept.
-  let rowA = new Int32Array(rowLen);
-  let rowB = new Int32Array(rowLen);
-  let haveA = -1;
-  let haveB = -1;
   const colIndex = cols.index;
   const colW0 = cols.w0;
   const colW1 = cols.w1;
   for (let x = 0; x < width; x++) colIndex[x] = colIndex[x]! * FRAME_CHANNELS;
   const rowStride = sw * FRAME_CHANNELS;
-  const horizontal = (sy: number, into: Int32Array): void => resampleRow(src, sy * rowStride, width, colIndex, colW0, colW1, into);
+  // Horizontally resampled source rows (weights × pixel, still scaled by 2048), the last two kept.
+  const pair = new SourceRowPair(new Int32Array(rowLen), new Int32Array(rowLen), (sy, into) => resampleRow(src, sy * rowStride, width, colIndex, colW0, colW1, into));
   for (let y = 0; y < height; y++) {
     const sy0 = rows.index[y]!;
-    const sy1 = Math.min(sy0 + 1, sh - 1);
-    if (haveA !== sy0) {
-      if (haveB === sy0) [rowA, rowB, haveA, haveB] = [rowB, rowA, haveB, haveA];
-      else {
-        horizontal(sy0, rowA);
-        haveA = sy0;
-      }
-    }
-    if (haveB !== sy1) {
-      horizontal(sy1, rowB);
-      haveB = sy1;
-    }
+    pair.load(sy0, Math.min(sy0 + 1, sh - 1));
+    const rowA = pair.a;
+    const rowB = pair.b;
     const b0 = rows.w0[y]!;
     const b1 = rows.w1[y]!;
     const line = y * tensorWidth;

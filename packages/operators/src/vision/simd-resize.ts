@@ -1,6 +1,7 @@
 // Imports nothing from @vision-flow/core: inference workers use it (see inference-worker.ts).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { fillPadding, SourceRowPair } from './source-row-pair.js';
 
 /** Built from assembly/resize.ts by the package's build; src/vision and dist/vision are both two levels down. */
 const WASM = new URL('../../wasm/resize.wasm', import.meta.url);
@@ -96,33 +97,15 @@ export class SimdResize {
     }
     new Uint8Array(buffer, srcAt, src.length).set(src);
     const tensor = new Float32Array(buffer, outAt, out.length);
-    const plane = out.length / 3;
-    for (const p of planes) {
-      if (width < tensorWidth) for (let y = 0; y < height; y++) tensor.fill(job.pad, p + y * tensorWidth + width, p + (y + 1) * tensorWidth);
-      tensor.fill(job.pad, p + height * tensorWidth, p + plane);
-    }
+    fillPadding(tensor, planes, width, height, tensorWidth, job.pad);
     const stride = srcWidth * 3;
-    let rowA = rowAAt;
-    let rowB = rowBAt;
-    let haveA = -1;
-    let haveB = -1;
+    const pair = new SourceRowPair(rowAAt, rowBAt, (sy, into) => this.wasm.horizontal(srcAt + sy * stride, colsAt, weightsAt, width, into));
     const [r, g, b] = planes;
     for (let y = 0; y < height; y++) {
       const sy0 = rows.index[y]!;
-      const sy1 = Math.min(sy0 + 1, srcHeight - 1);
-      if (haveA !== sy0) {
-        if (haveB === sy0) [rowA, rowB, haveA, haveB] = [rowB, rowA, haveB, haveA];
-        else {
-          this.wasm.horizontal(srcAt + sy0 * stride, colsAt, weightsAt, width, rowA);
-          haveA = sy0;
-        }
-      }
-      if (haveB !== sy1) {
-        this.wasm.horizontal(srcAt + sy1 * stride, colsAt, weightsAt, width, rowB);
-        haveB = sy1;
-      }
+      pair.load(sy0, Math.min(sy0 + 1, srcHeight - 1));
       const line = y * tensorWidth;
-      this.wasm.vertical(rowA, rowB, width, rows.w0[y]!, rows.w1[y]!, lut, outAt + (r + line) * 4, outAt + (g + line) * 4, outAt + (b + line) * 4);
+      this.wasm.vertical(pair.a, pair.b, width, rows.w0[y]!, rows.w1[y]!, lut, outAt + (r + line) * 4, outAt + (g + line) * 4, outAt + (b + line) * 4);
     }
     out.set(tensor);
   }
