@@ -175,28 +175,26 @@ export class DecodedFrameCache {
 
   /** The least recently used slot nobody reads or writes, marked as being written with `key` (holding the lock). */
   private claim(key: Int32Array): number | undefined {
-    {
-      const now = this.index[CLOCK]!;
-      let best: number | undefined;
-      let bestAge = -1;
-      for (let s = 0; s < this.slots.length; s++) {
-        const base = HEADER + s * SLOT_WORDS;
-        const state = this.index[base + STATE]!;
-        if (state === WRITING || this.index[base + READERS]! > 0) continue;
-        // Ticks since its last use, unsigned so that the clock may wrap around.
-        const age = state === EMPTY ? 2 ** 32 : (now - this.index[base + LAST_USE]!) >>> 0;
-        if (age > bestAge) {
-          best = s;
-          bestAge = age;
-        }
+    const now = this.index[CLOCK]!;
+    let best: number | undefined;
+    let bestAge = -1;
+    for (let s = 0; s < this.slots.length; s++) {
+      const base = HEADER + s * SLOT_WORDS;
+      const state = this.index[base + STATE]!;
+      if (state === WRITING || this.index[base + READERS]! > 0) continue;
+      // Ticks since its last use, unsigned so that the clock may wrap around.
+      const age = state === EMPTY ? 2 ** 32 : (now - this.index[base + LAST_USE]!) >>> 0;
+      if (age > bestAge) {
+        best = s;
+        bestAge = age;
       }
-      if (best === undefined) return undefined;
-      const base = HEADER + best * SLOT_WORDS;
-      this.index[base + STATE] = WRITING;
-      this.index[base + LAST_USE] = this.tick();
-      for (let k = 0; k < KEY_WORDS; k++) this.index[base + KEY + k] = key[k]!;
-      return best;
     }
+    if (best === undefined) return undefined;
+    const base = HEADER + best * SLOT_WORDS;
+    this.index[base + STATE] = WRITING;
+    this.index[base + LAST_USE] = this.tick();
+    for (let k = 0; k < KEY_WORDS; k++) this.index[base + KEY + k] = key[k]!;
+    return best;
   }
 
   private keyAt(base: number, key: Int32Array): boolean {

@@ -69,6 +69,7 @@ export class InferencePool {
   private nextId = 1;
   private closed = false;
   private readonly frameCache: FrameCacheMemory | undefined;
+  private readonly frameCacheView: DecodedFrameCache | undefined;
 
   constructor(opts: InferencePoolOptions = {}) {
     this.size = checkPositiveInt(opts.size ?? availableParallelism(), 'size', 'inference pool');
@@ -77,11 +78,12 @@ export class InferencePool {
     this.frameCache = cache === false
       ? undefined
       : DecodedFrameCache.allocate(checkPositiveInt(cache.frames, 'frameCache.frames', 'inference pool'), checkPositiveInt(cache.frameBytes, 'frameCache.frameBytes', 'inference pool'));
+    this.frameCacheView = this.frameCache && new DecodedFrameCache(this.frameCache);
   }
 
   /** How often a worker found a frame decoded by another; undefined without a frame cache. */
   frameCacheStats(): FrameCacheStats | undefined {
-    return this.frameCache ? new DecodedFrameCache(this.frameCache).stats() : undefined;
+    return this.frameCacheView?.stats();
   }
 
   /** Frames the pool runs at once; more callers wait. */
