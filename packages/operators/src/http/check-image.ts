@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { HttpProblem } from './http-problem.js';
-import { imageSize } from './image-size.js';
+import { quickHeader } from '../vision/image-header.js';
 
 export type ImageFormat = 'jpeg' | 'png' | 'webp';
 
@@ -37,7 +37,7 @@ export async function checkImage(bytes: Buffer, declaredType: string | undefined
   if (!whole(bytes, format)) throw new HttpProblem(400, 'IMAGE_TRUNCATED', 'Image truncated', `the ${format.toUpperCase()} image ends before its end marker (${bytes.length} bytes); send the whole file`);
   // The header read here in JavaScript; libvips (through libuv's thread pool) only for a header
   // this reader does not find, so an odd but valid file still passes.
-  let { width, height } = imageSize(bytes, format) ?? {};
+  let { width, height } = quickHeader(bytes) ?? {};
   if (!width || !height) {
     try {
       ({ width, height } = await sharp(bytes, { limitInputPixels: false }).metadata());

@@ -4,6 +4,7 @@ import { checkPositiveInt, ConfigError, named, PoisonRecordError, type Rec } fro
 import { catalogue, isModelName, type InputContract, type ModelName } from '../models/catalogue.js';
 import { decodePixels, message, UndecodableImageError } from './decode-pixels.js';
 import type { DecodedPixels, EncodedFrame, Frame, PixelDecoding } from './frame.js';
+import { quickHeader, type ImageHeader } from './image-header.js';
 
 /** A submitted image: its id, encoded bytes and where it came from (camera, client...). */
 export interface ImageInput {
@@ -123,6 +124,29 @@ export async function readFrame(id: string, image: Buffer, limits: DecodeLimits)
   }
 
   // The header alone: no pixels are allocated, whatever size the image claims.
+  const { format, width, height } = quickHeader(image) ?? (await sharpHeader(id, image, limits));
+  if (!limits.formats.includes(format)) {
+    throw new PoisonRecordError('IMAGE_UNSUPPORTED_FORMAT', `image "${id}" is ${format}, which is not accepted; send one of ${limits.formats.join(', ')}`, { imageId: id, bytes, format });
+  }
+  if (width * height > limits.maxPixels) {
+    throw new PoisonRecordError(
+      'IMAGE_TOO_LARGE',
+      `image "${id}" is ${width}×${height} = ${fmtMp(width * height)} megapixels, over the ${fmtMp(limits.maxPixels)} megapixel limit; downscale it before submitting or raise maxPixels`,
+      { imageId: id, format, width, height, limit: limits.maxPixels },
+    );
+  }
+
+  const shrink = format === 'jpeg' && limits.forInput ? jpegShrink(width, height, limits.forInput) : 1;
+  let resize: PixelDecoding['resize'];
+  if (limits.maxSide !== undefined && Math.max(width, height) / shrink > limits.maxSide) resize = { width: limits.maxSide, height: limits.maxSide, fit: 'inside' };
+  else if (shrink > 1) resize = { width: Math.floor(width / shrink), height: Math.floor(height / shrink), fit: 'fill' };
+  const encoded: EncodedFrame = { width, height, format, encoded: image, decoding: { failOn: limits.failOn, ignoreIcc: limits.ignoreIcc, maxPixels: limits.maxPixels, resize } };
+  return { ...encoded, pixels: () => decodePixels(encoded).catch((e: unknown) => Promise.reject(e instanceof UndecodableImageError ? undecodable(id, encoded, e) : e)) };
+}
+
+/** The header as sharp reads it, for what quickHeader leaves to it; bytes it cannot read are a PoisonRecordError saying why. */
+async function sharpHeader(id: string, image: Buffer, limits: DecodeLimits): Promise<ImageHeader> {
+  const bytes = image.length;
   let meta: Metadata;
   try {
     meta = await sharp(image, { limitInputPixels: false }).metadata();
@@ -145,26 +169,7 @@ export async function readFrame(id: string, image: Buffer, limits: DecodeLimits)
       e,
     );
   }
-  const format = meta.format ?? 'unknown';
-  if (!limits.formats.includes(format)) {
-    throw new PoisonRecordError('IMAGE_UNSUPPORTED_FORMAT', `image "${id}" is ${format}, which is not accepted; send one of ${limits.formats.join(', ')}`, { imageId: id, bytes, format });
-  }
-  const width = meta.autoOrient?.width ?? meta.width ?? 0;
-  const height = meta.autoOrient?.height ?? meta.height ?? 0;
-  if (width * height > limits.maxPixels) {
-    throw new PoisonRecordError(
-      'IMAGE_TOO_LARGE',
-      `image "${id}" is ${width}×${height} = ${fmtMp(width * height)} megapixels, over the ${fmtMp(limits.maxPixels)} megapixel limit; downscale it before submitting or raise maxPixels`,
-      { imageId: id, format, width, height, limit: limits.maxPixels },
-    );
-  }
-
-  const shrink = format === 'jpeg' && limits.forInput ? jpegShrink(width, height, limits.forInput) : 1;
-  let resize: PixelDecoding['resize'];
-  if (limits.maxSide !== undefined && Math.max(width, height) / shrink > limits.maxSide) resize = { width: limits.maxSide, height: limits.maxSide, fit: 'inside' };
-  else if (shrink > 1) resize = { width: Math.floor(width / shrink), height: Math.floor(height / shrink), fit: 'fill' };
-  const encoded: EncodedFrame = { width, height, format, encoded: image, decoding: { failOn: limits.failOn, ignoreIcc: limits.ignoreIcc, maxPixels: limits.maxPixels, resize } };
-  return { ...encoded, pixels: () => decodePixels(encoded).catch((e: unknown) => Promise.reject(e instanceof UndecodableImageError ? undecodable(id, encoded, e) : e)) };
+  return { format: meta.format ?? 'unknown', width: meta.autoOrient?.width ?? meta.width ?? 0, height: meta.autoOrient?.height ?? meta.height ?? 0 };
 }
 
 /** Reads one image's header and decodes its pixels on the calling thread, or throws PoisonRecordError saying what is wrong. */
