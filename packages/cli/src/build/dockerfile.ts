@@ -30,7 +30,8 @@ const HEALTH_PROBE =
  * `writeBuildContext`: `manifests/` (package.json files and the lock, so `npm ci` stays cached while
  * they are unchanged), `app/` (the project's sources) and `vf-entrypoint.sh`.
  *
- * - build stage: compilers and -dev libraries, `npm ci`, the build, then `npm prune --omit=dev` and
+ * - build stage: compilers and -dev libraries, `npm ci`, the Kafka binding's patch (an incremental
+ *   rebuild of its addon), the build, then `npm prune --omit=dev` and
  *   a trim of what only building needs (librdkafka's sources, other platforms' ONNX Runtime).
  * - runtime stage: only the shared libraries the native modules load, a non-root user, models
  *   expected at /models (a mount: never baked in), a HEALTHCHECK on /health with Node's fetch
@@ -52,6 +53,8 @@ ENV CKJS_LINKING=dynamic ONNXRUNTIME_NODE_INSTALL=skip
 COPY manifests/ ./
 RUN npm ci --no-audit --no-fund --loglevel=error
 COPY app/ ./
+# vision-flow's patch of the Kafka binding's consume(n) (@vision-flow/core/patches; build-essential brings patch).
+RUN if [ -f node_modules/@vision-flow/core/scripts/patch-kafka-binding.sh ]; then sh node_modules/@vision-flow/core/scripts/patch-kafka-binding.sh node_modules; fi
 RUN npm run build --if-present \\
  && npm prune --omit=dev --no-audit --no-fund --loglevel=error \\
  && sh ./.vf-trim.sh && rm ./.vf-trim.sh
