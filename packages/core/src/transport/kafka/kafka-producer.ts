@@ -333,7 +333,9 @@ function toRdHeaders(headers: Headers | undefined): MessageHeader[] | undefined 
   let out: MessageHeader[] | undefined;
   for (const key of Object.keys(headers)) {
     const header: MessageHeader = {};
-    header[key] = headers[key]!;
+    const value = headers[key]!;
+    // The binding reads a string header value as a C string: one holding U+0000 would end there.
+    header[key] = value.includes('\0') ? Buffer.from(value, 'utf8') : value;
     (out ??= []).push(header);
   }
   return out;
