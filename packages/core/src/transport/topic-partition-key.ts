@@ -10,6 +10,20 @@ export function tpKey(tp: TopicPartition): TopicPartitionKey {
   return `${tp.topic}:${tp.partition}` as TopicPartitionKey;
 }
 
+/**
+ * tpKey for a per-record path: one string per topic-partition, made once. A key made per record is
+ * a new string that every map it is looked up in hashes (and compares) again.
+ */
+export class TopicPartitionKeys {
+  private readonly byTopic = new Map<string, TopicPartitionKey[]>();
+
+  of(topic: string, partition: number): TopicPartitionKey {
+    let keys = this.byTopic.get(topic);
+    if (!keys) this.byTopic.set(topic, (keys = []));
+    return (keys[partition] ??= tpKey({ topic, partition }));
+  }
+}
+
 export function fromTpKey(key: TopicPartitionKey): TopicPartition {
   const i = key.lastIndexOf(':');
   return { topic: key.slice(0, i), partition: Number(key.slice(i + 1)) };

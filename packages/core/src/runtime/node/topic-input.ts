@@ -4,7 +4,7 @@ import { delay, settlesWithin } from '../../internal/delay.js';
 import { UNTIL_STOPPED_RETRY } from '../../retry/defaults.js';
 import { backoffDelay } from '../../retry/retry.js';
 import type { TopicSerde } from '../../serde/topic-serde.js';
-import { tpKey, type TopicPartitionKey } from '../../transport/topic-partition-key.js';
+import { TopicPartitionKeys, tpKey, type TopicPartitionKey } from '../../transport/topic-partition-key.js';
 import type { IncomingMessage, TopicPartition, Transport, TransportConsumer, TransportProducer } from '../../transport/transport.js';
 import type { InFlightLimiter } from '../in-flight-limiter.js';
 import type { OrderedDispatcher } from '../ordered-dispatcher.js';
@@ -51,6 +51,7 @@ export class TopicInput {
   private readonly paused = new Set<TopicPartitionKey>();
   /** Input partitions being revoked: their records are dropped, not admitted. */
   private readonly revoking = new Set<TopicPartitionKey>();
+  private readonly tpKeys = new TopicPartitionKeys();
   private readonly committer: OffsetCommitter;
   private commitTimer: NodeJS.Timeout | undefined;
   private loop: Promise<void> = Promise.resolve();
@@ -160,7 +161,7 @@ export class TopicInput {
     const { limiter, dispatcher } = this.opts;
     // The partition is leaving; its new owner re-reads it from the commit. By topic and number: a node
     // reading several topics may give up partition 3 of one and keep partition 3 of another.
-    const key = tpKey(m);
+    const key = this.tpKeys.of(m.topic, m.partition);
     if (this.revoking.has(key)) return;
     const complete = this.committer.begin(key, m.offset);
     if (limiter.acquire(key) && !this.paused.has(key)) {
