@@ -29,6 +29,8 @@ import { KStreamsPeer } from '../test/helpers/kstreams-peer.js';
 import { produceWindowInput } from '../test/helpers/produce-window-input.js';
 
 const HOUR = 3_600_000;
+/** Both sides' time resolution: the Kafka Streams peer's progress lines, the node's stats polls. */
+const PROGRESS_MS = 50;
 /** The generator's event time for n records: 100 ms a record plus 30 s every 150. */
 const spanMs = (records: number) => records * 100 + Math.ceil(records / 150) * 30_000 + 2 * MIN_LATENESS_MS;
 
@@ -76,12 +78,22 @@ async function vfChild(): Promise<void> {
   await runner.start();
   let first: number | undefined;
   let cpuAtFirst = 0;
-  let last = 0;
+  // The end is when the last record was processed (as the Kafka Streams side counts it), not when
+  // its offset was committed: the commit comes up to a commit interval later.
+  let handled = 0;
+  let last = t0;
+  let cpuAtLast = 0;
   for (;;) {
     const stats = runner.stats();
-    if (first === undefined && stats.some((s) => s.processed + s.deadLettered > 0)) {
-      first = Date.now();
-      cpuAtFirst = cpuMs(process.cpuUsage());
+    const now = stats.reduce((n, s) => n + s.processed + s.deadLettered, 0);
+    if (now > handled) {
+      handled = now;
+      last = Date.now();
+      cpuAtLast = cpuMs(process.cpuUsage());
+      if (first === undefined) {
+        first = last;
+        cpuAtFirst = cpuAtLast;
+      }
     }
     let lag = 0;
     for (const c of cases) {
@@ -89,11 +101,9 @@ async function vfChild(): Promise<void> {
       lag += ends.reduce((n, e) => n + e.offset - (committed.find((x) => x.partition === e.partition)?.offset ?? 0), 0);
     }
     if (lag === 0) break;
-    last = Date.now();
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 50));
   }
-  last = Date.now();
-  const cpu = cpuMs(process.cpuUsage()) - cpuAtFirst;
+  const cpu = cpuAtLast - cpuAtFirst;
   await runner.stop();
   await kafka.close();
   rmSync(stateDir, { recursive: true, force: true });
@@ -141,17 +151,18 @@ async function runKs(brokers: string, ns: string, records: number, cases: readon
     stateDir,
     threads: Number(arg('ks-threads') ?? 1),
     stores: (arg('ks-stores') ?? 'memory') as 'memory' | 'rocksdb',
+    progressMs: PROGRESS_MS,
     ...(arg('ks-cache-bytes') === undefined ? {} : { cacheBytes: Number(arg('ks-cache-bytes')) }),
     aggs: cases.map((c) => peerAggArg(c, `${ns}.ks.${c.name}`)),
   });
   try {
-    // Progress comes once a second: the start is the last report with nothing processed.
+    // Progress comes every PROGRESS_MS: the start is the last report with nothing processed.
     let first = t0;
     let cpuAtFirst = 0;
     while (peer.progress.processed === 0) {
       first = Date.now();
       cpuAtFirst = peer.cpuMs();
-      await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, PROGRESS_MS / 2));
     }
     await peer.waitProcessed(records, 3_600_000);
     const last = Date.now();

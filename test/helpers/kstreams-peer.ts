@@ -28,6 +28,8 @@ export interface PeerOptions {
   readonly stores?: 'memory' | 'rocksdb';
   /** Kafka Streams' record cache (statestore.cache.max.bytes); the peer's default is 0 (test/kstreams/README.md). */
   readonly cacheBytes?: number;
+  /** How often the peer prints its progress line (default 1000 ms): a bench's time resolution. */
+  readonly progressMs?: number;
   readonly javaOpts?: readonly string[];
 }
 
@@ -57,6 +59,7 @@ export class KStreamsPeer {
     if (opts.threads !== undefined) args.push('--threads', String(opts.threads));
     if (opts.stores !== undefined) args.push('--stores', opts.stores);
     if (opts.cacheBytes !== undefined) args.push('--cache-bytes', String(opts.cacheBytes));
+    if (opts.progressMs !== undefined) args.push('--progress-ms', String(opts.progressMs));
     for (const a of opts.aggs) args.push('--agg', a);
     const java = process.env['JAVA_HOME'] ? `${process.env['JAVA_HOME']}/bin/java` : 'java';
     this.child = spawn(java, [...(opts.javaOpts ?? []), '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn', '-jar', KStreamsPeer.jar(), ...args], {
@@ -96,7 +99,7 @@ export class KStreamsPeer {
     while (this.progress.processed < records) {
       if (this.exitCode !== undefined) throw new Error(`the Kafka Streams peer exited (${this.exitCode}) after ${this.progress.processed} records:\n${this.stderr}`);
       if (Date.now() > deadline) throw new Error(`the Kafka Streams peer read ${this.progress.processed} of ${records} records in ${timeoutMs} ms:\n${this.stderr}`);
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 20));
     }
   }
 

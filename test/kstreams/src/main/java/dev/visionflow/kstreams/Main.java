@@ -18,14 +18,14 @@ import org.apache.kafka.streams.state.BuiltInDslStoreSuppliers;
 /**
  * The Kafka Streams peer: reads an input topic of Confluent-framed Avro records (key an Avro string,
  * value a record whose first field is a long) and runs the windowed aggregations given as {@code --agg}
- * arguments (see {@link AggregationSpec}). Every second it prints a JSON progress line on stdout:
+ * arguments (see {@link AggregationSpec}). Every second ({@code --progress-ms}) it prints a JSON progress line on stdout:
  * {@code {"state":"RUNNING","processed":N,"dropped":D}} (D: Kafka Streams' dropped-records-total, e.g.
  * records late past grace); SIGTERM closes it cleanly (output flushed) and prints a last line with
  * {@code "closed":true}.
  *
  * <pre>
  * java -jar kstreams-peer.jar --brokers H:P --input TOPIC --app-id ID --state-dir DIR [--threads N]
- *      [--cache-bytes B] [--stores memory|rocksdb] --agg out=T,window=tumbling,size=10000,grace=2000,op=count,emit=final [--agg ...]
+ *      [--cache-bytes B] [--stores memory|rocksdb] [--progress-ms MS] --agg out=T,window=tumbling,size=10000,grace=2000,op=count,emit=final [--agg ...]
  * </pre>
  */
 public final class Main {
@@ -33,6 +33,7 @@ public final class Main {
     String brokers = null, input = null, appId = null, stateDir = null;
     int threads = 1;
     long cacheBytes = 0;
+    long progressMs = 1000;
     String stores = "memory";
     List<AggregationSpec> aggs = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
@@ -45,13 +46,14 @@ public final class Main {
         case "--threads" -> threads = Integer.parseInt(v);
         case "--cache-bytes" -> cacheBytes = Long.parseLong(v);
         case "--stores" -> stores = v;
+        case "--progress-ms" -> progressMs = Long.parseLong(v);
         case "--agg" -> aggs.add(AggregationSpec.parse(v));
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
       i++;
     }
     if (brokers == null || input == null || appId == null || stateDir == null || aggs.isEmpty()) {
-      System.err.println("usage: --brokers H:P --input TOPIC --app-id ID --state-dir DIR [--threads N] [--cache-bytes B] [--stores memory|rocksdb] --agg SPEC [--agg SPEC...]");
+      System.err.println("usage: --brokers H:P --input TOPIC --app-id ID --state-dir DIR [--threads N] [--cache-bytes B] [--stores memory|rocksdb] [--progress-ms MS] --agg SPEC [--agg SPEC...]");
       System.exit(2);
     }
 
@@ -92,7 +94,7 @@ public final class Main {
       closed.countDown();
     }));
     streams.start();
-    while (!closed.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
+    while (!closed.await(progressMs, java.util.concurrent.TimeUnit.MILLISECONDS)) {
       progress(streams, processed, dropped, false);
       if (streams.state() == KafkaStreams.State.ERROR || streams.state() == KafkaStreams.State.NOT_RUNNING) System.exit(1);
     }
