@@ -3,10 +3,13 @@
 // its first input record processed to its last), their ratio (goal ≥ 1.0) and the peak resident
 // memory (max RSS) of each process. Input: the cross-check's seeded generator (repeated keys,
 // out-of-order and late records); aggregations: the cross-check's cases (--cases).
-//   bash scripts/stack.sh start && eval "$(bash scripts/stack.sh env)"
-//   npx tsx --conditions source bench/windows-vs-kstreams.ts                    1,000,000 records, tumbling count, emit final
-//   npx tsx --conditions source bench/windows-vs-kstreams.ts --records 200000 --cases tumbling-count-final,session-count-update
-//   npx tsx --conditions source bench/windows-vs-kstreams.ts --vf-replicas 2 --ks-threads 2   each side on both cores
+//   bash scripts/stack.sh start && eval "$(bash scripts/stack.sh env)" && bash scripts/setup.sh   (packages built)
+//   npx tsx bench/windows-vs-kstreams.ts                    1,000,000 records, tumbling count, emit final
+//   npx tsx bench/windows-vs-kstreams.ts --records 200000 --cases tumbling-count-final,session-count-update
+//   npx tsx bench/windows-vs-kstreams.ts --vf-replicas 2 --ks-threads 2   each side on both cores
+// The node runs the built packages, as the CLI and the images do. With `--conditions source` it runs
+// their TypeScript through tsx instead, whose esbuild keeps function names by wrapping every closure
+// made at run time (`__name`, an Object.defineProperty each): 15-30 % slower, so the bench says so.
 // Also: --seed N, --ks-threads N (Kafka Streams stream threads, default 1: vision-flow's node runs on one JS thread),
 // --vf-replicas N (the node as N processes in one consumer group, as `vision-flow up --replicas` runs it: one JS
 // thread each; events/s from the first record any of them processed to the last, CPU and max RSS summed),
@@ -184,6 +187,9 @@ async function main(): Promise<void> {
   const records = Number(arg('records') ?? 1_000_000);
   const seed = Number(arg('seed') ?? 11);
   const cases = pickCases();
+  if (process.execArgv.some((a, i) => /^--conditions=source$|^-C=?source$/.test(a) || (/^(--conditions|-C)$/.test(a) && process.execArgv[i + 1] === 'source'))) {
+    console.log('note: --conditions source: the node runs the TypeScript sources through tsx (every closure renamed at run time, 15-30 % slower than the built packages it ships as); run without it, after a build, to measure vision-flow as it runs');
+  }
   const ns = `bench-kswin-${randomUUID().slice(0, 8)}`;
   KStreamsPeer.jar();
   const kafka = await KafkaTransport.connect({ brokers, clientId: 'bench-kstreams' });
