@@ -83,7 +83,7 @@ const f2 = (v: number): string => v.toFixed(2);
 
 function sideLine(name: string, s: Side, count: number, note: string): string {
   const r = s.run;
-  return `  ${name.padEnd(12)} ${f1(s.imagesPerSecond).padStart(5)} images/s ${note.padEnd(22)} wall ${f1(r.wallSeconds).padStart(5)} s  CPU ${f1(r.cpuSeconds).padStart(5)} s = ${(1000 * r.cpuSeconds / count).toFixed(0).padStart(3)} ms/image  max RSS ${r.maxRssMb.toFixed(0).padStart(4)} MB (process tree ${r.treeRssMb.toFixed(0)} MB)`;
+  return `  ${name.padEnd(12)} ${f1(s.imagesPerSecond).padStart(5)} images/s ${note.padEnd(22)} wall ${f1(r.wallSeconds).padStart(5)} s  CPU ${f1(r.cpuSeconds).padStart(5)} s = ${(1000 * r.cpuSeconds / count).toFixed(0).padStart(3)} ms/image  max RSS ${r.maxRssMb.toFixed(0).padStart(4)} MB (process tree: RSS ${r.treeRssMb.toFixed(0)} MB, PSS ${r.treePssMb.toFixed(0)} MB)`;
 }
 
 function detectionLines(c: DetectionComparison): string[] {
@@ -132,7 +132,7 @@ async function main(): Promise<void> {
       console.log(sideLine('python peer', peer, count, `(its own timer)`));
       console.log(sideLine('vision-flow', ours, count, `(whole process)`));
       console.log(`  ratio vision-flow / peer: ${f2(ratio)}× images/s (whole process vs peer's own: ${f1(ours.imagesPerSecond)} / ${f1(peer.imagesPerSecond)}; both whole process: ${f2(peer.run.wallSeconds / ours.run.wallSeconds)}×), ` +
-        `CPU per image peer / ours ${f2(peer.run.cpuSeconds / ours.run.cpuSeconds)} (the images/s ratio when both keep every core busy), max RSS ${f2(ours.run.maxRssMb / peer.run.maxRssMb)}× the peer's largest process (${f2(ours.run.treeRssMb / peer.run.treeRssMb)}× its process tree)`);
+        `CPU per image peer / ours ${f2(peer.run.cpuSeconds / ours.run.cpuSeconds)} (the images/s ratio when both keep every core busy), memory ${f2(ours.run.treePssMb / peer.run.treePssMb)}× the peer's (process trees' PSS: pages its forked workers share counted once; goal ≤ 2), ${f2(ours.run.treeRssMb / peer.run.treeRssMb)}× by summed RSS, ${f2(ours.run.maxRssMb / peer.run.maxRssMb)}× its largest process`);
     }
     console.log(`ratio per round: images/s ${ratios.map(f2).join(', ')}; CPU per image (peer / ours) ${cpuRatios.map(f2).join(', ')}; load average at end ${loadavg().map(f1).join(' ')}`);
     console.log('(on a shared machine the images/s ratio follows the neighbours\' load; the CPU ratio is steadier)');

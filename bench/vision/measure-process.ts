@@ -1,6 +1,7 @@
 // Runs a command as a user would and measures it from outside: wall time, CPU seconds and max RSS
-// from GNU time (-v; its max RSS is the largest single process of the tree), and the peak of the
-// summed RSS of the whole process tree, sampled from /proc (a pool of worker processes counts as a whole).
+// from GNU time (-v; its max RSS is the largest single process of the tree), and the peaks of the
+// summed RSS and PSS of the whole process tree, sampled from /proc (a pool of worker processes counts
+// as a whole; PSS counts a page that forked processes share once, where summed RSS counts it in each).
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
@@ -14,6 +15,8 @@ export interface ProcessRun {
   readonly maxRssMb: number;
   /** Peak of the tree's summed resident sets, sampled every 100 ms. */
   readonly treeRssMb: number;
+  /** Peak of the tree's summed proportional set sizes (/proc/<pid>/smaps_rollup), sampled every 100 ms. */
+  readonly treePssMb: number;
   readonly stdout: string;
   readonly stderr: string;
 }
@@ -34,8 +37,12 @@ export async function measureProcess(cmd: string, args: readonly string[], opts:
   if (!opts.stdoutFile) child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   let treePeak = 0;
+  let pssPeak = 0;
   const sampler = setInterval(() => {
-    void treeRss(child.pid!).then((b) => (treePeak = Math.max(treePeak, b)), () => undefined);
+    void treeMemory(child.pid!).then((m) => {
+      treePeak = Math.max(treePeak, m.rss);
+      pssPeak = Math.max(pssPeak, m.pss);
+    }, () => undefined);
   }, 100);
   const exitCode = await new Promise<number | null>((resolve, reject) => {
     child.on('error', reject);
@@ -55,13 +62,14 @@ export async function measureProcess(cmd: string, args: readonly string[], opts:
     cpuSeconds: Number(field('User time \\(seconds\\)')) + Number(field('System time \\(seconds\\)')),
     maxRssMb: Number(field('Maximum resident set size \\(kbytes\\)')) / 1024,
     treeRssMb: treePeak / 2 ** 20,
+    treePssMb: pssPeak / 2 ** 20,
     stdout,
     stderr,
   };
 }
 
-/** Summed RSS (bytes) of `root` and every descendant, from /proc/<pid>/stat. */
-async function treeRss(root: number): Promise<number> {
+/** Summed RSS and PSS (bytes) of `root` and every descendant, from /proc/<pid>/stat and smaps_rollup. */
+async function treeMemory(root: number): Promise<{ rss: number; pss: number }> {
   const procs: Array<{ pid: number; ppid: number; rss: number }> = [];
   for (const name of await readdir('/proc')) {
     if (!/^\d+$/.test(name)) continue;
@@ -79,5 +87,15 @@ async function treeRss(root: number): Promise<number> {
     grew = false;
     for (const p of procs) if (!inTree.has(p.pid) && inTree.has(p.ppid)) grew = inTree.add(p.pid) !== undefined;
   }
-  return procs.filter((p) => inTree.has(p.pid)).reduce((s, p) => s + p.rss, 0);
+  const members = procs.filter((p) => inTree.has(p.pid));
+  let pss = 0;
+  for (const p of members) {
+    try {
+      const m = /^Pss:\s+(\d+) kB/m.exec(await readFile(`/proc/${p.pid}/smaps_rollup`, 'utf8'));
+      pss += Number(m?.[1] ?? 0) * 1024;
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return { rss: members.reduce((s, p) => s + p.rss, 0), pss };
 }
