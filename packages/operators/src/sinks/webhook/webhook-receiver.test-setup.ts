@@ -76,9 +76,13 @@ export class WebhookReceiver {
     const done = () => {
       if (closed) return;
       closed = true;
+      req.socket.off('end', done);
       this.open.set(tenant, this.open.get(tenant)! - 1);
     };
     res.on('close', done);
+    // The client gone (its timeout aborted the request) shows first as the socket's end: the server
+    // closes the response only iterations later, by when the sink may rightly have sent the next one.
+    req.socket.once('end', done);
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
