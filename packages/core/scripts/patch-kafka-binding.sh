@@ -1,5 +1,5 @@
 #!/bin/sh
-# patch-kafka-binding.sh [NODE_MODULES]: applies patches/kafka-javascript-1.10.1-consume-batch.patch
+# patch-kafka-binding.sh [NODE_MODULES]: applies patches/kafka-javascript-1.10.1-*.patch, in order,
 # to @confluentinc/kafka-javascript's sources and rebuilds its addon incrementally (~15 s: the
 # binding's own files and the link; librdkafka is not rebuilt). Idempotent; a binding of another
 # version, or one without its sources (a trimmed image), is left as it is: the patch changes how
@@ -13,9 +13,13 @@
 # shape there), the topic string is made once per batch, and keys and values up to 4 KiB share one
 # ArrayBuffer of up to 16 KiB (as Node's own Buffer pool does). Same objects, same bytes; ~30 % less
 # CPU per record for the node (docs/performance.md, "Windows").
+#
+# The second patch adds produceFlat(): produce() with headers as one flat [name, value, ...] array.
+# produce() reads each header as an object of one property (an own-property-names array and two
+# std::string copies per header); kafka-producer.ts uses produceFlat when the binding has it.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-patch_file="$here/../patches/kafka-javascript-1.10.1-consume-batch.patch"
+patches="$here/../patches/kafka-javascript-1.10.1-consume-batch.patch $here/../patches/kafka-javascript-1.10.1-produce-flat-headers.patch"
 pkg="${1:-node_modules}/@confluentinc/kafka-javascript"
 log() { printf 'patch-kafka-binding: %s\n' "$*" >&2; }
 
@@ -25,20 +29,26 @@ if [ ! -f "$pkg/src/common.cc" ] || [ ! -d "$pkg/build" ]; then
 fi
 version=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$pkg/package.json" | head -1)
 if [ "$version" != "1.10.1" ]; then
-  log "the patch is for @confluentinc/kafka-javascript 1.10.1, this is $version; left as it is"
+  log "the patches are for @confluentinc/kafka-javascript 1.10.1, this is $version; left as it is"
   exit 0
 fi
-if patch -p1 -d "$pkg" -R --dry-run -s -f < "$patch_file" >/dev/null 2>&1; then
-  exit 0 # already applied (and built: the build follows the patch below)
-fi
-if ! patch -p1 -d "$pkg" --dry-run -s -f < "$patch_file" >/dev/null 2>&1; then
-  log "the patch does not apply to $pkg/src (changed by hand?); reinstall it (npm ci) and run this again"
-  exit 1
-fi
-patch -p1 -d "$pkg" -s -f < "$patch_file"
-log "rebuilding the addon with the patch"
+applied=""
+for patch_file in $patches; do
+  if patch -p1 -d "$pkg" -R --dry-run -s -f < "$patch_file" >/dev/null 2>&1; then
+    continue # already applied (and built: the build follows below)
+  fi
+  if ! patch -p1 -d "$pkg" --dry-run -s -f < "$patch_file" >/dev/null 2>&1; then
+    for p in $applied; do patch -p1 -d "$pkg" -R -s -f < "$p"; done
+    log "$(basename "$patch_file") does not apply to $pkg (changed by hand?); reinstall it (npm ci) and run this again"
+    exit 1
+  fi
+  patch -p1 -d "$pkg" -s -f < "$patch_file"
+  applied="$patch_file $applied" # newest first: the order to take them back out
+done
+[ -n "$applied" ] || exit 0
+log "rebuilding the addon with the patches"
 if ! make -C "$pkg/build" BUILDTYPE=Release -j"$(nproc 2>/dev/null || echo 2)" >/dev/null 2>"$pkg/build/vf-patch-build.log"; then
-  patch -p1 -d "$pkg" -R -s -f < "$patch_file"
-  log "the addon did not build with the patch (see $pkg/build/vf-patch-build.log); sources restored, rebuild with npm rebuild @confluentinc/kafka-javascript"
+  for p in $applied; do patch -p1 -d "$pkg" -R -s -f < "$p"; done
+  log "the addon did not build with the patches (see $pkg/build/vf-patch-build.log); sources restored, rebuild with npm rebuild @confluentinc/kafka-javascript"
   exit 1
 fi

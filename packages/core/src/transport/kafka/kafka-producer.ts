@@ -202,7 +202,10 @@ export class KafkaProducer implements TransportProducer {
       try {
         // Checkpoint mode passes no opaque: with reports of failures only, the binding would never
         // release the global handle it makes for one.
-        this.handle.current.produce(msg.topic, p.partition, nonNullEmpty(msg.value), nonNullEmpty(msg.key ?? null), msg.timestamp ?? null, this.atCheckpoint ? undefined : p, toRdHeaders(msg.headers));
+        const native = this.handle.current as Native & Partial<FlatProduce>;
+        const opaque = this.atCheckpoint ? undefined : p;
+        if (native.produceFlat) native.produceFlat(msg.topic, p.partition, msg.value, msg.key ?? null, msg.timestamp ?? null, opaque, flatHeaders(msg.headers));
+        else native.produce(msg.topic, p.partition, nonNullEmpty(msg.value), nonNullEmpty(msg.key ?? null), msg.timestamp ?? null, opaque, toRdHeaders(msg.headers));
         p.msg = undefined;
         if (this.atCheckpoint) {
           this.backlog.shift();
@@ -321,6 +324,22 @@ function checkMessage(msg: OutgoingMessage): string | undefined {
 const EMPTY = Buffer.alloc(1).subarray(0, 0);
 function nonNullEmpty(b: Buffer | null): Buffer | null {
   return b !== null && b.length === 0 ? EMPTY : b;
+}
+
+/**
+ * `produceFlat`, which the binding has once packages/core/patches are applied (scripts/setup.sh,
+ * image builds): `produce` with headers as one flat array, and empty buffers sent as empty.
+ */
+interface FlatProduce {
+  produceFlat(topic: string, partition: number | null, value: Buffer | null, key: Buffer | null, timestamp: number | null, opaque: unknown, headers: Array<string | Buffer> | undefined): void;
+}
+
+/** Headers as `produceFlat` takes them: name, value, name, value... (values whole, U+0000 included). */
+function flatHeaders(headers: Headers | undefined): Array<string | Buffer> | undefined {
+  if (!headers) return undefined;
+  let out: Array<string | Buffer> | undefined;
+  for (const key in headers) (out ??= []).push(key, headers[key]!);
+  return out;
 }
 
 /**
