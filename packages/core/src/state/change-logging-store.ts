@@ -1,13 +1,9 @@
+import { HeldWrites } from './held-writes.js';
 import type { StoreCheckpoint } from './store-checkpoint.js';
 import type { StateStore, StoreContext } from './state-store.js';
 
 /** Changelog writes held at most per store when logging on commit; past it the oldest is logged at once. */
 export const MAX_HELD_LOG_WRITES = 10_000;
-
-interface HeldWrite {
-  key: unknown;
-  value: unknown | null;
-}
 
 /**
  * What every change-logging decorator shares: the inner store's lifecycle passed through, and
@@ -23,8 +19,8 @@ interface HeldWrite {
  */
 export abstract class ChangeLoggingStore<S extends StateStore> implements StateStore {
   private ctx: StoreContext | undefined;
-  /** By changelog key id, in first-write order: the writes the next flush logs. */
-  private held: Map<string, HeldWrite> | undefined;
+  /** By changelog key, in first-write order: the writes the next flush logs. */
+  private held: HeldWrites | undefined;
 
   constructor(
     protected readonly inner: S,
@@ -46,7 +42,7 @@ export abstract class ChangeLoggingStore<S extends StateStore> implements StateS
 
   init(ctx: StoreContext): void {
     this.ctx = ctx;
-    if (this.logOnCommit && ctx.flushedBeforeCommit) this.held = new Map();
+    if (this.logOnCommit && ctx.flushedBeforeCommit) this.held = new HeldWrites(MAX_HELD_LOG_WRITES);
     this.inner.init(ctx);
   }
 
@@ -59,8 +55,7 @@ export abstract class ChangeLoggingStore<S extends StateStore> implements StateS
   flush(): Promise<void> {
     if (this.held && this.held.size > 0) {
       const now = Date.now();
-      for (const w of this.held.values()) this.ctx?.log(w.key, w.value, now);
-      this.held.clear();
+      for (const w of this.held.take()) this.ctx?.log(w.key, w.value, now);
     }
     return this.inner.flush();
   }
@@ -71,24 +66,20 @@ export abstract class ChangeLoggingStore<S extends StateStore> implements StateS
     this.inner.close();
   }
 
-  /** A changelog key as a string, equal for equal keys: what held writes are deduplicated by. */
+  /**
+   * A changelog key as a string, equal for equal keys within its `group` (see `log`): what held
+   * writes are deduplicated by.
+   */
   protected abstract logId(key: unknown): string;
 
-  /** Logs one write of the changelog key `key`. */
-  protected log(key: unknown, value: unknown | null): void {
+  /**
+   * Logs one write of the changelog key `key`. `group` (a window's start, say) and `logId(key)`
+   * together name the changelog key: splitting it spares building a string per write.
+   */
+  protected log(key: unknown, value: unknown | null, group: number | string = ''): void {
     const held = this.held;
     if (!held) return this.ctx?.log(key, value, Date.now());
-    const id = this.logId(key);
-    const w = held.get(id);
-    if (w) {
-      w.value = value;
-      return;
-    }
-    held.set(id, { key, value });
-    if (held.size > MAX_HELD_LOG_WRITES) {
-      const [oldest, write] = held.entries().next().value as [string, HeldWrite];
-      held.delete(oldest);
-      this.ctx?.log(write.key, write.value, Date.now());
-    }
+    const evicted = held.hold(group, this.logId(key), key, value);
+    if (evicted) this.ctx?.log(evicted.key, evicted.value, Date.now());
   }
 }

@@ -8,7 +8,7 @@ export class ChangeLoggingWindowStore<K, V> extends ChangeLoggingStore<WindowSto
   put(key: K, value: V | null, windowStart: number): void {
     this.inner.put(key, value, windowStart);
     const logKey: WindowKey<K> = { key, start: windowStart };
-    this.log(logKey, value);
+    this.log(logKey, value, windowStart);
   }
 
   fetch(key: K, timeFrom: number, timeTo: number): WindowedValue<V>[] {
@@ -19,8 +19,9 @@ export class ChangeLoggingWindowStore<K, V> extends ChangeLoggingStore<WindowSto
     return this.inner.fetchAll(timeFrom, timeTo);
   }
 
+  /** Within the group of its window start (see `put`). */
   protected logId(k: WindowKey<K>): string {
-    return `${k.start}@${storeKeyId(k.key)}`;
+    return storeKeyId(k.key);
   }
 
   /** Expiry is local only: the compacted changelog keeps the last value, and restore expires again. */
