@@ -29,3 +29,18 @@ describe('HeldWrites', () => {
     expect(held.take().map((w) => w.key)).toEqual(['b2', 'c3']);
   });
 });
+
+describe('HeldWrites eviction', () => {
+  it('evicts in first-write order over many evictions, across groups, and holds exactly its limit', () => {
+    const held = new HeldWrites(100);
+    const evicted: unknown[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const w = held.hold(i % 7, `k${i}`, i, i);
+      if (w) evicted.push(w.key);
+      if (i % 10 === 0) held.hold(i % 7, `k${i}`, i, -i); // an update keeps its place
+    }
+    expect(evicted).toEqual(Array.from({ length: 4900 }, (_, i) => i));
+    expect(held.size).toBe(100);
+    expect(held.take().map((w) => w.key).sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 100 }, (_, i) => 4900 + i));
+  });
+});
