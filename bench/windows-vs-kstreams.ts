@@ -136,7 +136,8 @@ async function runVf(common: string[], replicas: number): Promise<SideResult> {
 }
 
 async function runVfChild(common: string[]): Promise<SideResult> {
-  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--side', 'vf', ...common], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // With the V8 flags a node process starts with (packages/cli/src/node-runtime-flags.ts), as the CLI and the images start it.
+  const child = spawn(process.execPath, ['--no-parallel-scavenge', ...process.execArgv, fileURLToPath(import.meta.url), '--side', 'vf', ...common], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));

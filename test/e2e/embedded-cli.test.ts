@@ -247,7 +247,7 @@ describe('vision-flow run refuses what it cannot run', () => {
 
 describe('the installed vision-flow command', () => {
   it('node_modules/.bin/vision-flow --help exits 0 and prints the usage', () => {
-    // The launcher npm links, run as a shell would: by its #!/usr/bin/env node line, from elsewhere.
+    // The launcher npm links, run as a shell would: by its #!/usr/bin/env -S node ... line, from elsewhere.
     const r = spawnSync(join(REPO, 'node_modules/.bin/vision-flow'), ['--help'], {
       cwd: EMBEDDED.cwd,
       env: { PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}`, HOME: process.env['HOME'] },

@@ -1,3 +1,5 @@
+import { NODE_RUNTIME_FLAGS } from '../node-runtime-flags.js';
+
 /** What the generated Dockerfile needs to know about the topology and its project. */
 export interface DockerfileInput {
   /** Topology name, for the comment and the label. */
@@ -85,7 +87,7 @@ if [ "$#" -eq 0 ]; then
   set -- run "$VF_TOPOLOGY"
   if [ -n "$VF_NODE" ]; then set -- "$@" --node "$VF_NODE"; fi
 fi
-exec node /app/node_modules/@vision-flow/cli/bin/vision-flow.cjs "$@"
+exec node ${NODE_RUNTIME_FLAGS.join(' ')} /app/node_modules/@vision-flow/cli/bin/vision-flow.cjs "$@"
 `;
 
 /**

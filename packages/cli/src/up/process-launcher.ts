@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Launched, Launcher, LaunchSpec } from './launcher.js';
 import { spawnChild } from './spawned-child.js';
+import { NODE_RUNTIME_FLAGS } from '../node-runtime-flags.js';
 
 /** The installed `vision-flow` entry (bin/vision-flow.cjs), the same from src/up and dist/up. */
 const CLI_ENTRY = fileURLToPath(new URL('../../bin/vision-flow.cjs', import.meta.url));
@@ -28,7 +29,7 @@ export class ProcessLauncher implements Launcher {
   }
 
   async launch(spec: LaunchSpec): Promise<Launched> {
-    const { child, output, exited } = await spawnChild(process.execPath, [CLI_ENTRY, 'run', spec.topologyFile, '--node', spec.node, ...spec.args], {
+    const { child, output, exited } = await spawnChild(process.execPath, [...NODE_RUNTIME_FLAGS, CLI_ENTRY, 'run', spec.topologyFile, '--node', spec.node, ...spec.args], {
       cwd: this.cwd,
       env: { ...this.baseEnv, ...spec.env },
     });
