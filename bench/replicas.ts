@@ -30,10 +30,18 @@ export class Replicas {
   private readonly reports: Array<Promise<ReplicaReport>>;
   private readonly exits: Array<Promise<void>>;
 
-  /** Forks one process per spec; they inherit this process's node flags (tsx's loader, --cpu-prof). */
+  /**
+   * Forks one process per spec; they inherit this process's node flags (tsx's loader, --cpu-prof). A
+   * node replica also gets the V8 flags the CLI starts node processes with (packages/cli/src/node-runtime-flags.ts).
+   */
   constructor(specs: readonly ReplicaSpec[]) {
     const launchedAt = Date.now();
-    const children = specs.map((spec) => fork(replicaScript, [JSON.stringify(spec), String(launchedAt)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+    const children = specs.map((spec) =>
+      fork(replicaScript, [JSON.stringify(spec), String(launchedAt)], {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        execArgv: spec.kind === 'node' ? ['--no-parallel-scavenge', ...process.execArgv] : process.execArgv,
+      }),
+    );
     this.children = children;
     this.reports = children.map((c) => new Promise((resolve) => c.once('message', (m) => resolve(m as ReplicaReport))));
     this.exits = children.map((c, i) => new Promise((resolve) => c.once('exit', (code, signal) => {
