@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -5,6 +6,7 @@ import { SHARED_IMAGES } from '../helpers/bad-images.js';
 import { IMAGE_PIPELINE, jsonLines } from '../helpers/cli.js';
 import { expectedIds, pollUntil } from '../helpers/pipeline-processes.js';
 import { UpRun } from '../helpers/up-run.js';
+import { NODE_RUNTIME_FLAGS } from '../../packages/cli/src/node-runtime-flags.js';
 
 // Issue 13, `vision-flow up` with plain processes: the image pipeline as five supervised OS
 // processes on the real broker over 400 submitted images (the 40 samples, repeat=10). The objects
@@ -53,6 +55,9 @@ describe('vision-flow up (processes): supervised restart after SIGKILL, ps, down
     const after = (await up.ps()).find((n) => n.node === 'objects')!;
     expect(after, up.describe()).toMatchObject({ status: 'running', restarts: 1 });
     expect(after.pid).not.toBe(before.pid);
+    // A node process starts with the CLI's V8 flags (restarted ones too).
+    const argv = readFileSync(`/proc/${after.pid}/cmdline`, 'utf8').split('\0');
+    for (const flag of NODE_RUNTIME_FLAGS) expect(argv.slice(0, argv.indexOf('run')), argv.join(' ')).toContain(flag);
     // The restarted process serves the node's HTTP endpoints on the replica's port (VF_HTTP_PORT), ready once it has its partitions back.
     const ready = await pollUntil(async () => (await fetch(`http://127.0.0.1:${after.httpPort}/ready`).catch(() => undefined))?.status === 200, 180_000, 500);
     expect(ready, `objects' /ready on port ${after.httpPort} never answered 200\n${up.describe()}`).toBe(true);
