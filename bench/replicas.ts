@@ -2,6 +2,7 @@
 // node past one core (`vision-flow up --replicas pass=N`), and sums what they cost.
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { NODE_RUNTIME_FLAGS } from '../packages/cli/src/node-runtime-flags.js';
 
 interface Common {
   readonly brokers: string;
@@ -32,14 +33,14 @@ export class Replicas {
 
   /**
    * Forks one process per spec; they inherit this process's node flags (tsx's loader, --cpu-prof). A
-   * node replica also gets the V8 flags the CLI starts node processes with (packages/cli/src/node-runtime-flags.ts).
+   * node replica also gets the V8 flags the CLI starts node processes with.
    */
   constructor(specs: readonly ReplicaSpec[]) {
     const launchedAt = Date.now();
     const children = specs.map((spec) =>
       fork(replicaScript, [JSON.stringify(spec), String(launchedAt)], {
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-        execArgv: spec.kind === 'node' ? ['--no-parallel-scavenge', ...process.execArgv] : process.execArgv,
+        execArgv: spec.kind === 'node' ? [...NODE_RUNTIME_FLAGS, ...process.execArgv] : process.execArgv,
       }),
     );
     this.children = children;

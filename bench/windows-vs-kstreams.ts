@@ -24,6 +24,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NODE_RUNTIME_FLAGS } from '../packages/cli/src/node-runtime-flags.js';
 import { ConfluentSchemaRegistry, KafkaTransport, NamespacedSchemaRegistry, NamespacedTransport, TopologyRunner } from '@vision-flow/core';
 import { MAX_DISORDER_MS, MIN_LATENESS_MS, WINDOW_CASES, peerAggArg, type WindowCase } from '../test/fixtures/kstreams/window-cases.js';
 import { generateWindowInput, windowInput } from '../test/fixtures/kstreams/window-input.js';
@@ -136,8 +137,8 @@ async function runVf(common: string[], replicas: number): Promise<SideResult> {
 }
 
 async function runVfChild(common: string[]): Promise<SideResult> {
-  // With the V8 flags a node process starts with (packages/cli/src/node-runtime-flags.ts), as the CLI and the images start it.
-  const child = spawn(process.execPath, ['--no-parallel-scavenge', ...process.execArgv, fileURLToPath(import.meta.url), '--side', 'vf', ...common], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // With the V8 flags the CLI and the images start a node process with.
+  const child = spawn(process.execPath, [...NODE_RUNTIME_FLAGS, ...process.execArgv, fileURLToPath(import.meta.url), '--side', 'vf', ...common], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
