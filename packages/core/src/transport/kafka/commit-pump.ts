@@ -35,8 +35,8 @@ export class CommitPump {
     private readonly consumer: ConsumeQueue,
     private readonly ownership: PartitionOwnership,
     private readonly held: HeldRecords,
-    /** A fatal error in a commit's result: the handle is beyond repair. */
-    private readonly onFatal: (err: LibrdKafkaError) => void,
+    /** A fatal error in a commit's result: the handle is beyond repair; the error the commit rejects with. */
+    private readonly onFatal: (err: LibrdKafkaError) => VisionFlowError,
   ) {}
 
   /**
@@ -71,11 +71,12 @@ export class CommitPump {
 
   /** The result of the pending commit (offset_commit_cb), or why it will get none. */
   answer(err: LibrdKafkaError | VisionFlowError | undefined): void {
-    if (err && !(err instanceof VisionFlowError) && isFatal(err)) this.onFatal(err);
+    const fatal = err && !(err instanceof VisionFlowError) && isFatal(err) ? this.onFatal(err) : undefined;
     const p = this.pending;
     if (!p) return;
     this.pending = undefined;
-    if (err && (err instanceof VisionFlowError || err.code !== 0)) p.reject(memberError(this.member, err, 'commit', { topic: p.topic, partition: p.partition }));
+    if (fatal) p.reject(fatal);
+    else if (err && (err instanceof VisionFlowError || err.code !== 0)) p.reject(memberError(this.member, err, 'commit', { topic: p.topic, partition: p.partition }));
     else p.resolve();
   }
 
@@ -97,7 +98,8 @@ export class CommitPump {
         this.handle.current.commit(offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset })));
       } catch (e) {
         this.pending = undefined;
-        return reject(memberError(this.member, e, 'commit', one));
+        const err = e as LibrdKafkaError;
+        return reject(isFatal(err) ? this.onFatal(err) : memberError(this.member, e, 'commit', one));
       }
       this.pump();
     });

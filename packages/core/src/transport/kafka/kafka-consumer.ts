@@ -73,13 +73,13 @@ export class KafkaConsumer implements TransportConsumer {
       retire: (old) => void this.consumer.idle().then(() => closeNativeConsumer(old, this.subscribed)),
     });
     const native = () => this.handle.current;
-    this.consumer = new ConsumeQueue(native, (err) => memberError(member, err, 'poll'));
+    // A fatal error surfaces in whichever of consume(), a commit's result or the error event comes
+    // first; each reports the same one, which says why (the first operation to see it names it).
+    this.consumer = new ConsumeQueue(native, (err) => (isFatal(err) ? this.fatalOnce(err, 'poll') : memberError(member, err, 'poll')));
     this.held = new HeldRecords(native, this.ownership);
     const assignor = String(config.global['partition.assignment.strategy'] ?? 'range,roundrobin');
     this.rebalance = new RebalanceHandler(member, assignor, native, this.consumer, this.ownership, this.held, onError);
-    this.commits = new CommitPump(member, this.handle, this.consumer, this.ownership, this.held, (err) => {
-      this.fatal ??= this.fatalError(err, 'commit');
-    });
+    this.commits = new CommitPump(member, this.handle, this.consumer, this.ownership, this.held, (err) => this.fatalOnce(err, 'commit'));
   }
 
   /** Creates and connects a group member, or rejects with a ConnectionError within `connectTimeoutMs`. */
@@ -155,6 +155,7 @@ export class KafkaConsumer implements TransportConsumer {
 
   async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
     if (this.closing && this.rebalance.leaving) throw closedError('consumer', this.address);
+    if (this.fatal) throw this.fatal;
     for (const o of offsets) {
       if (!Number.isSafeInteger(o.offset) || o.offset < 0) throw invalidArgument(`commit: offset for ${o.topic}/${o.partition} must be a non-negative integer, got ${o.offset}`);
     }
@@ -237,7 +238,7 @@ export class KafkaConsumer implements TransportConsumer {
       // A fatal error (this member fenced by another with its instance id) leaves the handle useless
       // while consume() and commits keep failing quietly, so the next poll throws it and the node stops.
       error: (native, err) => {
-        if (this.handle.isLive(native) && isFatal(err)) this.fatal ??= this.fatalError(err, 'consume');
+        if (this.handle.isLive(native) && isFatal(err)) this.fatalOnce(err, 'consume');
       },
     });
   }
@@ -276,6 +277,11 @@ export class KafkaConsumer implements TransportConsumer {
    * librdkafka's only fatal consumer error is a static member fenced by another with its
    * group.instance.id (the binding reports it as a bare `_FATAL`, without the reason): say so.
    */
+  private fatalOnce(err: LibrdKafkaError, operation: string): VisionFlowError {
+    this.fatal ??= this.fatalError(err, operation);
+    return this.fatal;
+  }
+
   private fatalError(err: LibrdKafkaError, operation: string): VisionFlowError {
     const instanceId = this.config.global['group.instance.id'];
     if (instanceId === undefined) return memberError(this.member, err, operation);
