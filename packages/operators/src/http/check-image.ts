@@ -1,4 +1,3 @@
-import sharp from 'sharp';
 import { HttpProblem } from './http-problem.js';
 import { quickHeader } from '../vision/image-header.js';
 
@@ -39,6 +38,7 @@ export async function checkImage(bytes: Buffer, declaredType: string | undefined
   // this reader does not find, so an odd but valid file still passes.
   let { width, height } = quickHeader(bytes) ?? {};
   if (!width || !height) {
+    const { default: sharp } = await import('sharp'); // loaded on first use: most processes never need it
     try {
       ({ width, height } = await sharp(bytes, { limitInputPixels: false }).metadata());
     } catch (e) {

@@ -1,4 +1,3 @@
-import sharp from 'sharp';
 import type { Box } from './box.js';
 import type { FaceDetection } from './detect-faces.js';
 import type { ObjectDetection } from './detect-objects.js';
@@ -31,6 +30,7 @@ const FACE_COLOUR = '#00a0ff';
  */
 export async function annotateImage(image: Buffer | string, annotations: Annotations, opts: AnnotateOptions): Promise<Buffer> {
   // Orient first, so the overlay and the boxes share the oriented coordinate space.
+  const { default: sharp } = await import('sharp'); // loaded on first use: most processes never need it
   const { data, info } = await sharp(image, { autoOrient: true }).raw().toBuffer({ resolveWithObject: true });
   const overlay = overlaySvg(info.width, info.height, annotations);
   const out = sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } }).composite([{ input: Buffer.from(overlay), top: 0, left: 0 }]);

@@ -1,5 +1,5 @@
 import { mergeMap, type OperatorFunction } from 'rxjs';
-import sharp, { type FailOnOptions, type Metadata } from 'sharp';
+import type { FailOnOptions, Metadata } from 'sharp';
 import { checkPositiveInt, ConfigError, named, PoisonRecordError, type Rec } from '@vision-flow/core';
 import { catalogue, isModelName, type InputContract, type ModelName } from '../models/catalogue.js';
 import { decodePixels, message, UndecodableImageError } from './decode-pixels.js';
@@ -148,6 +148,7 @@ export async function readFrame(id: string, image: Buffer, limits: DecodeLimits)
 async function sharpHeader(id: string, image: Buffer, limits: DecodeLimits): Promise<ImageHeader> {
   const bytes = image.length;
   let meta: Metadata;
+  const { default: sharp } = await import('sharp'); // loaded on first use: most processes never need it
   try {
     meta = await sharp(image, { limitInputPixels: false }).metadata();
   } catch (e) {

@@ -1,5 +1,5 @@
 // Imports nothing from @vision-flow/core: inference workers decode with it (see inference-worker.ts).
-import sharp, { type OutputInfo } from 'sharp';
+import type { OutputInfo } from 'sharp';
 import { FRAME_CHANNELS, type DecodedPixels, type EncodedFrame } from './frame.js';
 
 /** The image's bytes cannot be decoded (truncated or corrupt after a good header). */
@@ -8,6 +8,8 @@ export class UndecodableImageError extends Error {}
 /** Decodes a frame's pixels on the calling thread: EXIF orientation applied, RGB, 8 bits. */
 export async function decodePixels(frame: EncodedFrame): Promise<DecodedPixels> {
   const { failOn, ignoreIcc, maxPixels, resize } = frame.decoding;
+  // Loaded on first use (Node caches it): a process whose frames are decoded by inference workers never needs it.
+  const { default: sharp } = await import('sharp');
   let pipeline = sharp(frame.encoded, { autoOrient: true, failOn, ignoreIcc, limitInputPixels: maxPixels });
   // With 'fill' sharp shrinks a JPEG on load by the largest libjpeg scale the size allows, then
   // resamples what is left: at most one pixel when the size is not a multiple of the scale.
