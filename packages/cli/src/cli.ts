@@ -5,20 +5,38 @@ import { Command, Option } from 'commander';
 import { isVisionFlowError, type JsonValue } from '@vision-flow/core';
 import { parseSet } from './config/resolve-config.js';
 import { printError } from './output/print-error.js';
-import * as runCommand from './commands/run/index.js';
-import * as graphCommand from './commands/graph/index.js';
-import * as schemasCommand from './commands/schemas/index.js';
-import * as tailCommand from './commands/tail/index.js';
-import * as queryCommand from './commands/query/index.js';
-import * as ingestCommand from './commands/ingest/index.js';
-import * as upCommand from './commands/up/index.js';
-import * as psCommand from './commands/ps/index.js';
-import * as topCommand from './commands/top/index.js';
-import * as downCommand from './commands/down/index.js';
-import * as buildCommand from './commands/build/index.js';
-import * as deployCommand from './commands/deploy/index.js';
-import * as planCommand from './commands/plan/index.js';
-import * as applyCommand from './commands/apply/index.js';
+import type * as runCommand from './commands/run/index.js';
+import type * as graphCommand from './commands/graph/index.js';
+import type * as schemasCommand from './commands/schemas/index.js';
+import type * as tailCommand from './commands/tail/index.js';
+import type * as queryCommand from './commands/query/index.js';
+import type * as ingestCommand from './commands/ingest/index.js';
+import type * as upCommand from './commands/up/index.js';
+import type * as psCommand from './commands/ps/index.js';
+import type * as topCommand from './commands/top/index.js';
+import type * as downCommand from './commands/down/index.js';
+import type * as buildCommand from './commands/build/index.js';
+import type * as deployCommand from './commands/deploy/index.js';
+import type * as planCommand from './commands/plan/index.js';
+import type * as applyCommand from './commands/apply/index.js';
+
+/** Each command's module, loaded when that command runs: a command loads only what it uses. */
+const commands = {
+  run: () => import('./commands/run/index.js'),
+  graph: () => import('./commands/graph/index.js'),
+  schemas: () => import('./commands/schemas/index.js'),
+  tail: () => import('./commands/tail/index.js'),
+  query: () => import('./commands/query/index.js'),
+  ingest: () => import('./commands/ingest/index.js'),
+  up: () => import('./commands/up/index.js'),
+  ps: () => import('./commands/ps/index.js'),
+  top: () => import('./commands/top/index.js'),
+  down: () => import('./commands/down/index.js'),
+  build: () => import('./commands/build/index.js'),
+  deploy: () => import('./commands/deploy/index.js'),
+  plan: () => import('./commands/plan/index.js'),
+  apply: () => import('./commands/apply/index.js'),
+};
 
 /** This package's version, from its package.json (one directory above src/ and dist/). */
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -62,7 +80,7 @@ export function buildProgram(): Command {
     .option('--query-host <address>', 'alias of --http-host (env VF_QUERY_HOST)')
     .option('--no-progress', 'no progress display on standard error')
     .action(async (file: string, opts: runCommand.RunOptions) => {
-      const result = await runCommand.run(file, opts);
+      const result = await (await commands.run()).run(file, opts);
       for (const line of result.summary) process.stderr.write(`${line}\n`);
       process.exitCode = result.exitCode;
     });
@@ -74,7 +92,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'mermaid', 'dot', 'svg', 'png', 'json']).default('text'))
     .option('-o, --output <file>', 'write to a file instead of standard output (needed for png)')
     .action(async (file: string, opts: graphCommand.GraphOptions) => {
-      const result = await graphCommand.run(file, opts);
+      const result = await (await commands.graph()).run(file, opts);
       if (result.text !== undefined) process.stdout.write(result.text.endsWith('\n') ? result.text : `${result.text}\n`);
     });
 
@@ -93,15 +111,15 @@ export function buildProgram(): Command {
       .command('check')
       .description('compare the topology with the registry; exit 1 naming subject and field when a change is incompatible')
       .argument('<topology>', 'path to a topology module'),
-  ).action(async (file: string, opts: schemasCommand.SchemasOptions) => printLines(await schemasCommand.check(file, opts)));
+  ).action(async (file: string, opts: schemasCommand.SchemasOptions) => printLines(await (await commands.schemas()).check(file, opts)));
   registryOptions(
     schemas.command('register').description('register the schemas of every topic the topology writes').argument('<topology>', 'path to a topology module'),
-  ).action(async (file: string, opts: schemasCommand.SchemasOptions) => printLines(await schemasCommand.register(file, opts)));
+  ).action(async (file: string, opts: schemasCommand.SchemasOptions) => printLines(await (await commands.schemas()).register(file, opts)));
   schemas
     .command('print')
     .description('print each subject of the topology with its Avro schema')
     .argument('<topology>', 'path to a topology module')
-    .action(async (file: string) => printLines(await schemasCommand.print(file)));
+    .action(async (file: string) => printLines(await (await commands.schemas()).print(file)));
 
   program
     .command('tail')
@@ -116,7 +134,7 @@ export function buildProgram(): Command {
     .option('--idle-exit <ms>', 'stop when no record came for this long', (v) => Number(v))
     .addOption(new Option('--bytes <how>', 'print bytes fields as their size or base64').choices(['size', 'base64']).default('size'))
     .action(async (topic: string, opts: tailCommand.TailOptions) => {
-      process.exitCode = (await tailCommand.tail(topic, opts)).exitCode;
+      process.exitCode = (await (await commands.tail()).tail(topic, opts)).exitCode;
     });
 
   program
@@ -134,7 +152,7 @@ export function buildProgram(): Command {
     .option('--namespace <name>', 'the namespace the topology runs under (env VF_NAMESPACE)')
     .option('--config <file>', 'JSON config file (env VF_CONFIG)')
     .action(async (file: string, store: string, key: string | undefined, opts: queryCommand.QueryOptions) => {
-      const result = await queryCommand.query(file, store, key, opts);
+      const result = await (await commands.query()).query(file, store, key, opts);
       for (const note of result.notes) process.stderr.write(`vision-flow: ${note}\n`);
       process.stdout.write(`${result.json}\n`);
       process.exitCode = result.exitCode;
@@ -166,7 +184,7 @@ export function buildProgram(): Command {
     .option('--stop-timeout <duration>', 'how long a node gets after SIGTERM before SIGKILL (default 30s)')
     .option('--state-file <file>', 'where to keep the state ps and down read (default .vision-flow/up/<topology-name>.json)')
     .action(async (file: string, opts: upCommand.UpOptions) => {
-      const result = await upCommand.up(file, opts);
+      const result = await (await commands.up()).up(file, opts);
       for (const line of result.summary) process.stderr.write(`${line}\n`);
       process.exitCode = result.exitCode;
     });
@@ -181,7 +199,7 @@ export function buildProgram(): Command {
     .option('--interval <ms>', 'milliseconds between refreshes', '1000')
     .option('--iterations <n>', 'stop after n refreshes (default: until Ctrl-C)')
     .action(async (target: string | undefined, opts: topCommand.TopOptions) => {
-      process.exitCode = (await topCommand.top(target, opts)).exitCode;
+      process.exitCode = (await (await commands.top()).top(target, opts)).exitCode;
     });
 
   program
@@ -190,8 +208,8 @@ export function buildProgram(): Command {
     .argument('[topology]', 'topology name or file (default: every topology up here)')
     .option('--state-file <file>', 'read this state file instead of .vision-flow/up/')
     .option('--json', 'print the state as JSON')
-    .action((target: string | undefined, opts: psCommand.PsOptions) => {
-      const result = psCommand.ps(target, opts);
+    .action(async (target: string | undefined, opts: psCommand.PsOptions) => {
+      const result = (await commands.ps()).ps(target, opts);
       for (const line of result.lines) process.stdout.write(`${line}\n`);
       process.exitCode = result.exitCode;
     });
@@ -203,7 +221,7 @@ export function buildProgram(): Command {
     .option('--state-file <file>', 'the state file up was given')
     .option('--timeout <duration>', 'extra wait beyond the nodes\' stop timeout before SIGKILL (default 30s)')
     .action(async (target: string | undefined, opts: downCommand.DownOptions) => {
-      const result = await downCommand.down(target, opts, (line) => process.stderr.write(`${line}\n`));
+      const result = await (await commands.down()).down(target, opts, (line) => process.stderr.write(`${line}\n`));
       for (const line of result.lines) process.stderr.write(`${line}\n`);
       process.exitCode = result.exitCode;
     });
@@ -217,7 +235,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--engine <engine>', 'container engine (env VF_CONTAINER_ENGINE; default podman when installed, else docker)').choices(['podman', 'docker']))
     .option('--context <dir>', 'only write the build context (Dockerfile included) to this folder')
     .action(async (file: string, opts: buildCommand.BuildOptions) => {
-      const result = await buildCommand.build(file, opts);
+      const result = await (await commands.build()).build(file, opts);
       for (const line of result.summary) process.stderr.write(`${line}\n`);
       if (result.image) process.stdout.write(`${result.image}\n`);
       process.exitCode = result.exitCode;
@@ -233,7 +251,7 @@ export function buildProgram(): Command {
     .option('--max-attempts <n>', 'attempts per image, retries on 429, 503 and connection errors included', '8')
     .option('--no-progress', 'no progress line on standard error')
     .action(async (inputs: string[], opts: ingestCommand.IngestOptions) => {
-      const result = await ingestCommand.run(inputs, opts);
+      const result = await (await commands.ingest()).run(inputs, opts);
       for (const line of result.summary) process.stderr.write(`${line}\n`);
       process.exitCode = result.exitCode;
     });
@@ -252,7 +270,7 @@ export function buildProgram(): Command {
     .option('--set <name=value>', 'a topology parameter every node gets; repeatable', collectSet)
     .option('--topology-in-image <path>', 'the topology file inside the image (default /app/<its path relative to this folder>, as vision-flow build puts it)')
     .action(async (file: string, opts: deployCommand.DeployOptions) => {
-      const result = await deployCommand.deploy(file, opts);
+      const result = await (await commands.deploy()).deploy(file, opts);
       for (const line of result.lines) process.stderr.write(`${line}\n`);
     });
 
@@ -266,14 +284,14 @@ export function buildProgram(): Command {
       .option('--replication-factor <n>', 'replication factor of new topics, and to compare existing ones with (default: the broker\'s)', (v) => Number(v));
   provisioning(program.command('plan').description('print what apply would change on the cluster and registry: topics to create, partitions to add, drifted configs, schemas to register or refused (exit 1)'))
     .action(async (file: string, opts: planCommand.ProvisionOptions) => {
-      const result = await planCommand.plan(file, opts);
+      const result = await (await commands.plan()).plan(file, opts);
       for (const line of result.lines) process.stdout.write(`${line}\n`);
       process.exitCode = result.exitCode;
     });
   provisioning(program.command('apply').description('create the topology\'s topics, add partitions, set drifted configs and register its schemas; deletes nothing unless --delete-unknown'))
     .option('--delete-unknown', 'also delete topics named "<topology>." that the topology no longer declares (old changelogs, repartition topics)')
     .action(async (file: string, opts: planCommand.ApplyOptions) => {
-      const result = await applyCommand.apply(file, opts, (line) => process.stdout.write(`${line}\n`));
+      const result = await (await commands.apply()).apply(file, opts, (line) => process.stdout.write(`${line}\n`));
       for (const line of result.lines) process.stdout.write(`${line}\n`);
       process.exitCode = result.exitCode;
     });
