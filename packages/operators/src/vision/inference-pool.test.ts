@@ -159,4 +159,36 @@ describe('InferencePool', () => {
       await rm(dir, { recursive: true, force: true });
     }
   }, 70_000);
+
+  it('survives pools closed at any moment of their first request, on a busy machine', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vf-pool-close-'));
+    try {
+      // A worker terminated while its native addons were still loading used to abort the whole process
+      // ("terminate called after throwing an instance of 'Napi::Error'"): seen in CI, where the
+      // machine is busy, so the script keeps both cores busy itself while it closes 80 pools after
+      // 0-57 ms, each with a frame on its starting worker. It runs the built package, as a node
+      // process does: from source, the workers load through tsx and start too slowly to show it.
+      const script = join(dir, 'main.mjs');
+      await writeFile(script, [
+        `import { Worker } from 'node:worker_threads';`,
+        `import { InferencePool } from ${JSON.stringify(new URL('../../dist/vision/inference-pool.js', import.meta.url).href)};`,
+        `const spinners = [0, 1].map(() => new Worker('for (;;) {}', { eval: true }));`,
+        `const req = ${JSON.stringify(request())};`,
+        `const image = { ...req.image, encoded: Buffer.from(req.image.encoded.data) };`,
+        `for (let i = 0; i < 80; i++) {`,
+        `  const pool = new InferencePool({ size: 1, perWorker: 1 });`,
+        `  const run = pool.run({ ...req, image }).catch(() => undefined);`,
+        `  await new Promise((r) => setTimeout(r, (i % 20) * 3));`,
+        `  await pool.close();`,
+        `  await run;`,
+        `}`,
+        `await Promise.all(spinners.map((w) => w.terminate()));`,
+        `console.log('closed 80');`,
+      ].join('\n'));
+      const { stdout } = await promisify(execFile)(process.execPath, [script], { timeout: 120_000 });
+      expect(stdout.trim()).toBe('closed 80');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 130_000);
 });
