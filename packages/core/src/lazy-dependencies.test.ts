@@ -1,36 +1,21 @@
 // Dependencies only some processes need load on first use, not with the package: a metrics registry
 // (prom-client) in a process that serves metrics, lmdb in one that opens a persistent store. Checked
 // in a fresh node process: Node's CommonJS cache and the process's memory map show what was loaded.
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { runInFreshNode } from '../../../test/helpers/fresh-node.js';
 
 describe('@vision-flow/core loads on demand', () => {
   it('importing the package loads neither prom-client nor lmdb', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'vf-core-lazy-'));
-    try {
-      const script = join(dir, 'main.mts');
-      await writeFile(script, [
-        `import { readFileSync } from 'node:fs';`,
-        `import { createRequire } from 'node:module';`,
-        `const core = await import(${JSON.stringify(new URL('./index.ts', import.meta.url).href)});`,
-        `const cached = Object.keys(createRequire(import.meta.url).cache);`,
-        `const maps = readFileSync('/proc/self/maps', 'utf8');`,
-        `console.log(JSON.stringify({ exports: Object.keys(core).length, promClient: cached.some((f) => f.includes('/prom-client/')), lmdb: cached.some((f) => f.includes('/lmdb/')) || maps.includes('lmdb') }));`,
-      ].join('\n'));
-      const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm')).href;
-      const { stdout } = await promisify(execFile)(process.execPath, ['--conditions=source', '--import', tsx, script], { timeout: 60_000 });
-      const out = JSON.parse(stdout.trim()) as { exports: number; promClient: boolean; lmdb: boolean };
-      expect(out.exports).toBeGreaterThan(10);
-      expect(out.promClient, 'prom-client loaded by importing the package').toBe(false);
-      expect(out.lmdb, 'lmdb loaded by importing the package').toBe(false);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    const out = JSON.parse(await runInFreshNode([
+      `import { readFileSync } from 'node:fs';`,
+      `import { createRequire } from 'node:module';`,
+      `const core = await import(${JSON.stringify(new URL('./index.ts', import.meta.url).href)});`,
+      `const cached = Object.keys(createRequire(import.meta.url).cache);`,
+      `const maps = readFileSync('/proc/self/maps', 'utf8');`,
+      `console.log(JSON.stringify({ exports: Object.keys(core).length, promClient: cached.some((f) => f.includes('/prom-client/')), lmdb: cached.some((f) => f.includes('/lmdb/')) || maps.includes('lmdb') }));`,
+    ])) as { exports: number; promClient: boolean; lmdb: boolean };
+    expect(out.exports).toBeGreaterThan(10);
+    expect(out.promClient, 'prom-client loaded by importing the package').toBe(false);
+    expect(out.lmdb, 'lmdb loaded by importing the package').toBe(false);
   }, 70_000);
 });

@@ -1,13 +1,10 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { VisionFlowError } from '@vision-flow/core';
+import { runInFreshNode } from '../../../../test/helpers/fresh-node.js';
 import { catalogue } from '../models/catalogue.js';
 import { InferencePool, type InferenceRequest } from './inference-pool.js';
 
@@ -134,61 +131,45 @@ describe('InferencePool', () => {
   });
 
   it('keeps a process alive while it awaits a result, and never after', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'vf-pool-exit-'));
-    try {
-      // A script that awaits inference at top level and never closes the pool. The second call runs on
-      // an idle, started worker: the script must print its result (busy workers are ref()-ed) and then
-      // exit on its own (idle workers are unref()-ed).
-      const script = join(dir, 'main.mts');
-      const poolUrl = new URL('./inference-pool.ts', import.meta.url).href;
-      await writeFile(script, [
-        `import { InferencePool } from ${JSON.stringify(poolUrl)};`,
-        `const req = ${JSON.stringify(request())};`,
-        `const pool = new InferencePool({ size: 1 });`,
-        `const run = () => pool.run({ ...req, image: { ...req.image, encoded: Buffer.from(req.image.encoded.data) } });`,
-        `await run();`,
-        `await new Promise((r) => setTimeout(r, 200));`,
-        `console.log('detections', (await run()).detections.length);`,
-      ].join('\n'));
-      const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm')).href;
-      const started = Date.now();
-      const { stdout } = await promisify(execFile)(process.execPath, ['--conditions=source', '--import', tsx, script], { timeout: 60_000 });
-      expect(stdout.trim()).toBe('detections 0');
-      expect(Date.now() - started).toBeLessThan(30_000);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    // A script that awaits inference at top level and never closes the pool. The second call runs on
+    // an idle, started worker: the script must print its result (busy workers are ref()-ed) and then
+    // exit on its own (idle workers are unref()-ed).
+    const started = Date.now();
+    const out = await runInFreshNode([
+      `import { InferencePool } from ${JSON.stringify(new URL('./inference-pool.ts', import.meta.url).href)};`,
+      `const req = ${JSON.stringify(request())};`,
+      `const pool = new InferencePool({ size: 1 });`,
+      `const run = () => pool.run({ ...req, image: { ...req.image, encoded: Buffer.from(req.image.encoded.data) } });`,
+      `await run();`,
+      `await new Promise((r) => setTimeout(r, 200));`,
+      `console.log('detections', (await run()).detections.length);`,
+    ]);
+    expect(out).toBe('detections 0');
+    expect(Date.now() - started).toBeLessThan(30_000);
   }, 70_000);
 
   it('survives pools closed at any moment of their first request, on a busy machine', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'vf-pool-close-'));
-    try {
-      // A worker terminated while its native addons were still loading used to abort the whole process
-      // ("terminate called after throwing an instance of 'Napi::Error'"): seen in CI, where the
-      // machine is busy, so the script keeps both cores busy itself while it closes 80 pools after
-      // 0-57 ms, each with a frame on its starting worker. It runs the built package, as a node
-      // process does: from source, the workers load through tsx and start too slowly to show it.
-      const script = join(dir, 'main.mjs');
-      await writeFile(script, [
-        `import { Worker } from 'node:worker_threads';`,
-        `import { InferencePool } from ${JSON.stringify(new URL('../../dist/vision/inference-pool.js', import.meta.url).href)};`,
-        `const spinners = [0, 1].map(() => new Worker('for (;;) {}', { eval: true }));`,
-        `const req = ${JSON.stringify(request())};`,
-        `const image = { ...req.image, encoded: Buffer.from(req.image.encoded.data) };`,
-        `for (let i = 0; i < 80; i++) {`,
-        `  const pool = new InferencePool({ size: 1, perWorker: 1 });`,
-        `  const run = pool.run({ ...req, image }).catch(() => undefined);`,
-        `  await new Promise((r) => setTimeout(r, (i % 20) * 3));`,
-        `  await pool.close();`,
-        `  await run;`,
-        `}`,
-        `await Promise.all(spinners.map((w) => w.terminate()));`,
-        `console.log('closed 80');`,
-      ].join('\n'));
-      const { stdout } = await promisify(execFile)(process.execPath, [script], { timeout: 120_000 });
-      expect(stdout.trim()).toBe('closed 80');
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    // A worker terminated while its native addons were still loading used to abort the whole process
+    // ("terminate called after throwing an instance of 'Napi::Error'"): seen in CI, where the
+    // machine is busy, so the script keeps both cores busy itself while it closes 160 pools after
+    // 0-57 ms, each with a frame on its starting worker. It runs the built package, as a node
+    // process does: from source, the workers load through tsx and start too slowly to show it.
+    const out = await runInFreshNode([
+      `import { Worker } from 'node:worker_threads';`,
+      `import { InferencePool } from ${JSON.stringify(new URL('../../dist/vision/inference-pool.js', import.meta.url).href)};`,
+      `const spinners = [0, 1].map(() => new Worker('for (;;) {}', { eval: true }));`,
+      `const req = ${JSON.stringify(request())};`,
+      `const image = { ...req.image, encoded: Buffer.from(req.image.encoded.data) };`,
+      `for (let i = 0; i < 160; i++) {`,
+      `  const pool = new InferencePool({ size: 1, perWorker: 1 });`,
+      `  const run = pool.run({ ...req, image }).catch(() => undefined);`,
+      `  await new Promise((r) => setTimeout(r, (i % 20) * 3));`,
+      `  await pool.close();`,
+      `  await run;`,
+      `}`,
+      `await Promise.all(spinners.map((w) => w.terminate()));`,
+      `console.log('closed 160');`,
+    ], { from: 'built', timeoutMs: 120_000 });
+    expect(out).toBe('closed 160');
   }, 130_000);
 });
