@@ -125,7 +125,9 @@ describe('graceful stop', () => {
   });
 
   it('finishes uploads in flight (202, written), refuses new ones with 503, then stops', async () => {
-    run = await new IngestRun({ auth, maxQueued: 8 }, { maxInFlight: 2, slowMs: 300 }).start();
+    // The ack deadline is not this test's subject (see above): on a loaded machine the first two
+    // uploads can take seconds to be taken, and a 5 s deadline would turn their 202 into 503.
+    run = await new IngestRun({ auth, maxQueued: 8, ackTimeoutMs: 60_000 }, { maxInFlight: 2, slowMs: 300 }).start();
     const inFlight = Array.from({ length: 4 }, () => upload(run!));
     // The uploads are in and the first two taken (a busy machine may take a while to get there).
     for (let i = 0; i < 500 && run.inFlight() < 2; i++) await new Promise((resolve) => setTimeout(resolve, 10));
@@ -138,7 +140,7 @@ describe('graceful stop', () => {
     const accepted = answers.filter((a) => a.status === 202).length;
     // Taken uploads are written; those still waiting when the stop came get 503 and are not.
     expect(accepted).toBeGreaterThanOrEqual(2);
-    expect(answers.every((a) => a.status === 202 || (a.status === 503 && a.body['code'] === 'INGEST_STOPPING'))).toBe(true);
+    expect(answers.map((a) => (a.status === 202 ? 202 : `${a.status} ${String(a.body['code'])}`)).filter((s) => s !== 202 && s !== '503 INGEST_STOPPING')).toEqual([]);
     expect(await run.written()).toBe(accepted);
   });
 });
