@@ -1,6 +1,7 @@
 // Idempotency keys, the per-tenant quota (429), backpressure (503 with Retry-After, never an
 // unbounded wait), /health and /ready, and the graceful stop: uploads in flight get their 202, new
 // ones a 503, and every 202 is a written record.
+import { connect } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AUDIENCE, ISSUER, IngestRun, SAMPLE_JPEG, SECRET, hsToken } from './ingest.test-setup.js';
 
@@ -125,8 +126,7 @@ describe('graceful stop', () => {
   });
 
   it('finishes uploads in flight (202, written), refuses new ones with 503, then stops', async () => {
-    // The ack deadline is not this test's subject (see above): on a loaded machine the first two
-    // uploads can take seconds to be taken, and a 5 s deadline would turn their 202 into 503.
+    // The ack deadline is tested above, not here: a loaded machine must not turn a 202 into its 503.
     run = await new IngestRun({ auth, maxQueued: 8, ackTimeoutMs: 60_000 }, { maxInFlight: 2, slowMs: 300 }).start();
     const inFlight = Array.from({ length: 4 }, () => upload(run!));
     // The uploads are in and the first two taken (a busy machine may take a while to get there).
@@ -142,5 +142,30 @@ describe('graceful stop', () => {
     expect(accepted).toBeGreaterThanOrEqual(2);
     expect(answers.map((a) => (a.status === 202 ? 202 : `${a.status} ${String(a.body['code'])}`)).filter((s) => s !== 202 && s !== '503 INGEST_STOPPING')).toEqual([]);
     expect(await run.written()).toBe(accepted);
+  });
+
+  it('answers an upload that arrives on an open connection during the stop with 503 INGEST_STOPPING and Retry-After', async () => {
+    run = await new IngestRun({ auth }, { maxInFlight: 1, slowMs: 500 }).start();
+    const { hostname, port, pathname } = new URL(run.url);
+    const request = `POST ${pathname} HTTP/1.1\r\nhost: ${hostname}\r\ncontent-type: image/jpeg\r\nauthorization: Bearer ${await hsToken()}\r\ncontent-length: ${SAMPLE_JPEG.length}\r\n\r\n`;
+    const socket = connect(Number(port), hostname);
+    let received = '';
+    socket.on('data', (d: Buffer) => (received += d.toString('latin1')));
+    const ended = new Promise((resolve) => socket.on('close', resolve));
+    socket.write(request);
+    socket.write(SAMPLE_JPEG);
+    for (let i = 0; i < 500 && run.inFlight() < 1; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    const stopped = run.stopNode();
+    // The second upload, pipelined on the same connection while the first is being written.
+    socket.write(request);
+    socket.write(SAMPLE_JPEG);
+    await stopped;
+    await ended;
+    const answers = received.split(/(?=HTTP\/1\.1 )/);
+    expect(answers.map((a) => a.slice(0, 12))).toEqual(['HTTP/1.1 202', 'HTTP/1.1 503']);
+    expect(answers[1]).toMatch(/^retry-after: 1$/im);
+    expect(answers[1]).toMatch(/^content-type: application\/problem\+json/im);
+    expect(answers[1]).toContain('"code":"INGEST_STOPPING"');
+    expect(await run.written()).toBe(1);
   });
 });

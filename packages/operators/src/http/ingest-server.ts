@@ -59,7 +59,9 @@ export class IngestServer {
     // Node's own timers end slow-loris headers; its checks run every second, not the default 30 s.
     const serverFactory = (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
       createServer({ headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.headersTimeoutMs + limits.bodyTimeoutMs + 1000, connectionsCheckingInterval: 1000, keepAliveTimeout: 5000 }, handler);
-    this.app = Fastify({ serverFactory, logger: false, return503OnClosing: true, forceCloseConnections: 'idle' });
+    // An upload arriving on an open connection while the server closes reaches `admit`, which answers
+    // 503 INGEST_STOPPING with Retry-After; fastify's own closing answer would be a bare 503.
+    this.app = Fastify({ serverFactory, logger: false, return503OnClosing: false, forceCloseConnections: 'idle' });
     this.app.removeAllContentTypeParsers();
     this.app.addContentTypeParser([...Object.keys(IMAGE_CONTENT_TYPES), 'application/octet-stream'], (req: FastifyRequest, payload: IncomingMessage) => readLimitedBody(payload, req.headers['content-length'], limits));
     void this.app.register(fastifyMultipart, { limits: { fileSize: limits.maxBytes + 1, files: 1, fields: 10, parts: 11 } });
