@@ -18,6 +18,8 @@ export interface InferencePoolOptions {
    * an image that two detectors run on is decoded once; `false` decodes every request.
    */
   readonly frameCache?: { readonly frames: number; readonly frameBytes: number } | false;
+  /** How long `close()` waits for a worker to finish its frame and end (default 30 s); then it stops waiting. */
+  readonly closeTimeoutMs?: number;
 }
 
 export interface InferenceRequest {
@@ -32,6 +34,9 @@ export interface InferenceRequest {
 export interface WorkerRequest extends InferenceRequest {
   readonly id: number;
 }
+
+/** @internal what the pool posts to a worker: a frame to run, or the graceful close */
+export type WorkerMessage = WorkerRequest | { readonly close: true };
 
 /** @internal message from a worker */
 export type WorkerReply =
@@ -70,10 +75,12 @@ export class InferencePool {
   private closed = false;
   private readonly frameCache: FrameCacheMemory | undefined;
   private readonly frameCacheView: DecodedFrameCache | undefined;
+  private readonly closeTimeoutMs: number;
 
   constructor(opts: InferencePoolOptions = {}) {
     this.size = checkPositiveInt(opts.size ?? availableParallelism(), 'size', 'inference pool');
     this.perWorker = checkPositiveInt(opts.perWorker ?? 2, 'perWorker', 'inference pool');
+    this.closeTimeoutMs = checkPositiveInt(opts.closeTimeoutMs ?? 30_000, 'closeTimeoutMs', 'inference pool');
     const cache = opts.frameCache ?? { frames: 16, frameBytes: 4 * 1024 * 1024 };
     this.frameCache = cache === false
       ? undefined
@@ -116,14 +123,29 @@ export class InferencePool {
     }
   }
 
-  /** Stops every worker; pending and waiting calls fail with INFERENCE_POOL_CLOSED. */
+  /**
+   * Stops every worker; pending and waiting calls fail with INFERENCE_POOL_CLOSED at once. Each
+   * worker finishes the frame it runs and ends by itself: `terminate()` during a native call (an
+   * ONNX run, sharp loading) aborts the whole process, `terminate called after throwing an instance
+   * of 'Napi::Error'`. One still inside a call after `closeTimeoutMs` is left to end with the process.
+   */
   async close(): Promise<void> {
     this.closed = true;
     const err = closedError();
     for (const w of this.waiting.splice(0)) w.fail(err);
     const slots = this.slots.splice(0);
     for (const s of slots) for (const p of s.pending.values()) p.reject(err);
-    await Promise.all(slots.map((s) => s.worker.terminate()));
+    await Promise.all(slots.map((s) => this.stopWorker(s.worker)));
+  }
+
+  private async stopWorker(worker: Worker): Promise<void> {
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    worker.ref(); // the process waits for the worker to end
+    worker.postMessage({ close: true } satisfies WorkerMessage);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), this.closeTimeoutMs)));
+    if ((await Promise.race([exited, late])) === 'late') worker.unref();
+    clearTimeout(timer);
   }
 
   private acquire(): Promise<void> {

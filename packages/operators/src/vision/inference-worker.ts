@@ -9,7 +9,7 @@ import type { InferenceSession } from 'onnxruntime-node';
 // process (`terminate called after throwing an instance of 'Napi::Error'`; closing a pool right after
 // its first request, 3 of 3 stress runs of 40).
 import 'sharp';
-import type { WorkerReply, WorkerRequest } from './inference-pool.js';
+import type { WorkerMessage, WorkerReply, WorkerRequest } from './inference-pool.js';
 import { DecodedFrameCache, type FrameCacheMemory } from './decoded-frame-cache.js';
 import { decodePixels, UndecodableImageError } from './decode-pixels.js';
 import { FRAME_CHANNELS, type DecodedPixels, type EncodedFrame } from './frame.js';
@@ -75,8 +75,28 @@ async function detect(req: WorkerRequest): Promise<WorkerReply> {
   }
 }
 
-port.on('message', (req: WorkerRequest) => {
-  detect(req)
-    .catch((e: unknown): WorkerReply => ({ id: req.id, ok: false, message: e instanceof Error ? e.message : String(e), undecodable: e instanceof UndecodableImageError }))
-    .then((reply) => port.postMessage(reply));
+const running = new Set<Promise<void>>();
+
+/**
+ * The pool's close: finish what runs, release the sessions, then close the port so the thread ends
+ * on its own. Never `terminate()`d while a native call runs: a worker stopped inside sharp's or
+ * onnxruntime's addon aborts the whole process (`terminate called after throwing an instance of
+ * 'Napi::Error'`).
+ */
+async function closeWorker(): Promise<void> {
+  while (running.size > 0) await Promise.allSettled([...running]);
+  await Promise.allSettled([...sessions.values()].map(async (s) => (await s).release()));
+  port!.close();
+}
+
+port.on('message', (msg: WorkerMessage) => {
+  if ('close' in msg) {
+    void closeWorker();
+    return;
+  }
+  const done = detect(msg)
+    .catch((e: unknown): WorkerReply => ({ id: msg.id, ok: false, message: e instanceof Error ? e.message : String(e), undecodable: e instanceof UndecodableImageError }))
+    .then((reply) => port.postMessage(reply))
+    .finally(() => running.delete(done));
+  running.add(done);
 });
