@@ -7,13 +7,6 @@ import { toAvroJson, type AvroSchema, type AvroJson } from './schema.js';
 const MAGIC = 0;
 const HEADER_BYTES = 5;
 
-/**
- * Where `encode` writes before copying out the exact bytes: one allocation per record (from
- * Node's buffer pool when small) instead of avsc's zero-filled one plus a copy with the header.
- * Grows to the largest record seen; shared, since encoding is synchronous.
- */
-let scratch = Buffer.allocUnsafe(64 * 1024);
-
 /** `decodeIfKnown`'s answer when the writer schema has not been fetched yet. */
 export const UNKNOWN_WRITER: unique symbol = Symbol('unknown writer schema');
 
@@ -29,6 +22,12 @@ export class AvroSerde<T> {
   private readonly resolvers = new Map<number, Promise<avsc.Resolver | undefined>>();
   /** The resolvers built so far, for `decodeIfKnown`; undefined: the writer schema is this one. */
   private readonly builtResolvers = new Map<number, avsc.Resolver | undefined>();
+  /**
+   * Where `encode` writes before copying out the exact bytes: one allocation per record (from
+   * Node's buffer pool when small) instead of avsc's zero-filled one plus a copy with the header.
+   * Grows to the largest record this serde has encoded.
+   */
+  private scratch = Buffer.allocUnsafe(4 * 1024);
 
   constructor(
     private readonly registry: SchemaRegistry,
@@ -60,11 +59,11 @@ export class AvroSerde<T> {
     if (this.schemaId === undefined) throw new Error(`AvroSerde(${this.subject}): register() must run before encode()`);
     let end: number;
     try {
-      end = this.type.encode(value, scratch, HEADER_BYTES);
+      end = this.type.encode(value, this.scratch, HEADER_BYTES);
       if (end < 0) {
         // avsc answers a short buffer with minus the bytes missing
-        scratch = Buffer.allocUnsafe(Math.max(scratch.length * 2, scratch.length - end));
-        end = this.type.encode(value, scratch, HEADER_BYTES);
+        this.scratch = Buffer.allocUnsafe(Math.max(this.scratch.length * 2, this.scratch.length - end));
+        end = this.type.encode(value, this.scratch, HEADER_BYTES);
       }
     } catch (e) {
       throw new SerdeError('AVRO_ENCODE_FAILED', `value does not match the schema of ${this.subject}: ${this.invalidPaths(value)}`, { subject: this.subject }, e);
@@ -72,7 +71,7 @@ export class AvroSerde<T> {
     const out = Buffer.allocUnsafe(end);
     out[0] = MAGIC;
     out.writeUInt32BE(this.schemaId, 1);
-    scratch.copy(out, HEADER_BYTES, HEADER_BYTES, end);
+    this.scratch.copy(out, HEADER_BYTES, HEADER_BYTES, end);
     return out;
   }
 
