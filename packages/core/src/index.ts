@@ -12,6 +12,7 @@ export * from './errors/index.js';
 
 // --- Option checks
 export { checkPositiveInt } from './options/check-positive-int.js';
+export { settlesWithin } from './internal/delay.js';
 
 // --- Retry
 export { retry, isRetriable, backoffDelay, type RetryOptions, type RetryListener, type Bail } from './retry/retry.js';

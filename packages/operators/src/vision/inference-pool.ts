@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { VisionFlowError, checkPositiveInt, type RunResources } from '@vision-flow/core';
+import { VisionFlowError, checkPositiveInt, settlesWithin, type RunResources } from '@vision-flow/core';
 import type { InputContract, OutputContract } from '../models/catalogue.js';
 import { DecodedFrameCache, type FrameCacheMemory, type FrameCacheStats } from './decoded-frame-cache.js';
 import type { EncodedFrame } from './frame.js';
@@ -142,10 +142,7 @@ export class InferencePool {
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
     worker.ref(); // the process waits for the worker to end
     worker.postMessage({ close: true } satisfies WorkerMessage);
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), this.closeTimeoutMs)));
-    if ((await Promise.race([exited, late])) === 'late') worker.unref();
-    clearTimeout(timer);
+    if (!(await settlesWithin(exited, this.closeTimeoutMs))) worker.unref();
   }
 
   private acquire(): Promise<void> {
