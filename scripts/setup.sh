@@ -8,8 +8,9 @@ cd "$repo"
 log() { printf 'setup: %s\n' "$*" >&2; }
 
 # 1. Debian packages: the dev libraries @confluentinc/kafka-javascript compiles librdkafka against
-#    (its prebuilt binary cannot be downloaded here), and DejaVu fonts for labels on annotated images.
-apt_packages=(zlib1g-dev libssl-dev libzstd-dev libcurl4-openssl-dev libsasl2-dev liblz4-dev fonts-dejavu-core build-essential patch python3 python3-venv)
+#    (its prebuilt binary cannot be downloaded here), libjpeg-turbo's for the operators' JPEG decoder
+#    addon, and DejaVu fonts for labels on annotated images.
+apt_packages=(zlib1g-dev libssl-dev libzstd-dev libcurl4-openssl-dev libsasl2-dev liblz4-dev libturbojpeg0-dev fonts-dejavu-core build-essential patch python3 python3-venv)
 missing=()
 for p in "${apt_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 # Java and Maven: the local Kafka broker and registry run on Java, their jars and the Kafka Streams

@@ -22,10 +22,10 @@ describe('dockerfile', () => {
 
   it('keeps compilers and -dev libraries in the build stage only', () => {
     const [build, runtime] = stages as [string[], string[]];
-    expect(build.join('\n')).toMatch(/build-essential.*libssl-dev.*libcurl4-openssl-dev.*libsasl2-dev.*liblz4-dev/);
+    expect(build.join('\n')).toMatch(/build-essential.*libssl-dev.*libcurl4-openssl-dev.*libsasl2-dev.*liblz4-dev.*libturbojpeg0-dev/);
     expect(build.join('\n')).toContain('ENV CKJS_LINKING=dynamic ONNXRUNTIME_NODE_INSTALL=skip');
     expect(runtime.join('\n')).not.toMatch(/-dev\b|build-essential|python3|npm ci/);
-    expect(runtime.join('\n')).toMatch(/libssl3.*libcurl4.*libsasl2-2.*liblz4-1/);
+    expect(runtime.join('\n')).toMatch(/libssl3.*libcurl4.*libsasl2-2.*liblz4-1.*libturbojpeg0\b/);
   });
 
   it('runs as a non-root user, with models at /models (a mount, not copied in) and a health check on /health', () => {

@@ -19,10 +19,11 @@ export const IMAGE_HTTP_PORT = 8080;
 /** Label holding the topology module's path inside the image (the container launcher reads it). */
 export const TOPOLOGY_LABEL = 'io.vision-flow.topology';
 
-// librdkafka (inside @confluentinc/kafka-javascript) compiles from source against these.
-const BUILD_PACKAGES = ['build-essential', 'python3', 'ca-certificates', 'zlib1g-dev', 'libssl-dev', 'libzstd-dev', 'libcurl4-openssl-dev', 'libsasl2-dev', 'liblz4-dev'];
-// ...and links to their runtime halves; nothing else native is needed at run time.
-const RUNTIME_PACKAGES = ['ca-certificates', 'zlib1g', 'libssl3', 'libzstd1', 'libcurl4', 'libsasl2-2', 'liblz4-1'];
+// librdkafka (inside @confluentinc/kafka-javascript) compiles from source against these, and the
+// operators' JPEG decoder addon against libjpeg-turbo...
+const BUILD_PACKAGES = ['build-essential', 'python3', 'ca-certificates', 'zlib1g-dev', 'libssl-dev', 'libzstd-dev', 'libcurl4-openssl-dev', 'libsasl2-dev', 'liblz4-dev', 'libturbojpeg0-dev'];
+// ...and both link to their runtime halves; nothing else native is needed at run time.
+const RUNTIME_PACKAGES = ['ca-certificates', 'zlib1g', 'libssl3', 'libzstd1', 'libcurl4', 'libsasl2-2', 'liblz4-1', 'libturbojpeg0'];
 
 const HEALTH_PROBE =
   "fetch('http://127.0.0.1:'+(process.env.VF_HTTP_PORT||'8080')+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))";

@@ -124,7 +124,7 @@ export async function readFrame(id: string, image: Buffer, limits: DecodeLimits)
   }
 
   // The header alone: no pixels are allocated, whatever size the image claims.
-  const { format, width, height } = quickHeader(image) ?? (await sharpHeader(id, image, limits));
+  const { format, width, height, orientation } = quickHeader(image) ?? (await sharpHeader(id, image, limits));
   if (!limits.formats.includes(format)) {
     throw new PoisonRecordError('IMAGE_UNSUPPORTED_FORMAT', `image "${id}" is ${format}, which is not accepted; send one of ${limits.formats.join(', ')}`, { imageId: id, bytes, format });
   }
@@ -140,7 +140,7 @@ export async function readFrame(id: string, image: Buffer, limits: DecodeLimits)
   let resize: PixelDecoding['resize'];
   if (limits.maxSide !== undefined && Math.max(width, height) / shrink > limits.maxSide) resize = { width: limits.maxSide, height: limits.maxSide, fit: 'inside' };
   else if (shrink > 1) resize = { width: Math.floor(width / shrink), height: Math.floor(height / shrink), fit: 'fill' };
-  const encoded: EncodedFrame = { width, height, format, encoded: image, decoding: { failOn: limits.failOn, ignoreIcc: limits.ignoreIcc, maxPixels: limits.maxPixels, resize } };
+  const encoded: EncodedFrame = { width, height, format, orientation, encoded: image, decoding: { failOn: limits.failOn, ignoreIcc: limits.ignoreIcc, maxPixels: limits.maxPixels, resize } };
   return { ...encoded, pixels: () => decodePixels(encoded).catch((e: unknown) => Promise.reject(e instanceof UndecodableImageError ? undecodable(id, encoded, e) : e)) };
 }
 
@@ -170,7 +170,7 @@ async function sharpHeader(id: string, image: Buffer, limits: DecodeLimits): Pro
       e,
     );
   }
-  return { format: meta.format ?? 'unknown', width: meta.autoOrient?.width ?? meta.width ?? 0, height: meta.autoOrient?.height ?? meta.height ?? 0 };
+  return { format: meta.format ?? 'unknown', width: meta.autoOrient?.width ?? meta.width ?? 0, height: meta.autoOrient?.height ?? meta.height ?? 0, orientation: meta.orientation ?? 1 };
 }
 
 /** Reads one image's header and decodes its pixels on the calling thread, or throws PoisonRecordError saying what is wrong. */

@@ -3,7 +3,7 @@ import { DecodedFrameCache, type FrameLookup } from './decoded-frame-cache.js';
 import type { DecodedPixels, EncodedFrame } from './frame.js';
 
 const decoding = { failOn: 'warning', ignoreIcc: true, maxPixels: 40_000_000 } as const;
-const frame = (bytes: number[]): EncodedFrame => ({ width: 2, height: 1, format: 'jpeg', encoded: Uint8Array.from(bytes), decoding });
+const frame = (bytes: number[]): EncodedFrame => ({ width: 2, height: 1, format: 'jpeg', orientation: 1, encoded: Uint8Array.from(bytes), decoding });
 const pixels = (fill: number): DecodedPixels => ({ width: 2, height: 1, dataWidth: 2, dataHeight: 1, data: Buffer.alloc(6, fill) });
 
 function expectKind<K extends FrameLookup['kind']>(found: FrameLookup, kind: K): Extract<FrameLookup, { kind: K }> {

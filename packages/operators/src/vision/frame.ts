@@ -19,6 +19,8 @@ export interface EncodedFrame {
   readonly height: number;
   /** Source format as sharp names it: jpeg, png, webp, gif, tiff, heif... */
   readonly format: string;
+  /** EXIF orientation of the stored pixels, 1 (upright) to 8; decoding turns them upright. */
+  readonly orientation: number;
   /** The image as submitted. */
   readonly encoded: Uint8Array;
   readonly decoding: PixelDecoding;

@@ -11,9 +11,9 @@ import { quickHeader } from './image-header.js';
 const SHARED_IMAGES = fileURLToPath(new URL('../../../../../shared/images', import.meta.url));
 const samples = readdirSync(SHARED_IMAGES).flatMap((d) => readdirSync(join(SHARED_IMAGES, d)).map((f) => join(SHARED_IMAGES, d, f))).filter((f) => ['.jpg', '.jpeg', '.png'].includes(extname(f).toLowerCase()));
 
-async function libvipsHeader(bytes: Buffer): Promise<{ format: string | undefined; width: number | undefined; height: number | undefined }> {
+async function libvipsHeader(bytes: Buffer): Promise<{ format: string | undefined; width: number | undefined; height: number | undefined; orientation: number }> {
   const m = await sharp(bytes).metadata();
-  return { format: m.format, width: m.autoOrient?.width ?? m.width, height: m.autoOrient?.height ?? m.height };
+  return { format: m.format, width: m.autoOrient?.width ?? m.width, height: m.autoOrient?.height ?? m.height, orientation: m.orientation ?? 1 };
 }
 
 describe('quickHeader', () => {
@@ -42,7 +42,7 @@ describe('quickHeader', () => {
   it('gives the upright size of a JPEG its EXIF turns a quarter (orientations 5–8), as libvips does', async () => {
     const stored = await sharp({ create: { width: 48, height: 64, channels: 3, background: '#336699' } }).jpeg().withMetadata({ orientation: 6 }).toBuffer();
     expect(await sharp(stored).metadata()).toMatchObject({ width: 48, height: 64, orientation: 6 });
-    expect(quickHeader(stored)).toEqual({ format: 'jpeg', width: 64, height: 48 });
+    expect(quickHeader(stored)).toEqual({ format: 'jpeg', width: 64, height: 48, orientation: 6 });
     expect(quickHeader(stored)).toEqual(await libvipsHeader(stored));
   });
 

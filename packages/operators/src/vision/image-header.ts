@@ -5,6 +5,8 @@ export interface ImageHeader {
   readonly format: string;
   readonly width: number;
   readonly height: number;
+  /** EXIF orientation of the stored pixels: 1 (upright, or no EXIF) to 8. */
+  readonly orientation: number;
 }
 
 /** image-size's names of the formats read here, as sharp names them. */
@@ -31,6 +33,7 @@ export function quickHeader(bytes: Uint8Array): ImageHeader | undefined {
   const format = size.type === undefined ? undefined : READ_HERE.get(size.type);
   if (format === undefined || !(size.width > 0) || !(size.height > 0)) return undefined;
   // Orientations 5–8 turn the stored image a quarter turn.
-  const turned = (size.orientation ?? 1) >= 5;
-  return { format, width: turned ? size.height : size.width, height: turned ? size.width : size.height };
+  const orientation = size.orientation ?? 1;
+  const turned = orientation >= 5;
+  return { format, width: turned ? size.height : size.width, height: turned ? size.width : size.height, orientation };
 }

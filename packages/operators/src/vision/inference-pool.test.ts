@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +22,7 @@ const decoding = { failOn: 'warning', ignoreIcc: true, maxPixels: 40_000_000 } a
 const request = (modelPath = join(MODELS, YOLOX.file), encoded: Uint8Array = greyJpeg): InferenceRequest => ({
   modelPath,
   model: { input: YOLOX.input, output: YOLOX.output },
-  image: { width: 64, height: 48, format: 'jpeg', encoded, decoding },
+  image: { width: 64, height: 48, format: 'jpeg', orientation: 1, encoded, decoding },
   params: { scoreThreshold: 0.3, iouThreshold: 0.45, maxDetections: 100 },
 });
 
@@ -55,6 +56,8 @@ describe('InferencePool', () => {
       expect(r.detections).toEqual([]);
       expect(r.timings.inferMs).toBeGreaterThan(0);
     }
+    // The workers decode JPEGs with libjpeg-turbo's addon (jpeg-turbo.ts); nothing on this thread loads it.
+    expect(readFileSync('/proc/self/maps', 'utf8')).toContain('libturbojpeg');
   }, 30_000);
 
   it('keeps at most size × perWorker frames on workers; the other callers wait', async () => {
@@ -122,7 +125,7 @@ describe('InferencePool', () => {
   it('decodes an image that two models run on once, on whichever worker gets it first, with the same detections', async () => {
     const encoded = await readFile(join(MODELS, '..', 'images', 'faces', '1.jpg')); // 720×478, faces and people
     const faces = catalogue['ultraface-rfb-320'];
-    const image = { width: 720, height: 478, format: 'jpeg', encoded, decoding };
+    const image = { width: 720, height: 478, format: 'jpeg', orientation: 1, encoded, decoding };
     const both = (p: InferencePool) => Promise.all([
       p.run({ ...request(), image }),
       p.run({ modelPath: join(MODELS, faces.file), model: { input: faces.input, output: faces.output }, image, params: { scoreThreshold: 0.7, iouThreshold: 0.3, maxDetections: 100 } }),

@@ -167,8 +167,8 @@ export class InferencePool {
     return new Promise((resolve, reject) => {
       if (slot.pending.size === 0) slot.worker.ref(); // busy workers keep the process alive until they answer
       slot.pending.set(id, { resolve, reject });
-      const { width, height, format, encoded, decoding } = req.image; // plain data only: a Frame's pixels() cannot be posted
-      const msg: WorkerRequest = { ...req, image: { width, height, format, encoded, decoding }, id };
+      const { width, height, format, orientation, encoded, decoding } = req.image; // plain data only: a Frame's pixels() cannot be posted
+      const msg: WorkerRequest = { ...req, image: { width, height, format, orientation, encoded, decoding }, id };
       slot.worker.postMessage(msg);
     });
   }

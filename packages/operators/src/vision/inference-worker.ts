@@ -13,6 +13,7 @@ import type { WorkerMessage, WorkerReply, WorkerRequest } from './inference-pool
 import { DecodedFrameCache, type FrameCacheMemory } from './decoded-frame-cache.js';
 import { decodePixels, UndecodableImageError } from './decode-pixels.js';
 import { FRAME_CHANNELS, type DecodedPixels, type EncodedFrame } from './frame.js';
+import { JpegTurbo } from './jpeg-turbo.js';
 import { createOnnxSession } from './onnx-session.js';
 import { runDetector } from './run-detector.js';
 import { SimdResize } from './simd-resize.js';
@@ -22,6 +23,7 @@ const sessions = new Map<string, Promise<InferenceSession>>();
 const scratch = { buffers: new TensorBuffers(), simd: SimdResize.load() };
 const memory = (workerData as { frameCache?: FrameCacheMemory } | undefined)?.frameCache;
 const cache = memory ? new DecodedFrameCache(memory) : undefined;
+const jpeg = JpegTurbo.load();
 
 function session(path: string): Promise<InferenceSession> {
   let s = sessions.get(path);
@@ -35,7 +37,7 @@ function session(path: string): Promise<InferenceSession> {
 
 /** The frame's pixels, from the pool's cache or decoded here (and then shared through it); `done` after use. */
 async function pixelsOf(image: EncodedFrame): Promise<{ pixels: DecodedPixels; done(): void }> {
-  if (!cache) return { pixels: await decodePixels(image), done: () => undefined };
+  if (!cache) return { pixels: await decodePixels(image, jpeg), done: () => undefined };
   const key = DecodedFrameCache.keyOf(image);
   // At most its size before any resize: a reservation is made before the decode.
   const bytes = (image.decoding.resize ? image.decoding.resize.width * image.decoding.resize.height : image.width * image.height) * FRAME_CHANNELS;
@@ -50,7 +52,7 @@ async function pixelsOf(image: EncodedFrame): Promise<{ pixels: DecodedPixels; d
     const reservation = found.kind === 'miss' ? found.reservation : undefined;
     let pixels: DecodedPixels;
     try {
-      pixels = await decodePixels(image);
+      pixels = await decodePixels(image, jpeg);
     } catch (e) {
       reservation?.abandon();
       throw e;

@@ -14,7 +14,7 @@ describe('sharp on demand', () => {
       `const before = libvips();`,
       `const { decodePixels } = await import(${url('./decode-pixels.ts')});`,
       `const gif = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');`,
-      `const px = await decodePixels({ width: 1, height: 1, format: 'gif', encoded: gif, decoding: { failOn: 'error', ignoreIcc: true, maxPixels: 1e6 } });`,
+      `const px = await decodePixels({ width: 1, height: 1, format: 'gif', orientation: 1, encoded: gif, decoding: { failOn: 'error', ignoreIcc: true, maxPixels: 1e6 } });`,
       `console.log(JSON.stringify({ exports: Object.keys(ops).length, before, after: libvips(), bytes: px.data.length }));`,
     ])) as { exports: number; before: boolean; after: boolean; bytes: number };
     expect(out.exports).toBeGreaterThan(10);
