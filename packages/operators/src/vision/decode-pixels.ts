@@ -1,18 +1,12 @@
 // Imports nothing from @vision-flow/core: inference workers decode with it (see inference-worker.ts).
 import type { OutputInfo } from 'sharp';
 import { FRAME_CHANNELS, type DecodedPixels, type EncodedFrame } from './frame.js';
-import type { JpegTurbo } from './jpeg-turbo.js';
 
 /** The image's bytes cannot be decoded (truncated or corrupt after a good header). */
 export class UndecodableImageError extends Error {}
 
-/**
- * Decodes a frame's pixels on the calling thread: EXIF orientation applied, RGB, 8 bits. With `jpeg`,
- * the frames libjpeg-turbo decodes exactly as sharp would are decoded by it (jpeg-turbo.ts).
- */
-export async function decodePixels(frame: EncodedFrame, jpeg?: JpegTurbo): Promise<DecodedPixels> {
-  const direct = jpeg?.decode(frame);
-  if (direct) return direct;
+/** Decodes a frame's pixels on the calling thread with sharp: EXIF orientation applied, RGB, 8 bits. */
+export async function decodePixels(frame: EncodedFrame): Promise<DecodedPixels> {
   const { failOn, ignoreIcc, maxPixels, resize } = frame.decoding;
   // Loaded on first use (Node caches it): a process whose frames are decoded by inference workers never needs it.
   const { default: sharp } = await import('sharp');

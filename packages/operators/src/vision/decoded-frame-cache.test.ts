@@ -73,6 +73,25 @@ describe('DecodedFrameCache', () => {
     reading.release();
   });
 
+  it('shares a frame decoded in place into its slot, held for its decoder until released', () => {
+    const cache = new DecodedFrameCache(DecodedFrameCache.allocate(1, 64));
+    const [f, other] = [frame([4]), frame([6])];
+    const key = DecodedFrameCache.keyOf(f);
+    const reservation = expectKind(cache.acquire(f, key, 6), 'miss').reservation!;
+    const data = reservation.memory.subarray(0, 6).fill(4); // as the JPEG decoder writes it
+    expect(() => reservation.filled({ ...pixels(4) })).toThrow(/decoded into the reservation's memory/);
+    const held = reservation.filled({ width: 2, height: 1, dataWidth: 2, dataHeight: 1, data });
+    expect(() => reservation.filled({ width: 2, height: 1, dataWidth: 2, dataHeight: 1, data })).toThrow(/already filled/);
+    const hit = expectKind(cache.acquire(f, key, 6), 'hit');
+    expect([...hit.pixels.data]).toEqual([4, 4, 4, 4, 4, 4]);
+    hit.release();
+    // Its decoder still reads it: the only slot is not given to another frame until it lets go.
+    expect(expectKind(cache.acquire(other, DecodedFrameCache.keyOf(other), 6), 'miss').reservation).toBeUndefined();
+    held.release();
+    held.release(); // once only
+    expect(expectKind(cache.acquire(other, DecodedFrameCache.keyOf(other), 6), 'miss').reservation).toBeDefined();
+  });
+
   it('does not keep frames larger than a slot', () => {
     const cache = new DecodedFrameCache(DecodedFrameCache.allocate(2, 4));
     const f = frame([8]);

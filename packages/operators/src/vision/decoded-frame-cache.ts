@@ -24,9 +24,14 @@ export type FrameLookup =
   /** Nobody has it: decode it, and fill the reservation (if any) for the others. */
   | { readonly kind: 'miss'; readonly reservation: FrameReservation | undefined };
 
-/** A slot this worker decodes into; exactly one of the two is called. */
+/** A slot this worker decodes into; exactly one of `fill`, `filled` and `abandon` is called. */
 export interface FrameReservation {
+  /** The slot's memory, to decode into in place (then `filled`). */
+  readonly memory: Buffer;
+  /** Copies the pixels into the slot and shares them. */
   fill(pixels: DecodedPixels): void;
+  /** Shares pixels decoded into `memory`, and holds them for this worker until `release()`. */
+  filled(pixels: DecodedPixels): { readonly pixels: DecodedPixels; release(): void };
   abandon(): void;
 }
 
@@ -123,15 +128,16 @@ export class DecodedFrameCache {
     const dataWidth = this.index[base + DATA_WIDTH]!;
     const dataHeight = this.index[base + DATA_HEIGHT]!;
     const data = Buffer.from(this.slots[found]!, 0, this.index[base + BYTES]!);
+    return { kind: 'hit', pixels: { width: frame.width, height: frame.height, data, dataWidth, dataHeight }, release: this.releaser(base) };
+  }
+
+  /** Ends one reader's hold on the slot at `base`, once however often it is called. */
+  private releaser(base: number): () => void {
     let released = false;
-    return {
-      kind: 'hit',
-      pixels: { width: frame.width, height: frame.height, data, dataWidth, dataHeight },
-      release: () => {
-        if (released) return;
-        released = true;
-        this.locked(() => void (this.index[base + READERS]! -= 1));
-      },
+    return () => {
+      if (released) return;
+      released = true;
+      this.locked(() => void (this.index[base + READERS]! -= 1));
     };
   }
 
@@ -139,25 +145,42 @@ export class DecodedFrameCache {
   private reservation(slot: number): FrameReservation {
     const base = HEADER + slot * SLOT_WORDS;
     let done = false;
-    const finish = (fill: (() => void) | undefined): void => {
-      if (done) return;
+    const finish = (fill: (() => void) | undefined): boolean => {
+      if (done) return false;
       done = true;
       this.locked(() => {
         fill?.();
         this.index[base + STATE] = fill ? READY : EMPTY;
       });
       Atomics.notify(this.index, base + STATE);
+      return true;
     };
+    const describe = (pixels: DecodedPixels, bytes: number): void => {
+      this.index[base + DATA_WIDTH] = pixels.dataWidth;
+      this.index[base + DATA_HEIGHT] = pixels.dataHeight;
+      this.index[base + BYTES] = bytes;
+    };
+    const memory = Buffer.from(this.slots[slot]!);
     return {
+      memory,
       fill: (pixels) => {
         const bytes = pixels.dataWidth * pixels.dataHeight * FRAME_CHANNELS;
-        if (bytes > pixels.data.length || bytes > this.slotBytes()) return finish(undefined);
-        new Uint8Array(this.slots[slot]!, 0, bytes).set(pixels.data.subarray(0, bytes));
-        finish(() => {
-          this.index[base + DATA_WIDTH] = pixels.dataWidth;
-          this.index[base + DATA_HEIGHT] = pixels.dataHeight;
-          this.index[base + BYTES] = bytes;
+        if (bytes > pixels.data.length || bytes > this.slotBytes()) return void finish(undefined);
+        memory.set(pixels.data.subarray(0, bytes));
+        finish(() => describe(pixels, bytes));
+      },
+      filled: (pixels) => {
+        const bytes = pixels.dataWidth * pixels.dataHeight * FRAME_CHANNELS;
+        if (pixels.data.buffer !== memory.buffer || pixels.data.byteOffset !== 0 || bytes > pixels.data.length) {
+          throw new Error('DecodedFrameCache: filled() takes pixels decoded into the reservation\'s memory; use fill() for others');
+        }
+        // Held like a hit from the moment it is shared: no other worker may claim the slot while this one reads it.
+        const shared = finish(() => {
+          describe(pixels, bytes);
+          this.index[base + READERS]! += 1;
         });
+        if (!shared) throw new Error('DecodedFrameCache: this reservation was already filled or abandoned');
+        return { pixels, release: this.releaser(base) };
       },
       abandon: () => finish(undefined),
     };

@@ -37,7 +37,7 @@ function session(path: string): Promise<InferenceSession> {
 
 /** The frame's pixels, from the pool's cache or decoded here (and then shared through it); `done` after use. */
 async function pixelsOf(image: EncodedFrame): Promise<{ pixels: DecodedPixels; done(): void }> {
-  if (!cache) return { pixels: await decodePixels(image, jpeg), done: () => undefined };
+  if (!cache) return { pixels: jpeg?.decode(image) ?? (await decodePixels(image)), done: () => undefined };
   const key = DecodedFrameCache.keyOf(image);
   // At most its size before any resize: a reservation is made before the decode.
   const bytes = (image.decoding.resize ? image.decoding.resize.width * image.decoding.resize.height : image.width * image.height) * FRAME_CHANNELS;
@@ -50,9 +50,16 @@ async function pixelsOf(image: EncodedFrame): Promise<{ pixels: DecodedPixels; d
       continue;
     }
     const reservation = found.kind === 'miss' ? found.reservation : undefined;
+    // libjpeg-turbo decodes straight into the reserved slot: no frame allocated, none copied.
+    const direct = jpeg?.decode(image, reservation?.memory);
+    if (direct && reservation) {
+      const held = reservation.filled(direct);
+      return { pixels: held.pixels, done: held.release };
+    }
+    if (direct) return { pixels: direct, done: () => undefined };
     let pixels: DecodedPixels;
     try {
-      pixels = await decodePixels(image, jpeg);
+      pixels = await decodePixels(image);
     } catch (e) {
       reservation?.abandon();
       throw e;

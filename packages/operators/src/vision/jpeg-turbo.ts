@@ -32,12 +32,16 @@ export class JpegTurbo {
     }
   }
 
-  /** The frame's pixels, or undefined when the frame is not one this decoder takes (the caller then uses sharp). */
-  decode(frame: EncodedFrame): DecodedPixels | undefined {
+  /**
+   * The frame's pixels, or undefined when the frame is not one this decoder takes (the caller then
+   * uses sharp). Decoded into the start of `into` when it is large enough (a frame cache's slot).
+   */
+  decode(frame: EncodedFrame, into?: Buffer): DecodedPixels | undefined {
     const { width, height, decoding } = frame;
     if (frame.format !== 'jpeg' || frame.orientation !== 1 || decoding.resize || !decoding.ignoreIcc || width * height > decoding.maxPixels) return undefined;
+    const bytes = width * height * FRAME_CHANNELS;
     // Not from Node's pool: a frame is ~1 MB, and a pooled slice would keep its neighbours alive.
-    const data = Buffer.allocUnsafeSlow(width * height * FRAME_CHANNELS);
+    const data = into && into.length >= bytes ? into.subarray(0, bytes) : Buffer.allocUnsafeSlow(bytes);
     if (this.addon.decodeRgb(frame.encoded, data, width, height) !== null) return undefined;
     return { width, height, data, dataWidth: width, dataHeight: height };
   }
