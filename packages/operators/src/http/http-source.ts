@@ -3,7 +3,7 @@ import type { SubmittedImage } from '../sources/directory-source.js';
 import { tokenVerifierOptions, type TokenAuth } from './auth/token-auth.js';
 import { createTokenVerifier } from './auth/token-verifier.js';
 import { IdempotencyCache } from './idempotency-cache.js';
-import { IMAGES_PATH, IngestServer } from './ingest-server.js';
+import { IMAGES_PATH } from './images-path.js';
 import { SubmissionQueue } from './submission-queue.js';
 import { TenantQuota } from './tenant-quota.js';
 
@@ -77,6 +77,8 @@ export function httpSource(opts: HttpSourceOptions): Source<string, SubmittedIma
       const verifier = createTokenVerifier(tokenVerifierOptions(opts.auth, ctx.params, where));
       const rate = p(quotaPerSec, 'quota');
       const queue = new SubmissionQueue<string, SubmittedImage>(maxQueued, limits.retryAfterSec);
+      // fastify and its plugins (~0.1 s of CPU) load here, in the processes that serve uploads, not in every process that imports the package.
+      const { IngestServer } = await import('./ingest-server.js');
       const server = new IngestServer({
         verifier,
         queue,

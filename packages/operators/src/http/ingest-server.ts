@@ -8,6 +8,7 @@ import type { SubmittedImage } from '../sources/directory-source.js';
 import type { TokenVerifier, VerifiedToken } from './auth/token-verifier.js';
 import { checkImage, IMAGE_CONTENT_TYPES } from './check-image.js';
 import { HttpProblem } from './http-problem.js';
+import { IMAGES_PATH } from './images-path.js';
 import type { IdempotencyCache, StoredAnswer } from './idempotency-cache.js';
 import { readLimitedBody } from './read-limited-body.js';
 import type { SubmissionQueue } from './submission-queue.js';
@@ -35,8 +36,6 @@ export interface IngestServerOptions {
   readonly log: (message: string) => void;
 }
 
-/** The upload route. */
-export const IMAGES_PATH = '/v1/images';
 const PROBLEM_TYPE = 'application/problem+json';
 
 /**

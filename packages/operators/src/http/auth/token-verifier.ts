@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import type { JSONWebKeySet, JWTPayload, JWTVerifyGetKey } from 'jose';
 import { ConfigError } from '@vision-flow/core';
 import { HttpProblem } from '../http-problem.js';
 import { timesProblem, VerifiedTokenCache } from './verified-token-cache.js';
@@ -76,7 +76,9 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
   }
   if (opts.secret && Buffer.byteLength(opts.secret) < 32) throw new ConfigError(`${where}: the HS256 secret is ${Buffer.byteLength(opts.secret)} bytes; use at least 32 random bytes`, {});
   const keysMaxAgeMs = opts.jwksCacheMaxAgeMs ?? 600_000;
-  const key: Uint8Array | JWTVerifyGetKey = opts.secret ? new TextEncoder().encode(opts.secret) : jwksKeys(opts.jwks!, keysMaxAgeMs);
+  // Read and checked now (a bad file is a ConfigError at start); turned into jose's key getter at the first token.
+  const keySource = opts.secret ? new TextEncoder().encode(opts.secret) : jwksSource(opts.jwks!);
+  let key: Uint8Array | JWTVerifyGetKey | undefined;
   const tenantClaim = opts.tenantClaim ?? 'tenant';
   const clockTolerance = opts.clockToleranceSec ?? 30;
   const verifyOptions = { issuer: opts.issuer, audience: opts.audience, algorithms, clockTolerance, requiredClaims: ['exp'] };
@@ -97,12 +99,15 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
   };
 
   async function check(token: string, options: typeof verifyOptions & { currentDate?: Date }): Promise<VerifiedToken> {
+    // jose (~50 ms of start-up CPU) loads with the first token, not in every process that imports the package.
+    const jose = await import('jose');
+    key ??= keySource instanceof Uint8Array ? keySource : jwksKeys(jose, keySource, keysMaxAgeMs);
     let claims: JWTPayload;
     try {
       // jose's overloads split a key from a key getter
-      claims = (await (typeof key === 'function' ? jwtVerify(token, key, options) : jwtVerify(token, key, options))).payload;
+      claims = (await (typeof key === 'function' ? jose.jwtVerify(token, key, options) : jose.jwtVerify(token, key, options))).payload;
     } catch (e) {
-      throw tokenProblem(e);
+      throw tokenProblem(e, jose.errors);
     }
     const scopes = scopesOf(claims);
     if (opts.requiredScope && !scopes.includes(opts.requiredScope)) {
@@ -116,19 +121,33 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
   }
 }
 
-function jwksKeys(jwks: string, cacheMaxAge: number): JWTVerifyGetKey {
-  if (/^https?:\/\//.test(jwks)) return createRemoteJWKSet(new URL(jwks), { cacheMaxAge, cooldownDuration: 30_000, timeoutDuration: 5_000 });
+type Jose = typeof import('jose');
+
+/** The keys' URL, or the key set read from a file (checked as jose checks a key set). */
+function jwksSource(jwks: string): URL | JSONWebKeySet {
+  if (/^https?:\/\//.test(jwks)) return new URL(jwks);
   let text: string;
   try {
     text = readFileSync(jwks, 'utf8');
   } catch (e) {
     throw new ConfigError(`token verifier: cannot read the JWKS file ${jwks}: ${(e as Error).message}; pass a JWKS file path or URL`, { file: jwks }, e);
   }
+  let set: unknown;
   try {
-    return createLocalJWKSet(JSON.parse(text) as Parameters<typeof createLocalJWKSet>[0]);
+    set = JSON.parse(text);
   } catch (e) {
     throw new ConfigError(`token verifier: ${jwks} is not a JWKS ({"keys": [...]}): ${(e as Error).message}`, { file: jwks }, e);
   }
+  const isObject = (v: unknown): v is object => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(set) || !('keys' in set) || !Array.isArray(set.keys) || !set.keys.every(isObject)) {
+    throw new ConfigError(`token verifier: ${jwks} is not a JWKS ({"keys": [...]}): JSON Web Key Set malformed`, { file: jwks });
+  }
+  return set as JSONWebKeySet;
+}
+
+function jwksKeys(jose: Jose, source: URL | JSONWebKeySet, cacheMaxAge: number): JWTVerifyGetKey {
+  if (source instanceof URL) return jose.createRemoteJWKSet(source, { cacheMaxAge, cooldownDuration: 30_000, timeoutDuration: 5_000 });
+  return jose.createLocalJWKSet(source);
 }
 
 function scopesOf(claims: JWTPayload): string[] {
@@ -144,7 +163,7 @@ const expiredProblem = () => invalid('TOKEN_EXPIRED', 'the token has expired ("e
 const notYetValidProblem = () => invalid('TOKEN_NOT_YET_VALID', 'the token is not valid yet ("nbf" is in the future); check the clocks or wait');
 
 /** One 401 per way a token can be wrong, so a client (and its developer) knows what to fix. */
-function tokenProblem(e: unknown): HttpProblem {
+function tokenProblem(e: unknown, errors: Jose['errors']): HttpProblem {
   if (e instanceof errors.JWTExpired) return expiredProblem();
   if (e instanceof errors.JWTClaimValidationFailed) {
     const claim = e.claim;
