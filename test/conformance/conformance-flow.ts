@@ -65,5 +65,23 @@ describe('flow control', () => {
     expect(elapsed).toBeGreaterThanOrEqual(timeoutMs * 0.8);
     expect(elapsed).toBeLessThanOrEqual(timeoutMs + timing.pollSlackMs);
   });
+
+  it('ends a waiting poll early on wakeup(), with nothing, and the next poll waits again', async () => {
+    const topic = await ctx.topic(1);
+    const member = await ctx.member('a', { groupId: ctx.groupId() });
+    await member.subscribe(topic);
+    await settle([member], 'the member to own the partition', () => member.assigned().size === 1);
+
+    const timeoutMs = 10_000;
+    const started = performance.now();
+    const waiting = member.consumer.poll(10, timeoutMs);
+    setTimeout(() => member.consumer.wakeup(), 200);
+    expect(await waiting).toEqual([]);
+    expect(performance.now() - started).toBeLessThan(200 + timing.pollSlackMs);
+
+    const again = performance.now();
+    expect(await member.consumer.poll(10, 500)).toEqual([]);
+    expect(performance.now() - again).toBeGreaterThanOrEqual(400);
+  });
 });
 }

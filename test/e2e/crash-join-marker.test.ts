@@ -116,6 +116,7 @@ class CrashableTransport implements Transport {
     return {
       subscribe: c.subscribe.bind(c),
       poll: c.poll.bind(c),
+      wakeup: c.wakeup.bind(c),
       pause: c.pause.bind(c),
       resume: c.resume.bind(c),
       assignment: c.assignment.bind(c),

@@ -150,6 +150,12 @@ export interface TransportConsumer {
    * up to `timeoutMs` for the first one and returns [] if none came.
    */
   poll(max: number, timeoutMs: number): Promise<IncomingMessage[]>;
+  /**
+   * Ends the poll waiting now, if any, early: it returns what it has, possibly nothing (Kafka's
+   * `KafkaConsumer.wakeup()`, without the exception). A node that stops pulling calls it, so its
+   * stop does not wait out the poll's timeout.
+   */
+  wakeup(): void;
   /** Stops fetching these owned partitions until `resume`; already-polled messages stay valid. */
   pause(partitions: readonly TopicPartition[]): void;
   resume(partitions: readonly TopicPartition[]): void;

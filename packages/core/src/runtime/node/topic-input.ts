@@ -92,6 +92,7 @@ export class TopicInput {
   async stopPulling(): Promise<void> {
     this.running = false;
     if (this.commitTimer) clearInterval(this.commitTimer);
+    this.consumer?.wakeup(); // a poll waiting for records would otherwise hold the stop for its whole timeout
     await this.loop.catch(() => undefined);
   }
 

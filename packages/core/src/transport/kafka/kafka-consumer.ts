@@ -54,6 +54,8 @@ export class KafkaConsumer implements TransportConsumer {
   /** A fatal librdkafka error (e.g. fenced by a static member with the same instance id): every later poll throws it. */
   private fatal: VisionFlowError | undefined;
   private closing: Promise<void> | undefined;
+  /** Counts `wakeup` calls: a poll that sees it change returns after its current slice. */
+  private wakeups = 0;
 
   private constructor(
     readonly address: string,
@@ -136,6 +138,10 @@ export class KafkaConsumer implements TransportConsumer {
     return run;
   }
 
+  wakeup(): void {
+    this.wakeups++;
+  }
+
   pause(partitions: readonly TopicPartition[]): void {
     this.held.pause(partitions);
   }
@@ -193,6 +199,7 @@ export class KafkaConsumer implements TransportConsumer {
     if (this.fatal) throw this.fatal;
     if (this.closing) return [];
     const deadline = Date.now() + timeoutMs;
+    const woken = this.wakeups;
     for (;;) {
       // Records set aside earlier go first; consume() only tops the batch up, without waiting if some are ready.
       const ready = this.held.readyCount();
@@ -206,7 +213,7 @@ export class KafkaConsumer implements TransportConsumer {
       }
       const out = this.held.take(max);
       if (out.length > 0) this.startReadAhead(max);
-      if (out.length > 0 || Date.now() >= deadline || this.closing) return out;
+      if (out.length > 0 || Date.now() >= deadline || this.closing || this.wakeups !== woken) return out;
     }
   }
 

@@ -47,6 +47,8 @@ export class MemoryConsumer implements TransportConsumer, GroupMember {
   private listener: RebalanceListener | undefined;
   private readonly partitions = new Map<TopicPartitionKey, PartitionState>();
   private readonly changed = new Signal();
+  /** Counts `wakeup` calls: a poll that sees it change returns. */
+  private wakeups = 0;
   private state: ConsumerState = 'open';
   private closing: Promise<void> | undefined;
   private group: ConsumerGroup | undefined;
@@ -88,6 +90,7 @@ export class MemoryConsumer implements TransportConsumer, GroupMember {
     if (!Number.isInteger(max) || max < 1) throw MemoryErrors.invalidArgument(`poll: max must be a positive integer, got ${max}`);
     if (!(timeoutMs >= 0) || !Number.isFinite(timeoutMs)) throw MemoryErrors.invalidArgument(`poll: timeoutMs must be a non-negative number, got ${timeoutMs}`);
     const deadline = performance.now() + timeoutMs;
+    const woken = this.wakeups;
     for (;;) {
       const failure = this.listenerErrors.shift();
       if (failure) throw failure;
@@ -95,13 +98,18 @@ export class MemoryConsumer implements TransportConsumer, GroupMember {
       const out = this.fetch(max);
       if (out.length > 0) return out;
       const left = deadline - performance.now();
-      if (left <= 0) {
+      if (left <= 0 || this.wakeups !== woken) {
         // Resolve on a later turn even with timeoutMs 0, never inside the call.
         await Promise.resolve();
         return [];
       }
       await waitForAny([this.changed, ...this.wakeSignals()], left);
     }
+  }
+
+  wakeup(): void {
+    this.wakeups++;
+    this.changed.notify();
   }
 
   pause(partitions: readonly TopicPartition[]): void {

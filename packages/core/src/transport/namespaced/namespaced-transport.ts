@@ -122,6 +122,7 @@ export class NamespacedTransport implements Transport {
           },
         ),
       poll: async (max: number, timeoutMs: number): Promise<IncomingMessage[]> => (await c.poll(max, timeoutMs)).map((m) => this.unwrapMessage(m)),
+      wakeup: () => c.wakeup(),
       pause: (tps: readonly TopicPartition[]) => c.pause(tps.map((x) => this.tp(x))),
       resume: (tps: readonly TopicPartition[]) => c.resume(tps.map((x) => this.tp(x))),
       assignment: () => unwrap(c.assignment()),
