@@ -68,6 +68,13 @@ describe.skipIf(!engine)('vision-flow up --containers: one container per node, r
     if (left.length > 0) await exec(engine!, [...engineArgs, 'rm', '--force', ...left]).catch(() => undefined);
   }, 180_000);
 
+  it("has the operators' JPEG decoder addon built in, loadable with the runtime stage's libraries (libturbojpeg)", async () => {
+    const runFlags = engine === 'podman' ? ['--runtime', 'runc', '--network', 'host', '--ulimit', 'nofile=1024:4096', '--ulimit', 'nproc=1024:4096'] : [];
+    const addon = '/app/node_modules/@vision-flow/operators/native/build/Release/jpeg_decode.node';
+    const loaded = await exec(engine!, [...engineArgs, 'run', '--rm', ...runFlags, '--entrypoint', 'node', image, '-e', `console.log(typeof require(${JSON.stringify(addon)}).decodeRgb)`]);
+    expect(loaded.stdout.trim()).toBe('function');
+  }, 120_000);
+
   it('runs each node in its own container, restarts the SIGKILLed one, delivers every image, and down leaves no container', async () => {
     expect(image).toBe('localhost/vision-flow-image-pipeline:latest');
     const expected = await expectedIds(SHARED_IMAGES, REPEAT);
