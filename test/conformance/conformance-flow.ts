@@ -12,6 +12,15 @@ export function flowControlConformance(suite: ConformanceSuite): void {
     ctx = suite.ctx();
   });
 
+/** A member of a new group that owns the one partition of a new, empty topic. */
+async function soleMemberOfOnePartition() {
+  const topic = await ctx.topic(1);
+  const member = await ctx.member('a', { groupId: ctx.groupId() });
+  await member.subscribe(topic);
+  await settle([member], 'the member to own the partition', () => member.assigned().size === 1);
+  return member;
+}
+
 describe('flow control', () => {
   it('never returns more than max records from one poll', async () => {
     const topic = await ctx.topic(3);
@@ -51,10 +60,7 @@ describe('flow control', () => {
   });
 
   it('returns [] after about timeoutMs when nothing is available', async () => {
-    const topic = await ctx.topic(1);
-    const member = await ctx.member('a', { groupId: ctx.groupId() });
-    await member.subscribe(topic);
-    await settle([member], 'the member to own the partition', () => member.assigned().size === 1);
+    const member = await soleMemberOfOnePartition();
 
     const timeoutMs = 1_000;
     const started = performance.now();
@@ -67,10 +73,7 @@ describe('flow control', () => {
   });
 
   it('ends a waiting poll early on wakeup(), with nothing, and the next poll waits again', async () => {
-    const topic = await ctx.topic(1);
-    const member = await ctx.member('a', { groupId: ctx.groupId() });
-    await member.subscribe(topic);
-    await settle([member], 'the member to own the partition', () => member.assigned().size === 1);
+    const member = await soleMemberOfOnePartition();
 
     const timeoutMs = 10_000;
     const started = performance.now();
