@@ -4,11 +4,6 @@
 // src (through tsx) and from dist.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { InferenceSession } from 'onnxruntime-node';
-// sharp with the worker's own modules, not at its first frame (decode-pixels.ts loads it on first use
-// for other callers): a worker terminated while sharp's addon was still loading aborted the whole
-// process (`terminate called after throwing an instance of 'Napi::Error'`; closing a pool right after
-// its first request, 3 of 3 stress runs of 40).
-import 'sharp';
 import type { WorkerMessage, WorkerReply, WorkerRequest } from './inference-pool.js';
 import { DecodedFrameCache, type FrameCacheMemory } from './decoded-frame-cache.js';
 import { decodePixels, UndecodableImageError } from './decode-pixels.js';
@@ -23,6 +18,8 @@ const sessions = new Map<string, Promise<InferenceSession>>();
 const scratch = { buffers: new TensorBuffers(), simd: SimdResize.load() };
 const memory = (workerData as { frameCache?: FrameCacheMemory } | undefined)?.frameCache;
 const cache = memory ? new DecodedFrameCache(memory) : undefined;
+// Upright JPEGs decode with libjpeg-turbo; sharp (libvips) loads with the first frame that needs it
+// (decode-pixels.ts). That is safe since the pool never terminates a worker (see closeWorker).
 const jpeg = JpegTurbo.load();
 
 function session(path: string): Promise<InferenceSession> {
