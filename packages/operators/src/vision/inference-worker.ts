@@ -47,7 +47,8 @@ async function pixelsOf(image: EncodedFrame): Promise<{ pixels: DecodedPixels; d
       continue;
     }
     const reservation = found.kind === 'miss' ? found.reservation : undefined;
-    // libjpeg-turbo decodes straight into the reserved slot: no frame allocated, none copied.
+    // libjpeg-turbo decodes straight into the reserved slot (a reservation exists only for a frame that
+    // fits its slot, and this decoder never resizes): no frame allocated, none copied.
     const direct = jpeg?.decode(image, reservation?.memory);
     if (direct && reservation) {
       const held = reservation.filled(direct);
