@@ -79,6 +79,8 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
   // Read and checked now (a bad file is a ConfigError at start); turned into jose's key getter at the first token.
   const keySource = opts.secret ? new TextEncoder().encode(opts.secret) : jwksSource(opts.jwks!);
   let key: Uint8Array | JWTVerifyGetKey | undefined;
+  // jose (~50 ms of start-up CPU) loads with the first token, not in every process that imports the package.
+  let loadingJose: Promise<Jose> | undefined;
   const tenantClaim = opts.tenantClaim ?? 'tenant';
   const clockTolerance = opts.clockToleranceSec ?? 30;
   const verifyOptions = { issuer: opts.issuer, audience: opts.audience, algorithms, clockTolerance, requiredClaims: ['exp'] };
@@ -99,8 +101,7 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
   };
 
   async function check(token: string, options: typeof verifyOptions & { currentDate?: Date }): Promise<VerifiedToken> {
-    // jose (~50 ms of start-up CPU) loads with the first token, not in every process that imports the package.
-    const jose = await import('jose');
+    const jose = await (loadingJose ??= import('jose'));
     key ??= keySource instanceof Uint8Array ? keySource : jwksKeys(jose, keySource, keysMaxAgeMs);
     let claims: JWTPayload;
     try {
