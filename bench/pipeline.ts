@@ -1,6 +1,8 @@
 // The image pipeline against the hand-written Python loop (../shared/peers/python-ort), in one run,
 // on the same images: ../shared/images copied 10× (400 files) into one folder, both run as a user
-// runs them, measured from outside (GNU time + /proc), alternating so both see the same machine.
+// runs them, measured from outside (GNU time), alternating so both see the same machine; then one
+// more run of each with the process trees' memory sampled from /proc (sampling slows a run, so the
+// timed rounds go unsampled).
 //   npx tsx bench/pipeline.ts                  2 rounds (peer, vision-flow, peer, vision-flow)
 //   npx tsx bench/pipeline.ts --rounds 3 --copies 10 --no-raw
 //
@@ -61,19 +63,19 @@ function uniqueCopy(bytes: Buffer, comment: string): Buffer {
   return Buffer.concat([header, text, bytes.subarray(2)]);
 }
 
-async function runPeer(shared: string, procs: number): Promise<Side> {
-  const run = await measureProcess('bash', [PEER_SCRIPT, 'run', shared, '1', String(procs)]);
+async function runPeer(shared: string, procs: number, sampleTree = false): Promise<Side> {
+  const run = await measureProcess('bash', [PEER_SCRIPT, 'run', shared, '1', String(procs)], { sampleTree });
   const m = /(\d+) images, \d+ detections, ([\d.]+) images\/s/.exec(run.stdout);
   if (run.exitCode !== 0 || !m) throw new Error(`the Python peer failed (exit ${run.exitCode}):\n${run.stdout}\n${run.stderr.slice(-3000)}`);
   return { run, imagesPerSecond: Number(m[2]), ownImagesPerSecond: Number(m[2]) };
 }
 
-async function runOurs(images: string, count: number, out: string): Promise<Side> {
+async function runOurs(images: string, count: number, out: string, sampleTree = false): Promise<Side> {
   // The embedded default, as the README runs it: a shell's VF_BROKERS would send the run to Kafka instead.
   const { VF_BROKERS: _brokers, VF_REGISTRY: _registry, ...inherited } = process.env;
   const env = { ...inherited, VF_MODEL_DIR: process.env['VF_MODEL_DIR'] ?? SHARED_MODELS };
   // With the flags its shebang line gives it (npx vision-flow, scripts/demo.sh).
-  const run = await measureProcess('node', [...NODE_RUNTIME_FLAGS, 'packages/cli/dist/bin.js', 'run', 'topologies/image-pipeline.ts', '--images', images], { cwd: REPO, env, stdoutFile: out });
+  const run = await measureProcess('node', [...NODE_RUNTIME_FLAGS, 'packages/cli/dist/bin.js', 'run', 'topologies/image-pipeline.ts', '--images', images], { cwd: REPO, env, stdoutFile: out, sampleTree });
   if (run.exitCode !== 0) throw new Error(`vision-flow run failed (exit ${run.exitCode}):\n${run.stderr.slice(-3000)}`);
   // The CLI's own timer, like the peer's, leaves out the interpreter's start-up and module loading.
   const own = /\((\d+) delivered in ([\d.]+) s\)/.exec(run.stderr);
@@ -91,7 +93,7 @@ const f2 = (v: number): string => v.toFixed(2);
 
 function sideLine(name: string, s: Side, count: number, note: string): string {
   const r = s.run;
-  return `  ${name.padEnd(12)} ${f1(s.imagesPerSecond).padStart(5)} images/s ${note.padEnd(22)} wall ${f1(r.wallSeconds).padStart(5)} s  CPU ${f1(r.cpuSeconds).padStart(5)} s = ${(1000 * r.cpuSeconds / count).toFixed(0).padStart(3)} ms/image  max RSS ${r.maxRssMb.toFixed(0).padStart(4)} MB (process tree: RSS ${r.treeRssMb.toFixed(0)} MB, PSS ${r.treePssMb.toFixed(0)} MB)`;
+  return `  ${name.padEnd(12)} ${f1(s.imagesPerSecond).padStart(5)} images/s ${note.padEnd(22)} wall ${f1(r.wallSeconds).padStart(5)} s  CPU ${f1(r.cpuSeconds).padStart(5)} s = ${(1000 * r.cpuSeconds / count).toFixed(0).padStart(3)} ms/image  max RSS ${r.maxRssMb.toFixed(0).padStart(4)} MB${r.tree ? ` (process tree: RSS ${r.tree.rssMb.toFixed(0)} MB, PSS ${r.tree.pssMb.toFixed(0)} MB)` : ''}`;
 }
 
 function detectionLines(c: DetectionComparison): string[] {
@@ -142,10 +144,14 @@ async function main(): Promise<void> {
       console.log(sideLine('python peer', peer, count, `(its own timer)`));
       console.log(sideLine('vision-flow', ours, count, `(whole process)`));
       console.log(`  ratio vision-flow / peer: ${f2(ratio)}× images/s (whole process vs peer's own: ${f1(ours.imagesPerSecond)} / ${f1(peer.imagesPerSecond)}; both whole process: ${f2(peer.run.wallSeconds / ours.run.wallSeconds)}×; both own timers, start-up left out on both sides: ${f1(ours.ownImagesPerSecond)} / ${f1(peer.ownImagesPerSecond)} = ${f2(ours.ownImagesPerSecond / peer.ownImagesPerSecond)}×), ` +
-        `CPU per image peer / ours ${f2(peer.run.cpuSeconds / ours.run.cpuSeconds)} (the images/s ratio when both keep every core busy), memory ${f2(ours.run.treePssMb / peer.run.treePssMb)}× the peer's (process trees' PSS: pages its forked workers share counted once; goal ≤ 2), ${f2(ours.run.treeRssMb / peer.run.treeRssMb)}× by summed RSS, ${f2(ours.run.maxRssMb / peer.run.maxRssMb)}× its largest process`);
+        `CPU per image peer / ours ${f2(peer.run.cpuSeconds / ours.run.cpuSeconds)} (the images/s ratio when both keep every core busy), max RSS ${f2(ours.run.maxRssMb / peer.run.maxRssMb)}× its largest process`);
     }
     console.log(`ratio per round: images/s ${ratios.map(f2).join(', ')} (both own timers ${ownRatios.map(f2).join(', ')}); CPU per image (peer / ours) ${cpuRatios.map(f2).join(', ')}; load average at end ${loadavg().map(f1).join(' ')}`);
     console.log('(on a shared machine the images/s ratio follows the neighbours\' load; the CPU ratio is steadier)');
+    const peerMemory = (await runPeer(shared, procs, true)).run.tree!;
+    const ourMemory = (await runOurs(images, count, join(shared, 'ours-memory.jsonl'), true)).run.tree!;
+    console.log(`memory (one more run of each, its process tree sampled every 100 ms): peer PSS ${peerMemory.pssMb.toFixed(0)} MB (summed RSS ${peerMemory.rssMb.toFixed(0)}), vision-flow PSS ${ourMemory.pssMb.toFixed(0)} MB (${ourMemory.rssMb.toFixed(0)}): ` +
+      `${f2(ourMemory.pssMb / peerMemory.pssMb)}× the peer's by PSS (pages its forked workers share counted once; goal ≤ 2), ${f2(ourMemory.rssMb / peerMemory.rssMb)}× by summed RSS`);
     for (const l of detectionLines(last!)) console.log(l);
     if (!process.argv.includes('--no-raw')) {
       const raw = await rawLimit();

@@ -1,7 +1,10 @@
 // Runs a command as a user would and measures it from outside: wall time, CPU seconds and max RSS
-// from GNU time (-v; its max RSS is the largest single process of the tree), and the peaks of the
-// summed RSS and PSS of the whole process tree, sampled from /proc (a pool of worker processes counts
-// as a whole; PSS counts a page that forked processes share once, where summed RSS counts it in each).
+// from GNU time (-v; its max RSS is the largest single process of the tree), and on request the
+// peaks of the summed RSS and PSS of the whole process tree, sampled from /proc (a pool of worker
+// processes counts as a whole; PSS counts a page that forked processes share once, where summed RSS
+// counts it in each). The sampling slows what it measures (reading smaps_rollup walks a process's
+// page tables under its memory map's lock; 400 images: -13 % images/s for the Python peer, -20 % for
+// vision-flow), so a run is timed or sampled, not both.
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
@@ -13,10 +16,8 @@ export interface ProcessRun {
   readonly cpuSeconds: number;
   /** GNU time's figure: the largest resident set of any one process in the tree. */
   readonly maxRssMb: number;
-  /** Peak of the tree's summed resident sets, sampled every 100 ms. */
-  readonly treeRssMb: number;
-  /** Peak of the tree's summed proportional set sizes (/proc/<pid>/smaps_rollup), sampled every 100 ms. */
-  readonly treePssMb: number;
+  /** With `sampleTree`: peaks of the tree's summed resident sets and proportional set sizes (/proc/<pid>/smaps_rollup), sampled every 100 ms. */
+  readonly tree?: { readonly rssMb: number; readonly pssMb: number };
   readonly stdout: string;
   readonly stderr: string;
 }
@@ -26,6 +27,8 @@ export interface RunOptions {
   readonly cwd?: string;
   /** Write stdout to this file instead of keeping it. */
   readonly stdoutFile?: string;
+  /** Sample the process tree's memory (and slow it down: time such a run for nothing else). */
+  readonly sampleTree?: boolean;
 }
 
 export async function measureProcess(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<ProcessRun> {
@@ -38,7 +41,7 @@ export async function measureProcess(cmd: string, args: readonly string[], opts:
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   let treePeak = 0;
   let pssPeak = 0;
-  const sampler = setInterval(() => {
+  const sampler = opts.sampleTree && setInterval(() => {
     void treeMemory(child.pid!).then((m) => {
       treePeak = Math.max(treePeak, m.rss);
       pssPeak = Math.max(pssPeak, m.pss);
@@ -48,7 +51,7 @@ export async function measureProcess(cmd: string, args: readonly string[], opts:
     child.on('error', reject);
     child.on('close', (code) => resolve(code));
   });
-  clearInterval(sampler);
+  if (sampler) clearInterval(sampler);
   await written;
   const field = (name: string): string => {
     const m = new RegExp(`^\\s*${name}: (.*)$`, 'm').exec(stderr);
@@ -61,8 +64,7 @@ export async function measureProcess(cmd: string, args: readonly string[], opts:
     wallSeconds: wall,
     cpuSeconds: Number(field('User time \\(seconds\\)')) + Number(field('System time \\(seconds\\)')),
     maxRssMb: Number(field('Maximum resident set size \\(kbytes\\)')) / 1024,
-    treeRssMb: treePeak / 2 ** 20,
-    treePssMb: pssPeak / 2 ** 20,
+    tree: opts.sampleTree ? { rssMb: treePeak / 2 ** 20, pssMb: pssPeak / 2 ** 20 } : undefined,
     stdout,
     stderr,
   };
