@@ -12,7 +12,7 @@ import {
   InferencePool, catalogue, decodeImage, detectFaces, detectObjects, resolveModel,
   type DecodedImage, type DecodeImageOptions, type ImageInput, type ModelName,
 } from '@vision-flow/operators';
-import { createOnnxSession, decodeFrame, decodeLimits, runDetector } from '@vision-flow/operators/testing';
+import { openOnnxModel, decodeFrame, decodeLimits, runDetector } from '@vision-flow/operators/testing';
 
 const SHARED = fileURLToPath(new URL('../../shared/', import.meta.url));
 export const SHARED_IMAGES = join(SHARED, 'images');
@@ -78,11 +78,11 @@ export async function compareDesigns(rounds = 5): Promise<Array<{ design: string
     await pool.close();
   }
   for (const [sessions, threads] of [[1, 2], [2, 1]] as const) {
-    const ss = await Promise.all(Array.from({ length: sessions }, () => createOnnxSession(yolox.path, { intraOpNumThreads: threads })));
+    const ss = await Promise.all(Array.from({ length: sessions }, () => openOnnxModel(yolox.path, { intraOpNumThreads: threads })));
     let next = 0;
     const one = async (v: ImageInput): Promise<unknown> => runDetector(ss[next++ % sessions]!, catalogue['yolox-nano'], await decodeFrame(v.id, v.image, limits), params);
     add(`main thread: ${sessions} session(s) × ${threads} intra-op thread(s), 4 in flight`, await timed(images, rounds, 4, one));
-    await Promise.all(ss.map((s) => s.release()));
+    await Promise.all(ss.map((s) => s.session.release()));
   }
   return results;
 }

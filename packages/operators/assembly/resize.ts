@@ -25,44 +25,48 @@ export function horizontal(src: usize, cols: usize, weights: usize, width: i32, 
 }
 
 // @ts-ignore: decorator
-@inline function put(plane: usize, x: i32, lut: usize, value: i32): void {
-  store<i32>(plane + (<usize>x << 2), load<i32>(lut + (<usize>value << 2)));
+@inline function put(plane: usize, k: i32, step: usize, lut: usize, value: i32): void {
+  store<i32>(plane + <usize>k * step, load<i32>(lut + (<usize>value << 2)));
 }
 
 /**
  * One output row: two horizontally resampled rows combined with row weights b0, b1, each value
- * looked up in `lut` (256 float32 bit patterns) and written to its channel's plane (`r`, `g`, `b`:
- * where this row starts in each plane).
+ * looked up in `lut` (256 float32 bit patterns) and written to its channel's plane. Even pixels x
+ * go to `rE`, `gE`, `bE` and odd ones to `rO`, `gO`, `bO`, at byte offset (x >> 1) · `step`: a
+ * plain row is rO = rE + 4 with step 8; a space-to-depth input puts even and odd columns in planes
+ * of their own (step 4).
  */
-export function vertical(rowA: usize, rowB: usize, width: i32, b0: i32, b1: i32, lut: usize, r: usize, g: usize, b: usize): void {
+export function vertical(rowA: usize, rowB: usize, width: i32, b0: i32, b1: i32, lut: usize, rE: usize, gE: usize, bE: usize, rO: usize, gO: usize, bO: usize, step: usize): void {
   const w0 = i32x4.splat(b0);
   const w1 = i32x4.splat(b1);
   let x = 0;
   for (; x + 4 <= width; x += 4) {
     const o = <usize>x * 12;
+    const k = x >> 1;
     const v0 = combine(v128.load(rowA + o), v128.load(rowB + o), w0, w1);
     const v1 = combine(v128.load(rowA + o + 16), v128.load(rowB + o + 16), w0, w1);
     const v2 = combine(v128.load(rowA + o + 32), v128.load(rowB + o + 32), w0, w1);
-    put(r, x, lut, i32x4.extract_lane(v0, 0));
-    put(g, x, lut, i32x4.extract_lane(v0, 1));
-    put(b, x, lut, i32x4.extract_lane(v0, 2));
-    put(r, x + 1, lut, i32x4.extract_lane(v0, 3));
-    put(g, x + 1, lut, i32x4.extract_lane(v1, 0));
-    put(b, x + 1, lut, i32x4.extract_lane(v1, 1));
-    put(r, x + 2, lut, i32x4.extract_lane(v1, 2));
-    put(g, x + 2, lut, i32x4.extract_lane(v1, 3));
-    put(b, x + 2, lut, i32x4.extract_lane(v2, 0));
-    put(r, x + 3, lut, i32x4.extract_lane(v2, 1));
-    put(g, x + 3, lut, i32x4.extract_lane(v2, 2));
-    put(b, x + 3, lut, i32x4.extract_lane(v2, 3));
+    put(rE, k, step, lut, i32x4.extract_lane(v0, 0));
+    put(gE, k, step, lut, i32x4.extract_lane(v0, 1));
+    put(bE, k, step, lut, i32x4.extract_lane(v0, 2));
+    put(rO, k, step, lut, i32x4.extract_lane(v0, 3));
+    put(gO, k, step, lut, i32x4.extract_lane(v1, 0));
+    put(bO, k, step, lut, i32x4.extract_lane(v1, 1));
+    put(rE, k + 1, step, lut, i32x4.extract_lane(v1, 2));
+    put(gE, k + 1, step, lut, i32x4.extract_lane(v1, 3));
+    put(bE, k + 1, step, lut, i32x4.extract_lane(v2, 0));
+    put(rO, k + 1, step, lut, i32x4.extract_lane(v2, 1));
+    put(gO, k + 1, step, lut, i32x4.extract_lane(v2, 2));
+    put(bO, k + 1, step, lut, i32x4.extract_lane(v2, 3));
   }
   for (; x < width; x++) {
     const o = <usize>x * 12;
+    const odd = (x & 1) == 1;
     for (let c = 0; c < 3; c++) {
       const a = load<i32>(rowA + o + (<usize>c << 2));
       const bb = load<i32>(rowB + o + (<usize>c << 2));
       const v = ((((a >> 4) * b0) >> 16) + (((bb >> 4) * b1) >> 16) + 2) >> 2;
-      put(c == 0 ? r : c == 1 ? g : b, x, lut, v);
+      put(c == 0 ? (odd ? rO : rE) : c == 1 ? (odd ? gO : gE) : odd ? bO : bE, x >> 1, step, lut, v);
     }
   }
 }

@@ -6,5 +6,5 @@
 export { decodeFrame, decodeLimits, type DecodeLimits } from '../vision/decode-image.js';
 
 // --- Inference
-export { createOnnxSession, type OnnxSessionOptions } from '../vision/onnx-session.js';
+export { openOnnxModel, type OnnxModel, type OnnxSessionOptions } from '../vision/onnx-session.js';
 export { runDetector, type DetectParams, type DetectorResult, type DetectorTimings } from '../vision/run-detector.js';

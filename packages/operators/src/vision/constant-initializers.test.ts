@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { withConstantInitializers } from './constant-initializers.js';
-import { createOnnxSession } from './onnx-session.js';
+import { openOnnxModel } from './onnx-session.js';
 
 const SHARED_MODELS = fileURLToPath(new URL('../../../../../shared/models/', import.meta.url));
 const ULTRAFACE = join(SHARED_MODELS, 'ultraface-rfb-320.onnx');
@@ -78,10 +78,11 @@ describe('withConstantInitializers', () => {
   });
 });
 
-describe('createOnnxSession', () => {
+describe('openOnnxModel', () => {
   it('opens a model with weight inputs as a one-input session', async () => {
-    const session = await createOnnxSession(ULTRAFACE);
+    const { session, spaceToDepth } = await openOnnxModel(ULTRAFACE);
     expect(session.inputNames).toEqual(['input']);
+    expect(spaceToDepth).toBeUndefined();
     await session.release();
   });
 
@@ -90,7 +91,7 @@ describe('createOnnxSession', () => {
     try {
       const path = join(dir, 'not-a-model.onnx');
       await writeFile(path, 'this is text, not an ONNX model');
-      await expect(createOnnxSession(path)).rejects.toThrow(/not-a-model\.onnx|protobuf|parse/i);
+      await expect(openOnnxModel(path)).rejects.toThrow(/not-a-model\.onnx|protobuf|parse/i);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -3,18 +3,17 @@
 // runs it through one model. Imports nothing from @vision-flow/core, so it loads the same way from
 // src (through tsx) and from dist.
 import { parentPort, workerData } from 'node:worker_threads';
-import type { InferenceSession } from 'onnxruntime-node';
 import type { WorkerMessage, WorkerReply, WorkerRequest } from './inference-pool.js';
 import { DecodedFrameCache, type FrameCacheMemory } from './decoded-frame-cache.js';
 import { decodePixels, UndecodableImageError } from './decode-pixels.js';
 import { FRAME_CHANNELS, type DecodedPixels, type EncodedFrame } from './frame.js';
 import { JpegTurbo } from './jpeg-turbo.js';
-import { createOnnxSession } from './onnx-session.js';
+import { openOnnxModel, type OnnxModel } from './onnx-session.js';
 import { runDetector } from './run-detector.js';
 import { SimdResize } from './simd-resize.js';
 import { TensorBuffers } from './tensor-buffers.js';
 
-const sessions = new Map<string, Promise<InferenceSession>>();
+const sessions = new Map<string, Promise<OnnxModel>>();
 const scratch = { buffers: new TensorBuffers(), simd: SimdResize.load() };
 const memory = (workerData as { frameCache?: FrameCacheMemory } | undefined)?.frameCache;
 const cache = memory ? new DecodedFrameCache(memory) : undefined;
@@ -22,10 +21,10 @@ const cache = memory ? new DecodedFrameCache(memory) : undefined;
 // (decode-pixels.ts). That is safe since the pool never terminates a worker (see closeWorker).
 const jpeg = JpegTurbo.load();
 
-function session(path: string): Promise<InferenceSession> {
+function session(path: string): Promise<OnnxModel> {
   let s = sessions.get(path);
   if (!s) {
-    s = createOnnxSession(path);
+    s = openOnnxModel(path);
     sessions.set(path, s);
     s.catch(() => sessions.delete(path));
   }
@@ -92,7 +91,7 @@ const running = new Set<Promise<void>>();
  */
 async function closeWorker(): Promise<void> {
   while (running.size > 0) await Promise.allSettled([...running]);
-  await Promise.allSettled([...sessions.values()].map(async (s) => (await s).release()));
+  await Promise.allSettled([...sessions.values()].map(async (s) => (await s).session.release()));
   port!.close();
 }
 

@@ -2,11 +2,13 @@ import type { InputContract } from '../models/catalogue.js';
 import { FRAME_CHANNELS, type FramePixels } from './frame.js';
 import { resizeBilinearChw } from './resize-bilinear-chw.js';
 import type { SimdResize } from './simd-resize.js';
+import { TensorLayout, type SpaceToDepthBlocks } from './tensor-layout.js';
 
 /** A model input tensor and where the image sits inside it. */
 export interface ModelTensor {
   readonly data: Float32Array;
-  readonly dims: readonly [1, 3, number, number];
+  /** As the model is fed: [1, 3, H, W], or [1, 12, H/2, W/2] in space-to-depth layout. */
+  readonly dims: readonly number[];
   /** Size of the image content at the tensor's top-left; the rest is padding (letterbox only). */
   readonly contentWidth: number;
   readonly contentHeight: number;
@@ -18,10 +20,15 @@ export interface ModelTensor {
 /**
  * Prepares a frame for a model the way its contract says (letterbox or stretch), in one pass on
  * the calling thread: bilinear resampling as OpenCV's INTER_LINEAR does it, channel order,
- * normalisation and CHW layout together. `out` (3 × input pixels) is reused when given.
+ * normalisation and CHW layout together. `out` (3 × input pixels) is reused when given. With
+ * `spaceToDepth` the values go straight into a model whose Focus layer was taken out of its graph
+ * (space-to-depth-input.ts).
  */
-export function prepareTensor(frame: FramePixels, input: InputContract, out?: Float32Array, simd?: SimdResize): ModelTensor {
-  return input.resize === 'letterbox' ? letterbox(frame, input, out, simd) : stretch(frame, input, out, simd);
+export function prepareTensor(frame: FramePixels, input: InputContract, out?: Float32Array, simd?: SimdResize, spaceToDepth?: SpaceToDepthBlocks): ModelTensor {
+  const [, , height, width] = input.shape;
+  const channels: [number, number, number] = input.channelOrder === 'RGB' ? [0, 1, 2] : [2, 1, 0];
+  const layout = spaceToDepth ? TensorLayout.spaceToDepth(channels, width, height, spaceToDepth) : TensorLayout.chw(channels, width, height);
+  return input.resize === 'letterbox' ? letterbox(frame, input, out, simd, layout) : stretch(frame, input, out, simd, layout);
 }
 
 /**
@@ -29,20 +36,20 @@ export function prepareTensor(frame: FramePixels, input: InputContract, out?: Fl
  * the rest with `input.padValue` (YOLOX style). The content size is truncated, as the YOLOX
  * reference code does (`int(w * r)`), and boxes map back by the ratio r itself.
  */
-export function letterbox(frame: FramePixels, input: InputContract, out?: Float32Array, simd?: SimdResize): ModelTensor {
+export function letterbox(frame: FramePixels, input: InputContract, out?: Float32Array, simd?: SimdResize, layout?: TensorLayout): ModelTensor {
   const [, , height, width] = input.shape;
   const r = Math.min(height / frame.dataHeight, width / frame.dataWidth);
   const contentWidth = clampSize(Math.trunc(frame.dataWidth * r), width);
   const contentHeight = clampSize(Math.trunc(frame.dataHeight * r), height);
-  const data = resizeBilinearChw(frame, contentWidth, contentHeight, input, out, simd);
-  return { data, dims: input.shape, contentWidth, contentHeight, scaleX: 1 / r, scaleY: 1 / r };
+  const data = resizeBilinearChw(frame, contentWidth, contentHeight, input, out, simd, layout);
+  return { data, dims: layout?.dims ?? input.shape, contentWidth, contentHeight, scaleX: 1 / r, scaleY: 1 / r };
 }
 
 /** Resizes to exactly the input size, ignoring the aspect ratio (UltraFace style). */
-export function stretch(frame: FramePixels, input: InputContract, out?: Float32Array, simd?: SimdResize): ModelTensor {
+export function stretch(frame: FramePixels, input: InputContract, out?: Float32Array, simd?: SimdResize, layout?: TensorLayout): ModelTensor {
   const [, , height, width] = input.shape;
-  const data = resizeBilinearChw(frame, width, height, input, out, simd);
-  return { data, dims: input.shape, contentWidth: width, contentHeight: height, scaleX: frame.dataWidth / width, scaleY: frame.dataHeight / height };
+  const data = resizeBilinearChw(frame, width, height, input, out, simd, layout);
+  return { data, dims: layout?.dims ?? input.shape, contentWidth: width, contentHeight: height, scaleX: frame.dataWidth / width, scaleY: frame.dataHeight / height };
 }
 
 /**

@@ -1,7 +1,8 @@
 import type { InputContract } from '../models/catalogue.js';
 import { FRAME_CHANNELS } from './frame.js';
 import type { SimdResize, Taps } from './simd-resize.js';
-import { fillPadding, SourceRowPair } from './source-row-pair.js';
+import { SourceRowPair } from './source-row-pair.js';
+import { TensorLayout } from './tensor-layout.js';
 
 /** OpenCV's fixed-point resize: weights in 1/2048ths, rows combined with 22 bits of rounding. */
 const COEF_BITS = 11;
@@ -66,6 +67,7 @@ function roundHalfEven(v: number): number {
  * no intermediate image: the preparation a hand-written OpenCV + numpy loop does, in one loop.
  * With `simd` the loops run in WebAssembly (same results, bit for bit); rows of fewer than 16
  * values (images under 6 pixels wide) always take the JS loop, whose scalar tail they need.
+ * `layout` places the values (CHW planes by default; see tensor-layout.ts).
  */
 export function resizeBilinearChw(
   frame: { readonly data: Uint8Array; readonly dataWidth: number; readonly dataHeight: number },
@@ -74,6 +76,7 @@ export function resizeBilinearChw(
   input: InputContract,
   reuse?: Float32Array,
   simd?: SimdResize,
+  layout?: TensorLayout,
 ): Float32Array {
   const [, , tensorHeight, tensorWidth] = input.shape;
   if (width > tensorWidth || height > tensorHeight) throw new Error(`image ${width}×${height} does not fit the ${tensorWidth}×${tensorHeight} input`);
@@ -85,16 +88,15 @@ export function resizeBilinearChw(
   const lut = new Float32Array(256);
   for (let v = 0; v < 256; v++) lut[v] = (v - input.mean) / input.std;
   const pad = (input.padValue - input.mean) / input.std;
-  // Offsets of the R, G and B planes in the output.
-  const [r, g, b] = input.channelOrder === 'RGB' ? [0, plane, 2 * plane] : [2 * plane, plane, 0];
+  const place = layout ?? TensorLayout.chw(input.channelOrder === 'RGB' ? [0, 1, 2] : [2, 1, 0], tensorWidth, tensorHeight);
   const cols = taps(sw, width);
   const rows = taps(sh, height);
   const rowLen = width * FRAME_CHANNELS;
   if (simd && vectorEnd(rowLen) === rowLen) {
-    simd.resize({ src, srcWidth: sw, srcHeight: sh, cols, rows, lutBits: new Int32Array(lut.buffer), out, tensorWidth, planes: [r, g, b], pad });
+    simd.resize({ src, srcWidth: sw, srcHeight: sh, cols, rows, lutBits: new Int32Array(lut.buffer), out, layout: place, pad });
     return out;
   }
-  fillPadding(out, [r, g, b], width, height, tensorWidth, pad);
+  place.fillPadding(out, width, height, pad);
 
   const vecEnd = vectorEnd(rowLen);
   const vecPixels = Math.floor(vecEnd / FRAME_CHANNELS);
@@ -112,21 +114,21 @@ export function resizeBilinearChw(
     const rowB = pair.b;
     const b0 = rows.w0[y]!;
     const b1 = rows.w1[y]!;
-    const line = y * tensorWidth;
     // OpenCV's vector path rounds in steps ((S >> 4) × b >> 16, then + 2 >> 2), its scalar tail at once.
-    const oR = r + line;
-    const oG = g + line;
-    const oB = b + line;
+    const { even, odd, step } = place.rowTargets(y);
     let x = 0;
     // Within 0–255 by construction (the weights sum to 2048 ± 1).
     for (let o = 0; x < vecPixels; x++, o += 3) {
-      out[oR + x] = lut[((((rowA[o]! >> 4) * b0) >> 16) + (((rowB[o]! >> 4) * b1) >> 16) + 2) >> 2]!;
-      out[oG + x] = lut[((((rowA[o + 1]! >> 4) * b0) >> 16) + (((rowB[o + 1]! >> 4) * b1) >> 16) + 2) >> 2]!;
-      out[oB + x] = lut[((((rowA[o + 2]! >> 4) * b0) >> 16) + (((rowB[o + 2]! >> 4) * b1) >> 16) + 2) >> 2]!;
+      const [oR, oG, oB] = x & 1 ? odd : even;
+      const k = (x >> 1) * step;
+      out[oR + k] = lut[((((rowA[o]! >> 4) * b0) >> 16) + (((rowB[o]! >> 4) * b1) >> 16) + 2) >> 2]!;
+      out[oG + k] = lut[((((rowA[o + 1]! >> 4) * b0) >> 16) + (((rowB[o + 1]! >> 4) * b1) >> 16) + 2) >> 2]!;
+      out[oB + k] = lut[((((rowA[o + 2]! >> 4) * b0) >> 16) + (((rowB[o + 2]! >> 4) * b1) >> 16) + 2) >> 2]!;
     }
     for (let o = 3 * x; o < rowLen; o++) {
       const v = o < vecEnd ? (((rowA[o]! >> 4) * b0) >> 16) + (((rowB[o]! >> 4) * b1) >> 16) + 2 >> 2 : (b0 * rowA[o]! + b1 * rowB[o]! + ROUND) >> SHIFT;
-      out[[r, g, b][o % 3]! + line + ((o / 3) | 0)] = lut[clamp8(v)]!;
+      const px = (o / 3) | 0;
+      out[(px & 1 ? odd : even)[o % 3]! + (px >> 1) * step] = lut[clamp8(v)]!;
     }
   }
   return out;

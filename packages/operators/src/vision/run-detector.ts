@@ -1,4 +1,5 @@
 import { Tensor, type InferenceSession } from 'onnxruntime-node';
+import type { OnnxModel } from './onnx-session.js';
 import type { InputContract, OutputContract } from '../models/catalogue.js';
 import type { FramePixels } from './frame.js';
 import { prepareTensor } from './letterbox.js';
@@ -39,7 +40,7 @@ export interface DetectorResult {
  * and NMS. Runs wherever the session lives (an inference worker, or the main thread in benches).
  */
 export async function runDetector(
-  session: InferenceSession,
+  opened: OnnxModel,
   model: { readonly input: InputContract; readonly output: OutputContract },
   frame: FramePixels,
   params: DetectParams,
@@ -48,11 +49,12 @@ export async function runDetector(
   const t0 = performance.now();
   const [, , h, w] = model.input.shape;
   const scratch = keep?.buffers.take(3 * h * w);
-  const tensor = prepareTensor(frame, model.input, scratch, keep?.simd);
+  const tensor = prepareTensor(frame, model.input, scratch, keep?.simd, opened.spaceToDepth?.blocks);
+  const feed = opened.spaceToDepth?.name ?? model.input.tensor;
   const t1 = performance.now();
   let outputs: InferenceSession.OnnxValueMapType;
   try {
-    outputs = await session.run({ [model.input.tensor]: new Tensor('float32', tensor.data, tensor.dims) });
+    outputs = await opened.session.run({ [feed]: new Tensor('float32', tensor.data, tensor.dims) });
   } finally {
     if (scratch) keep?.buffers.give(scratch);
   }

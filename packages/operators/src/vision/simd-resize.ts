@@ -1,7 +1,8 @@
 // Imports nothing from @vision-flow/core: inference workers use it (see inference-worker.ts).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { fillPadding, SourceRowPair } from './source-row-pair.js';
+import { SourceRowPair } from './source-row-pair.js';
+import type { TensorLayout } from './tensor-layout.js';
 
 /** Built from assembly/resize.ts by the package's build; src/vision and dist/vision are both two levels down. */
 const WASM = new URL('../../wasm/resize.wasm', import.meta.url);
@@ -20,7 +21,7 @@ interface WasmApi {
 interface ResizeExports {
   readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
   horizontal(src: number, cols: number, weights: number, width: number, into: number): void;
-  vertical(rowA: number, rowB: number, width: number, b0: number, b1: number, lut: number, r: number, g: number, b: number): void;
+  vertical(rowA: number, rowB: number, width: number, b0: number, b1: number, lut: number, rE: number, gE: number, bE: number, rO: number, gO: number, bO: number, step: number): void;
 }
 
 /** Source offset and 11-bit fixed-point weights of each destination column or row (OpenCV INTER_LINEAR). */
@@ -41,9 +42,8 @@ export interface SimdResizeJob {
   readonly lutBits: Int32Array;
   /** Written in full: the image at the top-left of each plane, `pad` elsewhere. */
   readonly out: Float32Array;
-  readonly tensorWidth: number;
-  /** Offsets of the R, G and B planes in `out`. */
-  readonly planes: readonly [number, number, number];
+  /** Where each output pixel goes in `out`. */
+  readonly layout: TensorLayout;
   readonly pad: number;
 }
 
@@ -71,7 +71,7 @@ export class SimdResize {
   }
 
   resize(job: SimdResizeJob): void {
-    const { src, srcWidth, srcHeight, cols, rows, out, tensorWidth, planes } = job;
+    const { src, srcWidth, srcHeight, cols, rows, out, layout } = job;
     const width = cols.index.length;
     const height = rows.index.length;
     const rowBytes = width * 12 + SLACK;
@@ -97,15 +97,15 @@ export class SimdResize {
     }
     new Uint8Array(buffer, srcAt, src.length).set(src);
     const tensor = new Float32Array(buffer, outAt, out.length);
-    fillPadding(tensor, planes, width, height, tensorWidth, job.pad);
+    layout.fillPadding(tensor, width, height, job.pad);
     const stride = srcWidth * 3;
     const pair = new SourceRowPair(rowAAt, rowBAt, (sy, into) => this.wasm.horizontal(srcAt + sy * stride, colsAt, weightsAt, width, into));
-    const [r, g, b] = planes;
     for (let y = 0; y < height; y++) {
       const sy0 = rows.index[y]!;
       pair.load(sy0, Math.min(sy0 + 1, srcHeight - 1));
-      const line = y * tensorWidth;
-      this.wasm.vertical(pair.a, pair.b, width, rows.w0[y]!, rows.w1[y]!, lut, outAt + (r + line) * 4, outAt + (g + line) * 4, outAt + (b + line) * 4);
+      const { even, odd, step } = layout.rowTargets(y);
+      const at = (offset: number): number => outAt + offset * 4;
+      this.wasm.vertical(pair.a, pair.b, width, rows.w0[y]!, rows.w1[y]!, lut, at(even[0]), at(even[1]), at(even[2]), at(odd[0]), at(odd[1]), at(odd[2]), step * 4);
     }
     out.set(tensor);
   }

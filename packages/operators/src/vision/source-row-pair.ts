@@ -30,12 +30,3 @@ export class SourceRowPair<R> {
     }
   }
 }
-
-/** Fills a CHW tensor's padding: right of the `width × height` image in each plane and every row below it. */
-export function fillPadding(out: Float32Array, planes: readonly number[], width: number, height: number, tensorWidth: number, pad: number): void {
-  const plane = out.length / planes.length;
-  for (const p of planes) {
-    if (width < tensorWidth) for (let y = 0; y < height; y++) out.fill(pad, p + y * tensorWidth + width, p + (y + 1) * tensorWidth);
-    out.fill(pad, p + height * tensorWidth, p + plane);
-  }
-}
