@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { VisionFlowError, checkPositiveInt, settlesWithin, type RunResources } from '@vision-flow/core';
 import type { InputContract, OutputContract } from '../models/catalogue.js';
 import { DecodedFrameCache, type FrameCacheMemory, type FrameCacheStats } from './decoded-frame-cache.js';
+import { FairQueue } from './fair-queue.js';
 import type { EncodedFrame } from './frame.js';
 import type { DetectParams, DetectorResult } from './run-detector.js';
 
@@ -60,7 +61,7 @@ interface Slot {
  * the main thread 33.7.
  *
  * A fixed set of worker threads running ONNX inference, `perWorker` frames at a time each. Callers
- * beyond that capacity wait in `run()`. A frame travels encoded (a copy of ~100 KB of JPEG) and
+ * beyond that capacity wait in `run()`, served by model in turn (FairQueue). A frame travels encoded (a copy of ~100 KB of JPEG) and
  * is decoded in the worker (sharp runs there too): decoding runs in parallel on the workers, and
  * the caller's isolate never holds ~1 MB of pixels per image (measured: 52–71 Mark-Compacts of the
  * main isolate per 400 images when it did). Idle workers are unref()-ed and never keep the process alive.
@@ -69,7 +70,8 @@ export class InferencePool {
   readonly size: number;
   readonly perWorker: number;
   private readonly slots: Slot[] = [];
-  private readonly waiting: Array<{ go: () => void; fail: (e: unknown) => void }> = [];
+  /** Callers waiting for a place, by model: each model gets its turn (see FairQueue). */
+  private readonly waiting = new FairQueue<{ go: () => void; fail: (e: unknown) => void }>();
   private busy = 0;
   private nextId = 1;
   private closed = false;
@@ -115,7 +117,7 @@ export class InferencePool {
 
   /** Runs one frame through one model on a worker; waits for a free place first. */
   async run(req: InferenceRequest): Promise<DetectorResult> {
-    await this.acquire();
+    await this.acquire(req.modelPath);
     try {
       return await this.dispatch(req);
     } finally {
@@ -132,7 +134,7 @@ export class InferencePool {
   async close(): Promise<void> {
     this.closed = true;
     const err = closedError();
-    for (const w of this.waiting.splice(0)) w.fail(err);
+    for (const w of this.waiting.drain()) w.fail(err);
     const slots = this.slots.splice(0);
     for (const s of slots) for (const p of s.pending.values()) p.reject(err);
     await Promise.all(slots.map((s) => this.stopWorker(s.worker)));
@@ -145,13 +147,13 @@ export class InferencePool {
     if (!(await settlesWithin(exited, this.closeTimeoutMs))) worker.unref();
   }
 
-  private acquire(): Promise<void> {
+  private acquire(model: string): Promise<void> {
     if (this.closed) return Promise.reject(closedError());
     if (this.busy < this.capacity) {
       this.busy++;
       return Promise.resolve();
     }
-    return new Promise((go, fail) => this.waiting.push({ go: () => go(), fail }));
+    return new Promise((go, fail) => this.waiting.push(model, { go: () => go(), fail }));
   }
 
   private release(): void {
