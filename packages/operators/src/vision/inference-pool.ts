@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { VisionFlowError, checkPositiveInt, settlesWithin, type RunResources } from '@vision-flow/core';
 import type { InputContract, OutputContract } from '../models/catalogue.js';
 import { DecodedFrameCache, type FrameCacheMemory, type FrameCacheStats } from './decoded-frame-cache.js';
+import { editModel, type EditedModel } from './edited-model.js';
 import { FairQueue } from './fair-queue.js';
 import type { EncodedFrame } from './frame.js';
 import type { DetectParams, DetectorResult } from './run-detector.js';
@@ -34,6 +35,8 @@ export interface InferenceRequest {
 /** @internal message to a worker */
 export interface WorkerRequest extends InferenceRequest {
   readonly id: number;
+  /** With a worker's first request for a model: the model as edited once by the pool (edited-model.ts). */
+  readonly edited?: EditedModel;
 }
 
 /** @internal what the pool posts to a worker: a frame to run, or the graceful close */
@@ -52,6 +55,10 @@ interface Pending {
 interface Slot {
   readonly worker: Worker;
   readonly pending: Map<number, Pending>;
+  /** Models whose edited bytes this worker was sent. */
+  readonly sent: Set<string>;
+  /** Callers that picked this worker and wait for their model's edit before posting. */
+  reserved: number;
 }
 
 /**
@@ -71,6 +78,7 @@ export class InferencePool {
   readonly perWorker: number;
   private readonly slots: Slot[] = [];
   /** Callers waiting for a place, by model: each model gets its turn (see FairQueue). */
+  private readonly edits = new Map<string, Promise<EditedModel>>();
   private readonly waiting = new FairQueue<{ go: () => void; fail: (e: unknown) => void }>();
   private busy = 0;
   private nextId = 1;
@@ -100,9 +108,9 @@ export class InferencePool {
     return this.size * this.perWorker;
   }
 
-  /** Frames on workers now. */
+  /** Frames placed on workers now (a worker's first frame of a model waits there for the model's edit). */
   get inFlight(): number {
-    return this.slots.reduce((n, s) => n + s.pending.size, 0);
+    return this.slots.reduce((n, s) => n + s.pending.size + s.reserved, 0);
   }
 
   /** Callers waiting for a place. */
@@ -119,10 +127,29 @@ export class InferencePool {
   async run(req: InferenceRequest): Promise<DetectorResult> {
     await this.acquire(req.modelPath);
     try {
-      return await this.dispatch(req);
+      // The worker is picked (and started) before the model is edited here, so the two overlap.
+      let slot = this.pickSlot();
+      let edited: EditedModel | undefined;
+      if (!slot.sent.has(req.modelPath)) {
+        slot.reserved++;
+        try {
+          edited = await this.edited(req.modelPath);
+        } finally {
+          slot.reserved--;
+        }
+        if (!this.slots.includes(slot) && !this.closed) slot = this.pickSlot(); // it crashed meanwhile
+      }
+      return await this.dispatch(slot, req, edited);
     } finally {
       this.release();
     }
+  }
+
+  /** Each model file is read and edited once per pool, on this thread, not once per worker. */
+  private edited(modelPath: string): Promise<EditedModel> {
+    let e = this.edits.get(modelPath);
+    if (!e) this.edits.set(modelPath, (e = editModel(modelPath)));
+    return e;
   }
 
   /**
@@ -162,24 +189,25 @@ export class InferencePool {
     else this.busy--;
   }
 
-  private dispatch(req: InferenceRequest): Promise<DetectorResult> {
+  private dispatch(slot: Slot, req: InferenceRequest, edited: EditedModel | undefined): Promise<DetectorResult> {
     if (this.closed) return Promise.reject(closedError());
-    const slot = this.pickSlot();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       if (slot.pending.size === 0) slot.worker.ref(); // busy workers keep the process alive until they answer
       slot.pending.set(id, { resolve, reject });
       const { width, height, format, orientation, encoded, decoding } = req.image; // plain data only: a Frame's pixels() cannot be posted
-      const msg: WorkerRequest = { ...req, image: { width, height, format, orientation, encoded, decoding }, id };
+      const msg: WorkerRequest = { ...req, image: { width, height, format, orientation, encoded, decoding }, id, ...(edited ? { edited } : {}) };
       slot.worker.postMessage(msg);
+      slot.sent.add(req.modelPath);
     });
   }
 
   /** The least busy worker, starting a new one while some are missing and all running ones are busy. */
   private pickSlot(): Slot {
     let best: Slot | undefined;
-    for (const s of this.slots) if (!best || s.pending.size < best.pending.size) best = s;
-    if (best && (best.pending.size === 0 || this.slots.length >= this.size)) return best;
+    const load = (s: Slot): number => s.pending.size + s.reserved;
+    for (const s of this.slots) if (!best || load(s) < load(best)) best = s;
+    if (best && (load(best) === 0 || this.slots.length >= this.size)) return best;
     const slot = this.spawn();
     this.slots.push(slot);
     return slot;
@@ -188,7 +216,7 @@ export class InferencePool {
   private spawn(): Slot {
     const worker = startWorker({ frameCache: this.frameCache });
     worker.unref();
-    const slot: Slot = { worker, pending: new Map() };
+    const slot: Slot = { worker, pending: new Map(), sent: new Set(), reserved: 0 };
     const settle = (id: number, fn: (p: Pending) => void): void => {
       const p = slot.pending.get(id);
       if (!p) return;

@@ -8,6 +8,7 @@ import { DecodedFrameCache, type FrameCacheMemory } from './decoded-frame-cache.
 import { decodePixels, UndecodableImageError } from './decode-pixels.js';
 import { FRAME_CHANNELS, type DecodedPixels, type EncodedFrame } from './frame.js';
 import { JpegTurbo } from './jpeg-turbo.js';
+import type { EditedModel } from './edited-model.js';
 import { openOnnxModel, type OnnxModel } from './onnx-session.js';
 import { runDetector } from './run-detector.js';
 import { SimdResize } from './simd-resize.js';
@@ -21,10 +22,10 @@ const cache = memory ? new DecodedFrameCache(memory) : undefined;
 // (decode-pixels.ts). That is safe since the pool never terminates a worker (see closeWorker).
 const jpeg = JpegTurbo.load();
 
-function session(path: string): Promise<OnnxModel> {
+function session(path: string, edited: EditedModel | undefined): Promise<OnnxModel> {
   let s = sessions.get(path);
   if (!s) {
-    s = openOnnxModel(path);
+    s = openOnnxModel(path, {}, edited);
     sessions.set(path, s);
     s.catch(() => sessions.delete(path));
   }
@@ -71,7 +72,7 @@ if (!port) throw new Error('inference-worker must run in a worker thread');
 
 /** One request: the session and the pixels side by side; pixels from the cache are released whatever happens. */
 async function detect(req: WorkerRequest): Promise<WorkerReply> {
-  const [s, frame] = await Promise.allSettled([session(req.modelPath), pixelsOf(req.image)]);
+  const [s, frame] = await Promise.allSettled([session(req.modelPath, req.edited), pixelsOf(req.image)]);
   if (frame.status === 'rejected') throw frame.reason;
   try {
     if (s.status === 'rejected') throw s.reason;

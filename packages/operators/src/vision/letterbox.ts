@@ -2,7 +2,7 @@ import type { InputContract } from '../models/catalogue.js';
 import { FRAME_CHANNELS, type FramePixels } from './frame.js';
 import { resizeBilinearChw } from './resize-bilinear-chw.js';
 import type { SimdResize } from './simd-resize.js';
-import { TensorLayout, type SpaceToDepthBlocks } from './tensor-layout.js';
+import { ChwLayout, SpaceToDepthLayout, type SpaceToDepthBlocks, type TensorLayout } from './tensor-layout.js';
 
 /** A model input tensor and where the image sits inside it. */
 export interface ModelTensor {
@@ -27,7 +27,7 @@ export interface ModelTensor {
 export function prepareTensor(frame: FramePixels, input: InputContract, out?: Float32Array, simd?: SimdResize, spaceToDepth?: SpaceToDepthBlocks): ModelTensor {
   const [, , height, width] = input.shape;
   const channels: [number, number, number] = input.channelOrder === 'RGB' ? [0, 1, 2] : [2, 1, 0];
-  const layout = spaceToDepth ? TensorLayout.spaceToDepth(channels, width, height, spaceToDepth) : TensorLayout.chw(channels, width, height);
+  const layout = spaceToDepth ? new SpaceToDepthLayout(channels, width, height, spaceToDepth) : new ChwLayout(channels, width, height);
   return input.resize === 'letterbox' ? letterbox(frame, input, out, simd, layout) : stretch(frame, input, out, simd, layout);
 }
 

@@ -1,8 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { InferenceSession } from 'onnxruntime-node';
-import { withConstantInitializers } from './constant-initializers.js';
-import { withSpaceToDepthInput } from './space-to-depth-input.js';
-import type { SpaceToDepthBlocks } from './tensor-layout.js';
+import type { EditedModel } from './edited-model.js';
 
 export interface OnnxSessionOptions {
   /** Threads one inference may use. 1 by default: parallelism comes from one session per worker (measured faster). */
@@ -13,16 +10,14 @@ export interface OnnxSessionOptions {
 export interface OnnxModel {
   readonly session: InferenceSession;
   /** Set when its Focus layer was taken out of the graph: feed this tensor, in space-to-depth layout. */
-  readonly spaceToDepth?: { readonly name: string; readonly blocks: SpaceToDepthBlocks };
+  readonly spaceToDepth?: EditedModel['spaceToDepth'];
 }
 
 /**
- * Opens an ONNX model with the settings vision-flow measured best on CPU, after two edits that
- * keep its results: its weights treated as constants even where the export also declared them as
- * graph inputs (constant-initializers.ts), and a YOLOX Focus layer left to the tensor preparation
- * (space-to-depth-input.ts).
+ * Opens an ONNX model with the settings vision-flow measured best on CPU, after the graph edits
+ * that keep its results (edited-model.ts): `edited` when the caller made them already, else here.
  */
-export async function openOnnxModel(path: string, opts: OnnxSessionOptions = {}): Promise<OnnxModel> {
+export async function openOnnxModel(path: string, opts: OnnxSessionOptions = {}, edited?: EditedModel): Promise<OnnxModel> {
   const options: InferenceSession.SessionOptions = {
     intraOpNumThreads: opts.intraOpNumThreads ?? 1,
     interOpNumThreads: 1,
@@ -30,18 +25,8 @@ export async function openOnnxModel(path: string, opts: OnnxSessionOptions = {})
     graphOptimizationLevel: 'all',
     logSeverityLevel: 3, // errors only: warnings about unused initialisers are noise here
   };
-  const edited = await edit(path);
-  if (!edited) return { session: await InferenceSession.create(path, options) };
-  return { session: await InferenceSession.create(edited.bytes, options), ...(edited.feed ? { spaceToDepth: edited.feed } : {}) };
-}
-
-/** The edited model, or undefined to let ONNX Runtime open (and judge) the file itself. */
-async function edit(path: string): Promise<{ bytes: Uint8Array; feed?: OnnxModel['spaceToDepth'] } | undefined> {
-  try {
-    const constants = withConstantInitializers(await readFile(path));
-    const focus = withSpaceToDepthInput(constants.bytes);
-    return constants.dropped > 0 || focus.feed ? focus : undefined;
-  } catch {
-    return undefined; // unreadable or not a protobuf: ONNX Runtime's own error names the problem
-  }
+  // Imported only when needed: inference workers get their models edited by the pool and never load protobufjs.
+  const model = edited ?? (await (await import('./edited-model.js')).editModel(path));
+  const session = model.bytes ? await InferenceSession.create(model.bytes, options) : await InferenceSession.create(path, options);
+  return { session, ...(model.spaceToDepth ? { spaceToDepth: model.spaceToDepth } : {}) };
 }

@@ -2,7 +2,7 @@ import type { InputContract } from '../models/catalogue.js';
 import { FRAME_CHANNELS } from './frame.js';
 import type { SimdResize, Taps } from './simd-resize.js';
 import { SourceRowPair } from './source-row-pair.js';
-import { TensorLayout } from './tensor-layout.js';
+import { ChwLayout, type TensorLayout } from './tensor-layout.js';
 
 /** OpenCV's fixed-point resize: weights in 1/2048ths, rows combined with 22 bits of rounding. */
 const COEF_BITS = 11;
@@ -88,7 +88,7 @@ export function resizeBilinearChw(
   const lut = new Float32Array(256);
   for (let v = 0; v < 256; v++) lut[v] = (v - input.mean) / input.std;
   const pad = (input.padValue - input.mean) / input.std;
-  const place = layout ?? TensorLayout.chw(input.channelOrder === 'RGB' ? [0, 1, 2] : [2, 1, 0], tensorWidth, tensorHeight);
+  const place = layout ?? new ChwLayout(input.channelOrder === 'RGB' ? [0, 1, 2] : [2, 1, 0], tensorWidth, tensorHeight);
   const cols = taps(sw, width);
   const rows = taps(sh, height);
   const rowLen = width * FRAME_CHANNELS;

@@ -104,8 +104,7 @@ export class SimdResize {
       const sy0 = rows.index[y]!;
       pair.load(sy0, Math.min(sy0 + 1, srcHeight - 1));
       const { even, odd, step } = layout.rowTargets(y);
-      const at = (offset: number): number => outAt + offset * 4;
-      this.wasm.vertical(pair.a, pair.b, width, rows.w0[y]!, rows.w1[y]!, lut, at(even[0]), at(even[1]), at(even[2]), at(odd[0]), at(odd[1]), at(odd[2]), step * 4);
+      this.wasm.vertical(pair.a, pair.b, width, rows.w0[y]!, rows.w1[y]!, lut, outAt + even[0] * 4, outAt + even[1] * 4, outAt + even[2] * 4, outAt + odd[0] * 4, outAt + odd[1] * 4, outAt + odd[2] * 4, step * 4);
     }
     out.set(tensor);
   }

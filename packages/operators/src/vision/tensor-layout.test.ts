@@ -7,7 +7,7 @@ import { catalogue } from '../models/catalogue.js';
 import type { FramePixels } from './frame.js';
 import { prepareTensor } from './letterbox.js';
 import { SimdResize } from './simd-resize.js';
-import { TensorLayout, type SpaceToDepthBlocks } from './tensor-layout.js';
+import { SpaceToDepthLayout, type SpaceToDepthBlocks } from './tensor-layout.js';
 
 const IMAGES = fileURLToPath(new URL('../../../../../shared/images/coco/', import.meta.url));
 /** YOLOX's Focus: top-left, bottom-left, top-right, bottom-right. */
@@ -24,7 +24,7 @@ function focus(chw: Float32Array, height: number, width: number, blocks: SpaceTo
   return out;
 }
 
-describe('TensorLayout.spaceToDepth', () => {
+describe('SpaceToDepthLayout', () => {
   const frames: FramePixels[] = [];
   let simd: SimdResize;
   beforeAll(async () => {
@@ -59,7 +59,7 @@ describe('TensorLayout.spaceToDepth', () => {
   });
 
   it('refuses sizes and blocks it cannot lay out', () => {
-    expect(() => TensorLayout.spaceToDepth([0, 1, 2], 415, 416, FOCUS)).toThrow(/415×416/);
-    expect(() => TensorLayout.spaceToDepth([0, 1, 2], 416, 416, [FOCUS[0]!, FOCUS[0]!, FOCUS[1]!, FOCUS[2]!])).toThrow(/phase \(1, 1\)/);
+    expect(() => new SpaceToDepthLayout([0, 1, 2], 415, 416, FOCUS)).toThrow(/415×416/);
+    expect(() => new SpaceToDepthLayout([0, 1, 2], 416, 416, [FOCUS[0]!, FOCUS[0]!, FOCUS[1]!, FOCUS[2]!])).toThrow(/phase \(1, 1\)/);
   });
 });

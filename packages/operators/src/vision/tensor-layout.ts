@@ -14,64 +14,82 @@ export interface RowTargets {
   readonly step: number;
 }
 
-export class TensorLayout {
-  private constructor(
-    /** Tensor dims as the model is fed. */
-    readonly dims: readonly number[],
-    private readonly target: (y: number) => RowTargets,
-    private readonly padding: (out: Float32Array, width: number, height: number, pad: number) => void,
-  ) {}
+/** Where each value goes; two classes (not closures made per call), so V8 optimises the callers once. */
+export interface TensorLayout {
+  /** Tensor dims as the model is fed. */
+  readonly dims: readonly number[];
+  rowTargets(y: number): RowTargets;
+  /** Sets every value outside the `width × height` image at the top-left to `pad`. */
+  fillPadding(out: Float32Array, width: number, height: number, pad: number): void;
+}
 
-  /**
-   * Planes of `tensorWidth × tensorHeight`, one per channel; `channels` gives the plane of R, G and
-   * B in the model's channel order (RGB: 0, 1, 2; BGR: 2, 1, 0).
-   */
-  static chw(channels: readonly [number, number, number], tensorWidth: number, tensorHeight: number): TensorLayout {
-    const plane = tensorWidth * tensorHeight;
-    const start = channels.map((c) => c * plane) as [number, number, number];
-    return new TensorLayout(
-      [1, 3, tensorHeight, tensorWidth],
-      (y) => {
-        const even = start.map((s) => s + y * tensorWidth) as [number, number, number];
-        return { even, odd: even.map((e) => e + 1) as [number, number, number], step: 2 };
-      },
-      (out, width, height, pad) => {
-        for (const s of start) {
-          if (width < tensorWidth) for (let y = 0; y < height; y++) out.fill(pad, s + y * tensorWidth + width, s + (y + 1) * tensorWidth);
-          out.fill(pad, s + height * tensorWidth, s + plane);
-        }
-      },
-    );
-  }
+/** Planes of `tensorWidth × tensorHeight`, one per channel; `channels` gives the plane of R, G and B (RGB: 0, 1, 2; BGR: 2, 1, 0). */
+export class ChwLayout implements TensorLayout {
+  readonly dims: readonly number[];
+  private readonly plane: number;
+  private readonly start: readonly [number, number, number];
 
-  /** The CHW image above, its 2 × 2 phases stacked as `blocks` says: 4 × 3 planes of (W/2) × (H/2). */
-  static spaceToDepth(channels: readonly [number, number, number], tensorWidth: number, tensorHeight: number, blocks: SpaceToDepthBlocks): TensorLayout {
-    if (tensorWidth % 2 || tensorHeight % 2 || blocks.length !== 4) throw new Error(`no space-to-depth layout for ${tensorWidth}×${tensorHeight} in ${blocks.length} blocks`);
-    const w = tensorWidth / 2;
-    const h = tensorHeight / 2;
-    const startOf = (row: number, col: number): [number, number, number] => {
-      const g = blocks.findIndex((b) => b.row === row && b.col === col);
-      if (g < 0) throw new Error(`the space-to-depth blocks lack phase (${row}, ${col})`);
-      return channels.map((c) => (3 * g + c) * w * h) as [number, number, number];
-    };
-    const starts = [0, 1].map((row) => ({ even: startOf(row, 0), odd: startOf(row, 1) }));
-    return new TensorLayout(
-      [1, 12, h, w],
-      (y) => {
-        const s = starts[y & 1]!;
-        const line = (y >> 1) * w;
-        return { even: s.even.map((o) => o + line) as [number, number, number], odd: s.odd.map((o) => o + line) as [number, number, number], step: 1 };
-      },
-      (out, _width, _height, pad) => out.fill(pad), // the image is written over it afterwards
-    );
+  constructor(channels: readonly [number, number, number], private readonly tensorWidth: number, tensorHeight: number) {
+    this.dims = [1, 3, tensorHeight, tensorWidth];
+    this.plane = tensorWidth * tensorHeight;
+    this.start = [channels[0] * this.plane, channels[1] * this.plane, channels[2] * this.plane];
   }
 
   rowTargets(y: number): RowTargets {
-    return this.target(y);
+    const line = y * this.tensorWidth;
+    const [r, g, b] = this.start;
+    return { even: [r + line, g + line, b + line], odd: [r + line + 1, g + line + 1, b + line + 1], step: 2 };
   }
 
-  /** Sets every value outside the `width × height` image at the top-left to `pad`. */
   fillPadding(out: Float32Array, width: number, height: number, pad: number): void {
-    this.padding(out, width, height, pad);
+    const w = this.tensorWidth;
+    for (const s of this.start) {
+      if (width < w) for (let y = 0; y < height; y++) out.fill(pad, s + y * w + width, s + (y + 1) * w);
+      out.fill(pad, s + height * w, s + this.plane);
+    }
+  }
+}
+
+/** The CHW image above, its 2 × 2 phases stacked as `blocks` says: 4 × 3 planes of (W/2) × (H/2). */
+export class SpaceToDepthLayout implements TensorLayout {
+  readonly dims: readonly number[];
+  private readonly half: number;
+  private readonly halfHeight: number;
+  private readonly plane: number;
+  /** Plane starts (R, G, B) of the even and odd columns, for even and odd rows. */
+  private readonly starts: ReadonlyArray<{ readonly even: readonly [number, number, number]; readonly odd: readonly [number, number, number] }>;
+
+  constructor(channels: readonly [number, number, number], tensorWidth: number, tensorHeight: number, blocks: SpaceToDepthBlocks) {
+    if (tensorWidth % 2 || tensorHeight % 2 || blocks.length !== 4) throw new Error(`no space-to-depth layout for ${tensorWidth}×${tensorHeight} in ${blocks.length} blocks`);
+    this.half = tensorWidth / 2;
+    this.halfHeight = tensorHeight / 2;
+    this.plane = this.half * this.halfHeight;
+    this.dims = [1, 12, this.halfHeight, this.half];
+    const startOf = (row: number, col: number): [number, number, number] => {
+      const g = blocks.findIndex((b) => b.row === row && b.col === col);
+      if (g < 0) throw new Error(`the space-to-depth blocks lack phase (${row}, ${col})`);
+      return [(3 * g + channels[0]) * this.plane, (3 * g + channels[1]) * this.plane, (3 * g + channels[2]) * this.plane];
+    };
+    this.starts = [0, 1].map((row) => ({ even: startOf(row, 0), odd: startOf(row, 1) }));
+  }
+
+  rowTargets(y: number): RowTargets {
+    const s = this.starts[y & 1]!;
+    const line = (y >> 1) * this.half;
+    return { even: [s.even[0] + line, s.even[1] + line, s.even[2] + line], odd: [s.odd[0] + line, s.odd[1] + line, s.odd[2] + line], step: 1 };
+  }
+
+  fillPadding(out: Float32Array, width: number, height: number, pad: number): void {
+    // Each phase plane holds the image's rows ≡ row and columns ≡ col (mod 2): ⌈(size − phase) / 2⌉ of each.
+    for (const [row, s] of this.starts.entries()) {
+      const rows = Math.ceil((height - row) / 2);
+      for (const [col, starts] of [s.even, s.odd].entries()) {
+        const cols = Math.ceil((width - col) / 2);
+        for (const p of starts) {
+          if (cols < this.half) for (let y = 0; y < rows; y++) out.fill(pad, p + y * this.half + cols, p + (y + 1) * this.half);
+          out.fill(pad, p + rows * this.half, p + this.plane);
+        }
+      }
+    }
   }
 }

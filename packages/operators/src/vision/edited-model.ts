@@ -1,0 +1,28 @@
+import { readFile } from 'node:fs/promises';
+import { withConstantInitializers } from './constant-initializers.js';
+import { withSpaceToDepthInput } from './space-to-depth-input.js';
+import type { SpaceToDepthBlocks } from './tensor-layout.js';
+
+/**
+ * A model file after the graph edits that keep its results: its weights treated as constants even
+ * where the export also declared them as graph inputs (constant-initializers.ts), and a YOLOX Focus
+ * layer left to the tensor preparation (space-to-depth-input.ts). Plain data: the inference pool
+ * makes it once per model on the caller's thread and posts it to each worker.
+ */
+export interface EditedModel {
+  /** The model to open; absent when no edit applied (or the file is no model): ONNX Runtime opens the path. */
+  readonly bytes?: Uint8Array;
+  /** Set when the Focus layer was taken out of the graph: feed this tensor, in space-to-depth layout. */
+  readonly spaceToDepth?: { readonly name: string; readonly blocks: SpaceToDepthBlocks };
+}
+
+export async function editModel(path: string): Promise<EditedModel> {
+  try {
+    const constants = withConstantInitializers(await readFile(path));
+    const focus = withSpaceToDepthInput(constants.bytes);
+    if (constants.dropped === 0 && !focus.feed) return {};
+    return { bytes: focus.bytes, ...(focus.feed ? { spaceToDepth: focus.feed } : {}) };
+  } catch {
+    return {}; // unreadable or not a protobuf: ONNX Runtime's own error, opening the path, names the problem
+  }
+}
