@@ -68,17 +68,19 @@ interface Slot {
  * the main thread 33.7.
  *
  * A fixed set of worker threads running ONNX inference, `perWorker` frames at a time each. Callers
- * beyond that capacity wait in `run()`, served by model in turn (FairQueue). A frame travels encoded (a copy of ~100 KB of JPEG) and
- * is decoded in the worker (sharp runs there too): decoding runs in parallel on the workers, and
- * the caller's isolate never holds ~1 MB of pixels per image (measured: 52–71 Mark-Compacts of the
- * main isolate per 400 images when it did). Idle workers are unref()-ed and never keep the process alive.
+ * beyond that capacity wait in `run()`, served by model in turn (FairQueue). A frame travels
+ * encoded (a copy of ~100 KB of JPEG) and is decoded in the worker: decoding runs in parallel on
+ * the workers, and the caller's isolate never holds ~1 MB of pixels per image (measured: 52–71
+ * Mark-Compacts of the main isolate per 400 images when it did). Idle workers are unref()-ed and
+ * never keep the process alive.
  */
 export class InferencePool {
   readonly size: number;
   readonly perWorker: number;
   private readonly slots: Slot[] = [];
-  /** Callers waiting for a place, by model: each model gets its turn (see FairQueue). */
+  /** Each model as edited for its sessions (edited-model.ts), made once by the first caller. */
   private readonly edits = new Map<string, Promise<EditedModel>>();
+  /** Callers waiting for a place, by model: each model gets its turn (see FairQueue). */
   private readonly waiting = new FairQueue<{ go: () => void; fail: (e: unknown) => void }>();
   private busy = 0;
   private nextId = 1;
