@@ -70,6 +70,18 @@ describe('InferencePool', () => {
     expect([p.inFlight, p.waitingCallers, p.workers]).toEqual([0, 0, 1]);
   }, 30_000);
 
+  it('gives waiting callers their places by model in turn, not first come first served', async () => {
+    // One place: a fast model's callers queued first would otherwise all run before a slower model's
+    // one, and a detector node on the fast model would run ahead of the other (past the frame cache).
+    const p = pool({ size: 1, perWorker: 1 });
+    const faces = catalogue['ultraface-rfb-320'];
+    const facesRequest: InferenceRequest = { ...request(join(MODELS, faces.file)), model: { input: faces.input, output: faces.output } };
+    const order: string[] = [];
+    const run = (name: string, req: InferenceRequest): Promise<void> => p.run(req).then(() => void order.push(name));
+    await Promise.all([run('faces 1', facesRequest), run('faces 2', facesRequest), run('faces 3', facesRequest), run('objects 1', request())]);
+    expect(order).toEqual(['faces 1', 'faces 2', 'objects 1', 'faces 3']);
+  }, 30_000);
+
   it('fails one call with INFERENCE_FAILED when the model cannot be loaded, and goes on', async () => {
     const p = pool({ size: 1, perWorker: 1 });
     const e = await failure(p.run(request('/nonexistent/model.onnx')));
