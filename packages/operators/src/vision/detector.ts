@@ -52,15 +52,21 @@ export function detector(task: ModelSpec['task'], op: string, opts: DetectorOpti
     forRun(runModelDir, runPool) {
       const folder = opts.modelDir ? { modelDir: opts.modelDir } : { modelDir: runModelDir, from: "the run's modelDir (the CLI's --models or VF_MODEL_DIR)" };
       let resolved: Promise<ResolvedModel> | undefined;
+      const resolve = (): Promise<ResolvedModel> => {
+        if (!resolved) {
+          resolved = resolveModel(spec.name, folder);
+          resolved.catch(() => (resolved = undefined)); // a model fixed on disk is picked up by the next record
+        }
+        return resolved;
+      };
+      // The node is starting: the pool's workers start and open the model while the rest of the run
+      // sets up (~0.1 s before the first image reaches this node). Best effort: detect() reports any problem.
+      resolve().then((model) => (opts.pool ?? runPool()).warm(model.path), () => undefined);
       return {
         spec,
         async detect(image) {
           const started = performance.now();
-          if (!resolved) {
-            resolved = resolveModel(spec.name, folder);
-            resolved.catch(() => (resolved = undefined)); // a model fixed on disk is picked up by the next record
-          }
-          const model = await resolved;
+          const model = await resolve();
           const { frame } = image;
           const pool = opts.pool ?? runPool();
           const { detections } = await pool

@@ -70,6 +70,18 @@ describe('InferencePool', () => {
     expect([p.inFlight, p.waitingCallers, p.workers]).toEqual([0, 0, 1]);
   }, 30_000);
 
+  it('starts every worker when warmed for a model, before any frame, and runs frames on them after', async () => {
+    const p = pool({ size: 2, perWorker: 1 });
+    p.warm(join(MODELS, YOLOX.file));
+    expect(p.workers).toBe(2);
+    const results = await Promise.all([p.run(request()), p.run(request())]);
+    expect(results.map((r) => r.detections)).toEqual([[], []]);
+    expect(p.workers).toBe(2);
+    await p.close();
+    p.warm(join(MODELS, YOLOX.file)); // a closed pool starts nothing
+    expect(p.workers).toBe(0);
+  }, 30_000);
+
   it('gives waiting callers their places by model in turn, not first come first served', async () => {
     // One place: a fast model's callers queued first would otherwise all run before a slower model's
     // one, and a detector node on the fast model would run ahead of the other (past the frame cache).

@@ -39,8 +39,8 @@ export interface WorkerRequest extends InferenceRequest {
   readonly edited?: EditedModel;
 }
 
-/** @internal what the pool posts to a worker: a frame to run, or the graceful close */
-export type WorkerMessage = WorkerRequest | { readonly close: true };
+/** @internal what the pool posts to a worker: a frame to run, a model to open ahead of its frames, or the graceful close */
+export type WorkerMessage = WorkerRequest | { readonly open: string; readonly edited: EditedModel } | { readonly close: true };
 
 /** @internal message from a worker */
 export type WorkerReply =
@@ -145,6 +145,23 @@ export class InferencePool {
     } finally {
       this.release();
     }
+  }
+
+  /**
+   * Starts every worker and has each open `modelPath` now, ahead of its first frame: a detector
+   * node calls it as it starts. Opening failures surface with the frames (the worker opens again).
+   */
+  warm(modelPath: string): void {
+    if (this.closed) return;
+    while (this.slots.length < this.size) this.slots.push(this.spawn());
+    void this.edited(modelPath).then((edited) => {
+      if (this.closed) return;
+      for (const slot of this.slots) {
+        if (slot.sent.has(modelPath)) continue;
+        slot.worker.postMessage({ open: modelPath, edited } satisfies WorkerMessage);
+        slot.sent.add(modelPath);
+      }
+    });
   }
 
   /** Each model file is read and edited once per pool, on this thread, not once per worker. */

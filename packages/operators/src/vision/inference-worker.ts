@@ -101,6 +101,10 @@ port.on('message', (msg: WorkerMessage) => {
     void closeWorker();
     return;
   }
+  if ('open' in msg) {
+    session(msg.open, msg.edited).catch(() => undefined); // a frame of this model opens it again and reports why
+    return;
+  }
   const done = detect(msg)
     .catch((e: unknown): WorkerReply => ({ id: msg.id, ok: false, message: e instanceof Error ? e.message : String(e), undecodable: e instanceof UndecodableImageError }))
     .then((reply) => port.postMessage(reply))
