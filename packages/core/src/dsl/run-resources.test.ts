@@ -36,9 +36,35 @@ describe('RunResources', () => {
   });
 });
 
+describe('RunResources.prepare', () => {
+  it('makes the resource at once; the first get takes that one, and closeUnclaimed leaves it open', async () => {
+    const r = new RunResources();
+    const pool = new Pool(1);
+    r.prepare(POOL, () => pool, async (p) => void (p.closed = true));
+    expect(r.get(POOL, () => new Pool(2))).toBe(pool);
+    await r.closeUnclaimed();
+    expect(pool.closed).toBe(false);
+    await r.close();
+    expect(pool.closed).toBe(true);
+  });
+
+  it('closes what nobody asked for, and a later get makes a fresh one', async () => {
+    const r = new RunResources();
+    const prepared = new Pool(1);
+    r.prepare(POOL, () => prepared, async (p) => void (p.closed = true));
+    r.prepare(POOL, () => new Pool(3)); // already prepared: kept, not made again
+    await r.closeUnclaimed();
+    expect(prepared.closed).toBe(true);
+    const fresh = r.get(POOL, () => new Pool(2));
+    expect(fresh.id).toBe(2);
+    await r.close();
+    expect(prepared.closed).toBe(true);
+  });
+});
+
 describe('the resources of a run', () => {
   /** Two nodes whose operator takes the run's pool. */
-  function run(seen: Pool[]): TopologyRunner {
+  function run(seen: Pool[], resources?: RunResources): TopologyRunner {
     let next = 0;
     const tagged = withContext<Rec<string, Item>, Rec<string, Item>>('tag', (ctx) => {
       const pool = ctx.resources.get(POOL, () => new Pool(++next), async (p) => void (p.closed = true));
@@ -49,8 +75,23 @@ describe('the resources of a run', () => {
     const t = topology('resources')
       .node('a', (n) => n.source(items(3)).pipe(tagged).to(out))
       .node('b', (n) => n.from(out).pipe(tagged));
-    return new TopologyRunner(t, { transport: new MemoryTransport(), registry: new InMemorySchemaRegistry(), log: () => undefined, drainCheckMs: 25, node: { pollTimeoutMs: 20 } });
+    return new TopologyRunner(t, { transport: new MemoryTransport(), registry: new InMemorySchemaRegistry(), log: () => undefined, drainCheckMs: 25, node: { pollTimeoutMs: 20 }, ...(resources ? { resources } : {}) });
   }
+
+  it('hands its nodes a resource prepared before the runner, closes other prepared ones at start, and the rest when it stops', async () => {
+    const resources = new RunResources();
+    const prepared = new Pool(7);
+    const unused = new Pool(8);
+    resources.prepare(POOL, () => prepared, async (p) => void (p.closed = true));
+    resources.prepare(Symbol('unused'), () => unused, async (p) => void (p.closed = true));
+    const seen: Pool[] = [];
+    const runner = run(seen, resources);
+    await runner.start();
+    expect(seen).toEqual([prepared, prepared]);
+    expect([prepared.closed, unused.closed]).toEqual([false, true]);
+    await runner.runUntilDrained();
+    expect(prepared.closed).toBe(true);
+  });
 
   it('gives every node of a run the same one, another run its own, and closes them when the run stops', async () => {
     const first: Pool[] = [];

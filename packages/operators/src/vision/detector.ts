@@ -59,16 +59,17 @@ export function detector(task: ModelSpec['task'], op: string, opts: DetectorOpti
         }
         return resolved;
       };
-      // The node is starting: the pool's workers start and open the model while the rest of the run
-      // sets up (~0.1 s before the first image reaches this node). Best effort: detect() reports any problem.
-      resolve().then((model) => (opts.pool ?? runPool()).warm(model.path), () => undefined);
+      // Taken as the node starts, so a pool the CLI prestarted is this run's, not closed as unclaimed.
+      const pool = opts.pool ?? runPool();
+      // The pool's workers start and open the model while the rest of the run sets up (~0.1 s
+      // before the first image reaches this node). Best effort: detect() reports any problem.
+      resolve().then((model) => pool.warm(model.path), () => undefined);
       return {
         spec,
         async detect(image) {
           const started = performance.now();
           const model = await resolve();
           const { frame } = image;
-          const pool = opts.pool ?? runPool();
           const { detections } = await pool
             .run({ modelPath: model.path, model: { input: spec.input, output: spec.output }, image: frame, params })
             .catch((e: unknown) => Promise.reject(errorCode(e) === 'IMAGE_UNDECODABLE' ? undecodable(image.id, frame, e) : e));

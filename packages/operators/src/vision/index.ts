@@ -20,4 +20,4 @@ export {
 export { resolveModel, modelDirectory, type ResolveModelOptions, type ResolvedModel } from '../models/resolve-model.js';
 
 // --- Inference workers
-export { InferencePool, runInferencePool, type InferencePoolOptions } from './inference-pool.js';
+export { InferencePool, prestartInferencePool, runInferencePool, type InferencePoolOptions } from './inference-pool.js';

@@ -5,11 +5,11 @@ import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import sharp from 'sharp';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { VisionFlowError } from '@vision-flow/core';
+import { RunResources, VisionFlowError } from '@vision-flow/core';
 import { runInFreshNode } from '../../../../test/helpers/fresh-node.js';
 import { catalogue } from '../models/catalogue.js';
 import { DecodedFrameCache } from './decoded-frame-cache.js';
-import { InferencePool, type InferenceRequest } from './inference-pool.js';
+import { InferencePool, prestartInferencePool, runInferencePool, type InferenceRequest } from './inference-pool.js';
 
 const MODELS = fileURLToPath(new URL('../../../../../shared/models/', import.meta.url));
 const YOLOX = catalogue['yolox-nano'];
@@ -79,6 +79,17 @@ describe('InferencePool', () => {
     expect(p.workers).toBe(2);
     await p.close();
     p.warm(join(MODELS, YOLOX.file)); // a closed pool starts nothing
+    expect(p.workers).toBe(0);
+  }, 30_000);
+
+  it("is started ahead by prestartInferencePool, and that started pool is the run's", async () => {
+    const resources = new RunResources();
+    prestartInferencePool(resources);
+    const p = runInferencePool(resources);
+    expect(p.workers).toBe(p.size); // running before any model is known
+    await resources.closeUnclaimed(); // taken: stays open
+    expect((await p.run(request())).detections).toEqual([]);
+    await resources.close();
     expect(p.workers).toBe(0);
   }, 30_000);
 

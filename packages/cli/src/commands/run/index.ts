@@ -1,4 +1,4 @@
-import { ConfigError, NodeEndpoints, NodeHttpServer, NodeMetrics, NodeReadiness, QueryViews, TopologyRunner, type Topology, type Transport } from '@vision-flow/core';
+import { ConfigError, NodeEndpoints, NodeHttpServer, NodeMetrics, NodeReadiness, QueryViews, RunResources, TopologyRunner, type Topology, type Transport } from '@vision-flow/core';
 import { resolveConfig } from '../../config/resolve-config.js';
 import { connect } from '../../connect.js';
 import { loadTopology } from '../../load-topology.js';
@@ -16,13 +16,24 @@ import type { RunOptions, RunResult } from './types.js';
 export async function run(file: string, opts: RunOptions): Promise<RunResult> {
   const params = { ...opts.set, ...(opts.images ? { images: opts.images } : {}), ...(opts.annotate ? { annotate: opts.annotate } : {}), ...(opts.out ? { out: opts.out } : {}) };
   const config = resolveConfig({ transport: opts.transport, brokers: opts.brokers, registry: opts.registry, models: opts.models, namespace: opts.namespace, sessionTimeout: opts.sessionTimeout, instanceId: opts.instanceId, queryPort: opts.queryPort, queryHost: opts.queryHost, httpPort: opts.httpPort, httpHost: opts.httpHost, config: opts.config, params });
-  const topology = await loadTopology(file);
+  // The inference workers start (each a Node isolate loading ONNX Runtime) while this thread loads
+  // the topology; a run without a detector closes them once its nodes have started.
+  const resources = new RunResources();
+  await import('@vision-flow/operators').then((o) => o.prestartInferencePool(resources), () => undefined);
+  const topology = await loadTopology(file).catch(async (e: unknown) => {
+    await resources.close();
+    throw e;
+  });
   const nodes = opts.node ?? [];
   if (config.transport === 'memory' && nodes.length > 0 && nodes.length < topology.nodes.length) {
+    await resources.close();
     throw new ConfigError(`--node ${nodes.join(' --node ')} needs the kafka transport (--brokers host:port): with the embedded memory transport all nodes share this one process`);
   }
-  const { transport, registry, close } = await connect(config);
-  const runner = new TopologyRunner(topology, { transport, registry, nodes, params: config.params, modelDir: config.modelDir, ...(opts.stateDir ? { stateDir: opts.stateDir } : {}) });
+  const { transport, registry, close } = await connect(config).catch(async (e: unknown) => {
+    await resources.close();
+    throw e;
+  });
+  const runner = new TopologyRunner(topology, { transport, registry, nodes, resources, params: config.params, modelDir: config.modelDir, ...(opts.stateDir ? { stateDir: opts.stateDir } : {}) });
   const monitor = new RunMonitor(runner.emitter);
   monitor.onRestored((p) => process.stderr.write(`${restoreLine(p)}\n`));
   // Listening and made before start: /ready answers 503 until the nodes are assigned and restored, and the views see the first assignment.
