@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --no-parallel-scavenge --turbo-filter=-parseSource --initial-old-space-size=64
+#!/usr/bin/env -S node --no-parallel-scavenge --turbo-filter=-parseSource --initial-old-space-size=64 --interrupt-budget=400000
 // The installed `vision-flow` command. It is committed (not built) so that `npm ci` links it before
 // the first build; the CLI itself is compiled to dist/ by `bash scripts/setup.sh` (or `npm run build`).
 //

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --no-parallel-scavenge --turbo-filter=-parseSource --initial-old-space-size=64
+#!/usr/bin/env -S node --no-parallel-scavenge --turbo-filter=-parseSource --initial-old-space-size=64 --interrupt-budget=400000
 import { main } from './cli.js';
 
 // `vision-flow tail … | head` closes the pipe early: that is the reader's choice, not an error.
