@@ -19,6 +19,11 @@ describe('loadErrorMessage', () => {
     expect(loadErrorMessage(esbuildError('/tmp/t/bad.ts:3:27: ERROR: Unexpected ";"'))).toBe('syntax error at /tmp/t/bad.ts:3:28: Unexpected ";"');
   });
 
+  it("reads esbuild's build errors (a bundled .ts topology) the same way", () => {
+    const e = new Error('Build failed with 1 error:\n/tmp/t/bad.ts:3:27: ERROR: Unexpected ";"');
+    expect(loadErrorMessage(e)).toBe('syntax error at /tmp/t/bad.ts:3:28: Unexpected ";"');
+  });
+
   it('says how many more errors esbuild found', () => {
     const e = esbuildError('/tmp/t/bad.ts:3:27: ERROR: Unexpected ";"', '/tmp/t/bad.ts:9:0: ERROR: Expected "}" but found end of file');
     expect(loadErrorMessage(e)).toBe('syntax error at /tmp/t/bad.ts:3:28: Unexpected ";" (and 1 more)');

@@ -4,13 +4,13 @@ import { fileURLToPath } from 'node:url';
  * Why a topology module could not be imported, on one line. Syntax errors come in two shapes and
  * both become `syntax error at <file>:<line>:<column>: <what the parser says>`, columns counted
  * from 1 as editors do:
- * - from esbuild (tsx, for .ts): "Transform failed with 1 error:\n<file>:<line>:<col>: ERROR: <text>",
- *   its column counted from 0;
+ * - from esbuild (for .ts, bundled or through tsx): "Build failed with 1 error:\n<file>:<line>:<col>:
+ *   ERROR: <text>" ("Transform failed" from tsx), its column counted from 0;
  * - from Node (for .js): a SyntaxError whose stack starts "<file>:<line>\n<source line>\n<caret>".
  */
 export function loadErrorMessage(e: unknown): string {
   if (!(e instanceof Error)) return oneLine(String(e));
-  const esbuild = /^Transform failed with (\d+) errors?:\n(?:(.+):(\d+):(\d+): )?ERROR: (.*)$/m.exec(e.message);
+  const esbuild = /^(?:Build|Transform) failed with (\d+) errors?:\n(?:(.+):(\d+):(\d+): )?ERROR: (.*)$/m.exec(e.message);
   if (esbuild) {
     const [, count, file, line, column, text] = esbuild;
     const more = Number(count) > 1 ? ` (and ${Number(count) - 1} more)` : '';

@@ -2,10 +2,11 @@ import { access } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, isTopology, isVisionFlowError, type Topology } from '@vision-flow/core';
+import { importBundled } from './bundle-topology.js';
 import { loadErrorMessage } from './load-error-message.js';
 
 /**
- * Loads a topology module (TypeScript through tsx, or JavaScript) and returns its default export
+ * Loads a topology module (TypeScript bundled by esbuild, or JavaScript) and returns its default export
  * (or its only exported topology). Errors name the file and say what was expected.
  */
 export async function loadTopology(file: string): Promise<Topology> {
@@ -17,13 +18,9 @@ export async function loadTopology(file: string): Promise<Topology> {
   }
   let mod: { [name: string]: unknown };
   try {
-    // Registered process-wide (not namespaced) so the topology's imports of @vision-flow/* are
-    // the very modules this CLI runs, not second copies.
-    if (['.ts', '.mts', '.cts', '.tsx'].includes(extname(path))) {
-      await preloadRuntime();
-      await registerTypeScript();
-    }
-    mod = (await import(pathToFileURL(path).href)) as { [name: string]: unknown };
+    mod = ['.ts', '.mts', '.cts', '.tsx'].includes(extname(path))
+      ? ((await importBundled(path)) ?? (await importThroughTsx(path)))
+      : ((await import(pathToFileURL(path).href)) as { [name: string]: unknown });
   } catch (e) {
     if (isVisionFlowError(e)) throw e; // a TopologyError while building the graph says it best
     throw new ConfigError(`topology file ${file} could not be loaded: ${loadErrorMessage(e)}`, { file }, e);
@@ -43,6 +40,17 @@ export async function loadTopology(file: string): Promise<Topology> {
 // tsx may wrap a CommonJS-transpiled default export once more.
 function unwrapDefault(x: unknown): unknown {
   return x && typeof x === 'object' && !isTopology(x) && 'default' in x ? (x as { default: unknown }).default : x;
+}
+
+/**
+ * A TypeScript topology in a folder where its bundle cannot be written (importBundled), through tsx's
+ * loader hooks. Registered process-wide (not namespaced) so the topology's imports of @vision-flow/*
+ * are the very modules this CLI runs, not second copies.
+ */
+async function importThroughTsx(path: string): Promise<{ [name: string]: unknown }> {
+  await preloadRuntime();
+  await registerTypeScript();
+  return (await import(pathToFileURL(path).href)) as { [name: string]: unknown };
 }
 
 /**
