@@ -17,13 +17,16 @@ export async function run(file: string, opts: RunOptions): Promise<RunResult> {
   const params = { ...opts.set, ...(opts.images ? { images: opts.images } : {}), ...(opts.annotate ? { annotate: opts.annotate } : {}), ...(opts.out ? { out: opts.out } : {}) };
   const config = resolveConfig({ transport: opts.transport, brokers: opts.brokers, registry: opts.registry, models: opts.models, namespace: opts.namespace, sessionTimeout: opts.sessionTimeout, instanceId: opts.instanceId, queryPort: opts.queryPort, queryHost: opts.queryHost, httpPort: opts.httpPort, httpHost: opts.httpHost, config: opts.config, params });
   // The inference workers start (each a Node isolate loading ONNX Runtime) while this thread loads
-  // the topology; a run without a detector closes them once its nodes have started.
+  // the topology; a run without a detector closes them once its nodes have started. The operators
+  // load while esbuild, in its own process, bundles the topology.
   const resources = new RunResources();
-  await import('@vision-flow/operators').then((o) => o.prestartInferencePool(resources), () => undefined);
+  const prestarted = import('@vision-flow/operators').then((o) => o.prestartInferencePool(resources), () => undefined);
   const topology = await loadTopology(file).catch(async (e: unknown) => {
+    await prestarted;
     await resources.close();
     throw e;
   });
+  await prestarted;
   const nodes = opts.node ?? [];
   if (config.transport === 'memory' && nodes.length > 0 && nodes.length < topology.nodes.length) {
     await resources.close();
