@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,6 +58,9 @@ describe('InferencePool', () => {
     }
     // The workers decode JPEGs with libjpeg-turbo's addon (jpeg-turbo.ts); nothing on this thread loads it.
     expect(readFileSync('/proc/self/maps', 'utf8')).toContain('libturbojpeg');
+    // ONNX Runtime's telemetry store stays closed (onnx-session.ts): no descriptor of the process points at it.
+    const open = readdirSync('/proc/self/fd').map((fd) => { try { return readlinkSync(`/proc/self/fd/${fd}`); } catch { return ''; } });
+    expect(open.filter((f) => f.includes('onnxruntime.db'))).toEqual([]);
   }, 30_000);
 
   it('keeps at most size × perWorker frames on workers; the other callers wait', async () => {

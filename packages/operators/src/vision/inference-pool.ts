@@ -7,6 +7,7 @@ import type { InputContract, OutputContract } from '../models/catalogue.js';
 import { DecodedFrameCache, type FrameCacheMemory, type FrameCacheStats } from './decoded-frame-cache.js';
 import { editModel, type EditedModel } from './edited-model.js';
 import { FairQueue } from './fair-queue.js';
+import { withoutOnnxTelemetry } from './onnx-telemetry.js';
 import type { EncodedFrame } from './frame.js';
 import type { DetectParams, DetectorResult } from './run-detector.js';
 
@@ -90,6 +91,7 @@ export class InferencePool {
   private readonly closeTimeoutMs: number;
 
   constructor(opts: InferencePoolOptions = {}) {
+    withoutOnnxTelemetry(); // before a worker loads ONNX Runtime
     this.size = checkPositiveInt(opts.size ?? availableParallelism(), 'size', 'inference pool');
     this.perWorker = checkPositiveInt(opts.perWorker ?? 2, 'perWorker', 'inference pool');
     this.closeTimeoutMs = checkPositiveInt(opts.closeTimeoutMs ?? 30_000, 'closeTimeoutMs', 'inference pool');

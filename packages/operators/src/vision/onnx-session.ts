@@ -1,5 +1,6 @@
 import { InferenceSession } from 'onnxruntime-node';
 import type { EditedModel } from './edited-model.js';
+import { withoutOnnxTelemetry } from './onnx-telemetry.js';
 
 export interface OnnxSessionOptions {
   /** Threads one inference may use. 1 by default: parallelism comes from one session per worker (measured faster). */
@@ -18,6 +19,7 @@ export interface OnnxModel {
  * that keep its results (edited-model.ts): `edited` when the caller made them already, else here.
  */
 export async function openOnnxModel(path: string, opts: OnnxSessionOptions = {}, edited?: EditedModel): Promise<OnnxModel> {
+  withoutOnnxTelemetry();
   const options: InferenceSession.SessionOptions = {
     intraOpNumThreads: opts.intraOpNumThreads ?? 1,
     interOpNumThreads: 1,
