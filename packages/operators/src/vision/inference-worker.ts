@@ -15,7 +15,9 @@ import { SimdResize } from './simd-resize.js';
 import { TensorBuffers } from './tensor-buffers.js';
 
 const sessions = new Map<string, Promise<OnnxModel>>();
-const scratch = { buffers: new TensorBuffers(), simd: SimdResize.load() };
+const simd = SimdResize.load();
+// Input tensors in the SIMD resize's memory: it writes them in place.
+const scratch = { buffers: new TensorBuffers(4, simd), simd };
 const memory = (workerData as { frameCache?: FrameCacheMemory } | undefined)?.frameCache;
 const cache = memory ? new DecodedFrameCache(memory) : undefined;
 // Upright JPEGs decode with libjpeg-turbo; sharp (libvips) loads with the first frame that needs it

@@ -92,10 +92,7 @@ export function resizeBilinearChw(
   const cols = taps(sw, width);
   const rows = taps(sh, height);
   const rowLen = width * FRAME_CHANNELS;
-  if (simd && vectorEnd(rowLen) === rowLen) {
-    simd.resize({ src, srcWidth: sw, srcHeight: sh, cols, rows, lutBits: new Int32Array(lut.buffer), out, layout: place, pad });
-    return out;
-  }
+  if (simd && vectorEnd(rowLen) === rowLen && simd.resize({ src, srcWidth: sw, srcHeight: sh, cols, rows, lutBits: new Int32Array(lut.buffer), out, layout: place, pad })) return out;
   place.fillPadding(out, width, height, pad);
 
   const vecEnd = vectorEnd(rowLen);

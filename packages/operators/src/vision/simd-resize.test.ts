@@ -60,4 +60,37 @@ describe('SimdResize', () => {
       expect(Buffer.compare(Buffer.from(js.buffer), Buffer.from(wasm.buffer))).toBe(0);
     }
   });
+
+  it('writes a tensor it lent in place, the JS loop\'s values; lends two at once; takes each back', () => {
+    const input = catalogue['yolox-nano'].input;
+    const n = 3 * input.shape[2] * input.shape[3];
+    const own = SimdResize.load();
+    const [a, b] = [own.lendTensor(n)!, own.lendTensor(n)!];
+    expect(a.byteOffset).not.toBe(b.byteOffset);
+    const f = frames[0]!;
+    const [w, h] = [416, Math.trunc((f.dataHeight * 416) / f.dataWidth)];
+    a.fill(Number.NaN);
+    const written = resizeBilinearChw(f, w, h, input, a, own);
+    expect(written).toBe(a); // no copy: the lent tensor is the result
+    const js = resizeBilinearChw(f, w, h, input, new Float32Array(n));
+    expect(Buffer.compare(Buffer.from(js.buffer), Buffer.from(a.buffer, a.byteOffset, a.byteLength))).toBe(0);
+    own.returnTensor(a);
+    expect(own.lent(a)).toBe(false);
+    expect(own.lent(b)).toBe(true);
+    expect(own.lendTensor(n)!.byteOffset).toBe(a.byteOffset); // the free one again
+  });
+
+  it('does not grow its memory under a lent tensor: a frame too big for it then goes to the JS loop, same values', () => {
+    const input = catalogue['yolox-nano'].input;
+    const n = 3 * input.shape[2] * input.shape[3];
+    const own = SimdResize.load();
+    const lent = own.lendTensor(n)!;
+    const huge = { data: new Uint8Array(3000 * 2000 * 3).map((_, i) => (i * 7) % 251), width: 3000, height: 2000, dataWidth: 3000, dataHeight: 2000 };
+    const before = lent.length;
+    const out = resizeBilinearChw(huge, 416, 277, input, lent, own);
+    expect(lent.length).toBe(before); // not detached: the memory did not grow
+    expect(out).toBe(lent);
+    const js = resizeBilinearChw(huge, 416, 277, input, new Float32Array(n));
+    expect(Buffer.compare(Buffer.from(js.buffer), Buffer.from(lent.buffer, lent.byteOffset, lent.byteLength))).toBe(0);
+  });
 });

@@ -11,6 +11,13 @@ const PAGE = 65_536;
 const BASE = PAGE;
 /** The SIMD loads read up to 8 bytes from a pixel's first and store 16 from a pixel's first value. */
 const SLACK = 16;
+/**
+ * Room kept above the lent tensors when the memory grows for one (see `lendTensor`): a resize's
+ * source frame and scratch, for frames up to the decoded-frame cache's 4 MiB without growing again.
+ */
+const JOB_ROOM = 8 << 20;
+/** Tensors lent at once at most: frames in flight on one worker, each with its model's input. */
+const MAX_LENT_TENSORS = 8;
 
 /** The parts of the WebAssembly global used here (the project's lib settings do not declare it). */
 interface WasmApi {
@@ -53,8 +60,15 @@ const align16 = (n: number): number => (n + 15) & ~15;
  * OpenCV's `resize(INTER_LINEAR)` of 8-bit RGB in WebAssembly SIMD, bit for bit the JS loop's
  * results (the same taps, the same rounding): 4–5× faster on the model inputs here. One instance per
  * thread; its memory grows to the largest frame it was given and stays there.
+ *
+ * Its memory, from the bottom: the module's own data, the tensors it lends (`lendTensor`: a resize
+ * writes into one in place), then one resize's scratch rows and source frame.
  */
 export class SimdResize {
+  private readonly tensors: { readonly offset: number; readonly length: number; lent: boolean }[] = [];
+  /** Where the lent tensors end and a resize's scratch starts. */
+  private tensorsEnd = BASE;
+
   private constructor(private readonly wasm: ResizeExports) {}
 
   /** Loads the module built by the operators package's build; says so when it was not built. */
@@ -70,19 +84,56 @@ export class SimdResize {
     return new SimdResize(instance.exports as unknown as ResizeExports);
   }
 
-  resize(job: SimdResizeJob): void {
+  /**
+   * A float tensor of `length` values in this module's memory, for `resize` to write in place: no
+   * copy of every value out of WebAssembly memory afterwards (2 MB per yolox-nano input). Lent until
+   * `returnTensor`; undefined when making one would grow the memory while another is lent (growing
+   * detaches every view of the old memory, one an inference may be about to read).
+   */
+  lendTensor(length: number): Float32Array | undefined {
+    let slot = this.tensors.find((t) => !t.lent && t.length === length);
+    if (!slot) {
+      const end = align16(this.tensorsEnd + length * 4);
+      // Growing (nothing is lent), it makes room for three more of this size: the other frames in
+      // flight then find theirs without growing under this one.
+      if (this.tensors.length >= MAX_LENT_TENSORS || !this.reserve(end + JOB_ROOM, end + 3 * length * 4 + JOB_ROOM)) return undefined;
+      slot = { offset: this.tensorsEnd, length, lent: false };
+      this.tensors.push(slot);
+      this.tensorsEnd = end;
+    }
+    slot.lent = true;
+    return new Float32Array(this.wasm.memory.buffer, slot.offset, length);
+  }
+
+  /** Whether `tensor` is one this instance lent and has not had back. */
+  lent(tensor: Float32Array): boolean {
+    return tensor.buffer === this.wasm.memory.buffer && this.tensors.some((t) => t.lent && t.offset === tensor.byteOffset);
+  }
+
+  returnTensor(tensor: Float32Array): void {
+    const slot = this.tensors.find((t) => t.lent && t.offset === tensor.byteOffset && tensor.buffer === this.wasm.memory.buffer);
+    if (slot) slot.lent = false;
+  }
+
+  /**
+   * Resamples `job` into `job.out`, in place when `out` is a tensor lent by this instance. False,
+   * with nothing written, when the frame needs more memory than there is while a tensor is lent:
+   * the caller resamples another way.
+   */
+  resize(job: SimdResizeJob): boolean {
     const { src, srcWidth, srcHeight, cols, rows, out, layout } = job;
     const width = cols.index.length;
     const height = rows.index.length;
     const rowBytes = width * 12 + SLACK;
-    const lut = BASE;
+    const lut = this.tensorsEnd;
     const colsAt = lut + 1024;
     const weightsAt = align16(colsAt + width * 4);
     const rowAAt = align16(weightsAt + width * 16);
     const rowBAt = align16(rowAAt + rowBytes);
     const srcAt = align16(rowBAt + rowBytes);
-    const outAt = align16(srcAt + src.length + SLACK);
-    this.reserve(outAt + out.length * 4);
+    const inPlace = this.lent(out);
+    const outAt = inPlace ? out.byteOffset : align16(srcAt + src.length + SLACK);
+    if (!this.reserve(inPlace ? srcAt + src.length + SLACK : outAt + out.length * 4)) return false;
     const buffer = this.wasm.memory.buffer;
     new Int32Array(buffer, lut, 256).set(job.lutBits);
     const colOffsets = new Int32Array(buffer, colsAt, width);
@@ -96,7 +147,7 @@ export class SimdResize {
       }
     }
     new Uint8Array(buffer, srcAt, src.length).set(src);
-    const tensor = new Float32Array(buffer, outAt, out.length);
+    const tensor = inPlace ? out : new Float32Array(buffer, outAt, out.length);
     layout.fillPadding(tensor, width, height, job.pad);
     const stride = srcWidth * 3;
     const pair = new SourceRowPair(rowAAt, rowBAt, (sy, into) => this.wasm.horizontal(srcAt + sy * stride, colsAt, weightsAt, width, into));
@@ -106,12 +157,16 @@ export class SimdResize {
       const { even, odd, step } = layout.rowTargets(y);
       this.wasm.vertical(pair.a, pair.b, width, rows.w0[y]!, rows.w1[y]!, lut, outAt + even[0] * 4, outAt + even[1] * 4, outAt + even[2] * 4, outAt + odd[0] * 4, outAt + odd[1] * 4, outAt + odd[2] * 4, step * 4);
     }
-    out.set(tensor);
+    if (!inPlace) out.set(tensor);
+    return true;
   }
 
-  /** Grows the module's memory to at least `bytes`. */
-  private reserve(bytes: number): void {
+  /** Whether the module's memory has `bytes`, grown to `growTo` if not and no tensor is lent. */
+  private reserve(bytes: number, growTo = bytes): boolean {
     const have = this.wasm.memory.buffer.byteLength;
-    if (bytes > have) this.wasm.memory.grow(Math.ceil((bytes - have) / PAGE));
+    if (bytes <= have) return true;
+    if (this.tensors.some((t) => t.lent)) return false;
+    this.wasm.memory.grow(Math.ceil((growTo - have) / PAGE));
+    return true;
   }
 }
