@@ -5,7 +5,7 @@ import { isFatal, memberError, type GroupMember } from './group-member.js';
 import type { HeldRecords } from './held-records.js';
 import type { ConsumeQueue, NativeConsumer } from './native-consumer.js';
 import type { PartitionOwnership } from './partition-ownership.js';
-import { ERR, type LibrdKafkaError } from './rdkafka.js';
+import { errorCodes, type LibrdKafkaError } from './rdkafka.js';
 import type { ReplaceableHandle } from './replaceable-handle.js';
 
 interface PendingCommit {
@@ -56,7 +56,7 @@ export class CommitPump {
     }
     const gone = offsets.find((o) => this.ownership.isLost(o));
     if (gone) {
-      throw memberError(this.member, { code: ERR['ERR__ASSIGNMENT_LOST'], message: 'the group expired this member and gave the partition away' }, 'commit', { topic: gone.topic, partition: gone.partition });
+      throw memberError(this.member, { code: errorCodes()['ERR__ASSIGNMENT_LOST'], message: 'the group expired this member and gave the partition away' }, 'commit', { topic: gone.topic, partition: gone.partition });
     }
     if (offsets.length === 0) return;
     const run = this.commits.then(() => this.commitNow(offsets));
@@ -86,7 +86,7 @@ export class CommitPump {
     // handle would never answer (its callbacks are no longer followed).
     const gone = offsets.find((o) => this.ownership.isLost(o) || !this.ownership.owns(o));
     if (gone) {
-      return Promise.reject(memberError(this.member, { code: ERR['ERR__ASSIGNMENT_LOST'], message: 'the partition was revoked or given away while the commit waited' }, 'commit', { topic: gone.topic, partition: gone.partition }));
+      return Promise.reject(memberError(this.member, { code: errorCodes()['ERR__ASSIGNMENT_LOST'], message: 'the partition was revoked or given away while the commit waited' }, 'commit', { topic: gone.topic, partition: gone.partition }));
     }
     if (this.handle.stale) {
       const { address, groupId } = this.member;

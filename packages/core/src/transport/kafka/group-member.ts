@@ -1,6 +1,6 @@
 import type { VisionFlowError } from '../../errors/vision-flow-error.js';
 import { mapKafkaError, type KafkaErrorContext } from './map-kafka-error.js';
-import { ERR, type LibrdKafkaError } from './rdkafka.js';
+import { errorCodes, type LibrdKafkaError } from './rdkafka.js';
 
 /** Who a group member is, for the errors the parts of a KafkaConsumer raise. */
 export interface GroupMember {
@@ -15,5 +15,5 @@ export function memberError(member: GroupMember, e: unknown, operation: string, 
 
 /** Whether librdkafka says the handle is beyond repair (its fatal flag, or the generic _FATAL code). */
 export function isFatal(err: LibrdKafkaError | undefined): boolean {
-  return err !== undefined && (err.isFatal === true || err.code === ERR['ERR__FATAL']);
+  return err !== undefined && (err.isFatal === true || err.code === errorCodes()['ERR__FATAL']);
 }

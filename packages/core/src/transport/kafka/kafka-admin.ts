@@ -9,7 +9,7 @@ import type { TopicDescription, TopicPartitionOffset, TopicSpec, TopicState, Tra
 import { alterTopicConfigs } from './alter-topic-configs.js';
 import { describeTopicConfigs } from './describe-topic-configs.js';
 import { closedError, hasKafkaCode, invalidArgument, mapKafkaError } from './map-kafka-error.js';
-import { OffsetSpec, RdAdmin, type GlobalConfig, type IAdminClient, type LibrdKafkaError } from './rdkafka.js';
+import { rdkafka, type GlobalConfig, type IAdminClient, type LibrdKafkaError, type RdOffsetSpec } from './rdkafka.js';
 import { ReplaceableHandle, withCutOffStats, type StatsEmitter } from './replaceable-handle.js';
 
 export interface KafkaAdminSettings {
@@ -50,7 +50,7 @@ export class KafkaAdmin implements TransportAdmin {
 
   /** A new handle; it connects lazily. Its event listeners keep librdkafka's connection noise off stderr. */
   private open(): AdminHandle {
-    return RdAdmin.create(withCutOffStats(this.config), { 'event.error': () => undefined, 'event.log': () => undefined }) as AdminHandle;
+    return rdkafka().AdminClient.create(withCutOffStats(this.config), { 'event.error': () => undefined, 'event.log': () => undefined }) as AdminHandle;
   }
 
   /** One metadata request within `timeoutMs`: the transport's check that the cluster answers at all. */
@@ -136,18 +136,18 @@ export class KafkaAdmin implements TransportAdmin {
    * librdkafka's admin calls do not retry these, so reads retry retriable errors within the request timeout.
    */
   async endOffsets(topic: string): Promise<TopicPartitionOffset[]> {
-    return this.retryingRead(() => this.listOffsetsOnce(topic, OffsetSpec.LATEST, 'endOffsets'));
+    return this.retryingRead(() => this.listOffsetsOnce(topic, rdkafka().OffsetSpec.LATEST, 'endOffsets'));
   }
 
   async beginningOffsets(topic: string): Promise<TopicPartitionOffset[]> {
-    return this.retryingRead(() => this.listOffsetsOnce(topic, OffsetSpec.EARLIEST, 'beginningOffsets'));
+    return this.retryingRead(() => this.listOffsetsOnce(topic, rdkafka().OffsetSpec.EARLIEST, 'beginningOffsets'));
   }
 
   async committedOffsets(groupId: string, topic: string): Promise<TopicPartitionOffset[]> {
     return this.retryingRead(() => this.committedOffsetsOnce(groupId, topic));
   }
 
-  private async listOffsetsOnce(topic: string, spec: (typeof OffsetSpec)[keyof typeof OffsetSpec], operation: string): Promise<TopicPartitionOffset[]> {
+  private async listOffsetsOnce(topic: string, spec: RdOffsetSpec, operation: string): Promise<TopicPartitionOffset[]> {
     const partitions = await this.partitionCount(topic);
     if (partitions === undefined) throw unknownTopic(this.s.address, topic);
     const specs = range(partitions).map((partition) => ({ topic, partition, offset: spec }));

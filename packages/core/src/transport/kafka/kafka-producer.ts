@@ -4,10 +4,10 @@ import type { VisionFlowError } from '../../errors/vision-flow-error.js';
 import type { Headers } from '../../records/headers.js';
 import type { DeliveryCallback, DeliveryReport, OutgoingMessage, TransportProducer } from '../transport.js';
 import { closedError, hasKafkaCode, invalidArgument, mapKafkaError } from './map-kafka-error.js';
-import { RdProducer, type LibrdKafkaError, type MessageHeader, type ProducerGlobalConfig, type RdDeliveryReport } from './rdkafka.js';
+import { rdkafka, type LibrdKafkaError, type MessageHeader, type ProducerGlobalConfig, type RdDeliveryReport, type RdProducer } from './rdkafka.js';
 import { ReplaceableHandle, withCutOffStats } from './replaceable-handle.js';
 
-type Native = InstanceType<typeof RdProducer>;
+type Native = RdProducer;
 
 /**
  * One send waiting for its delivery report; it travels through librdkafka as the message's opaque.
@@ -290,7 +290,7 @@ export class KafkaProducer implements TransportProducer {
 
 /** A connected librdkafka producer that reports from a background thread, or a ConnectionError within `connectTimeoutMs`. */
 async function connectNative(address: string, config: ProducerGlobalConfig, connectTimeoutMs: number): Promise<Native> {
-  const native = new RdProducer(config);
+  const native = new (rdkafka().Producer)(config);
   try {
     await new Promise<void>((resolve, reject) => native.connect({ timeout: connectTimeoutMs }, (err) => (err ? reject(err) : resolve())));
   } catch (e) {

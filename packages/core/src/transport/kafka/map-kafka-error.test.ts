@@ -5,7 +5,9 @@ import { PoisonRecordError } from '../../errors/poison-record-error.js';
 import { TimeoutError } from '../../errors/timeout-error.js';
 import { VisionFlowError } from '../../errors/vision-flow-error.js';
 import { kafkaCodeName, mapKafkaError } from './map-kafka-error.js';
-import { ERR } from './rdkafka.js';
+import { errorCodes } from './rdkafka.js';
+
+const ERR = errorCodes();
 
 const ctx = { address: '127.0.0.1:9092', operation: 'send', topic: 'images', partition: 3 };
 const rd = (name: string, extra: object = {}) => ({ message: `librdkafka says ${name}`, code: ERR[name], ...extra });

@@ -4,9 +4,9 @@ import type { VisionFlowError } from '../../errors/vision-flow-error.js';
 import { EMPTY_HEADERS, type Headers } from '../../records/headers.js';
 import type { IncomingMessage, TopicPartition } from '../transport.js';
 import { mapKafkaError, type KafkaErrorContext } from './map-kafka-error.js';
-import { ERR, RdConsumer, type ConsumerGlobalConfig, type ConsumerTopicConfig, type LibrdKafkaError, type Message, type MessageHeader } from './rdkafka.js';
+import { codesOf, rdkafka, type ConsumerGlobalConfig, type ConsumerTopicConfig, type LibrdKafkaError, type Message, type MessageHeader, type RdConsumer } from './rdkafka.js';
 
-export type NativeConsumer = InstanceType<typeof RdConsumer> & {
+export type NativeConsumer = RdConsumer & {
   // Public on the JS class, missing from its typings: consume(n) then waits `timeout` for the first
   // message only and takes whatever else is already fetched, which is exactly poll()'s contract.
   setDefaultIsTimeoutOnlyForFirstMessage(on: boolean): void;
@@ -49,11 +49,9 @@ const SERVE_SLICE_MS = 5;
 export const DISCONNECT_TIMEOUT_MS = 15_000;
 
 /** Consume errors that only mean "nothing to read right now": librdkafka recovers by itself. */
-const TRANSIENT = new Set(
-  ['ERR__TRANSPORT', 'ERR__ALL_BROKERS_DOWN', 'ERR__RESOLVE', 'ERR__TIMED_OUT', 'ERR__PARTITION_EOF', 'ERR_UNKNOWN_TOPIC_OR_PART',
-    'ERR__UNKNOWN_PARTITION', 'ERR__MAX_POLL_EXCEEDED', 'ERR__WAIT_COORD', 'ERR_NOT_COORDINATOR', 'ERR_COORDINATOR_NOT_AVAILABLE',
-    'ERR_COORDINATOR_LOAD_IN_PROGRESS', 'ERR_REBALANCE_IN_PROGRESS', 'ERR_UNKNOWN_TOPIC_ID'].map((n) => ERR[n]).filter((c) => c !== undefined),
-);
+const TRANSIENT = ['ERR__TRANSPORT', 'ERR__ALL_BROKERS_DOWN', 'ERR__RESOLVE', 'ERR__TIMED_OUT', 'ERR__PARTITION_EOF', 'ERR_UNKNOWN_TOPIC_OR_PART',
+  'ERR__UNKNOWN_PARTITION', 'ERR__MAX_POLL_EXCEEDED', 'ERR__WAIT_COORD', 'ERR_NOT_COORDINATOR', 'ERR_COORDINATOR_NOT_AVAILABLE',
+  'ERR_COORDINATOR_LOAD_IN_PROGRESS', 'ERR_REBALANCE_IN_PROGRESS', 'ERR_UNKNOWN_TOPIC_ID'] as const;
 
 /** A connected librdkafka consumer, or a mapped error (`ctx` names the operation) within `ctx.timeoutMs`. */
 export async function openNativeConsumer(
@@ -62,7 +60,7 @@ export async function openNativeConsumer(
   events: NativeConsumerEvents = {},
 ): Promise<NativeConsumer> {
   const { rebalance, committed, error } = events;
-  const native: NativeConsumer = new RdConsumer(
+  const native: NativeConsumer = new (rdkafka().KafkaConsumer)(
     {
       ...config.global,
       ...(rebalance ? { rebalance_cb: (err: LibrdKafkaError | undefined, assignment: TopicPartition[]) => rebalance(native, err, assignment) } : {}),
@@ -92,6 +90,8 @@ export class ConsumeQueue {
   private consuming: Promise<unknown> = Promise.resolve();
 
   /** `fail` maps a consume error that is not transient (it rejects that consume). */
+  private readonly transient = codesOf(...TRANSIENT);
+
   constructor(
     private readonly native: () => NativeConsumer,
     private readonly fail: (err: LibrdKafkaError) => VisionFlowError,
@@ -120,7 +120,7 @@ export class ConsumeQueue {
     return new Promise((resolve, reject) => {
       native.consume(max, (err, messages) => {
         if (!err) return resolve(messages ? messages.map(toIncoming) : []);
-        if (err.isFatal || !TRANSIENT.has(err.code)) return reject(this.fail(err));
+        if (err.isFatal || !this.transient.has(err.code)) return reject(this.fail(err));
         setTimeout(() => resolve([]), Math.min(ERROR_BACKOFF_MS, timeoutMs));
       });
     });

@@ -1,6 +1,8 @@
-// The native binding, loaded once. The package is CommonJS with spread exports that Node's ESM
-// loader cannot see as named exports, so it comes in through its default export.
-import rdkafka from '@confluentinc/kafka-javascript';
+// The native binding, loaded when the first Kafka client is made: a run on the memory transport
+// (and `vision-flow graph`, `schemas`, ...) never loads librdkafka and its own OpenSSL (~15 ms at
+// every start). Required, not imported: the package is CommonJS with spread exports that Node's
+// ES module loader cannot see as named exports. Node's module cache makes every later call a lookup.
+import { createRequire } from 'node:module';
 
 export type {
   LibrdKafkaError, Message, DeliveryReport as RdDeliveryReport, TopicPartition as RdTopicPartition,
@@ -8,9 +10,24 @@ export type {
   ConsumerGlobalConfig, ConsumerTopicConfig, ProducerGlobalConfig,
 } from '@confluentinc/kafka-javascript';
 
-export const { KafkaConsumer: RdConsumer, Producer: RdProducer, AdminClient: RdAdmin, OffsetSpec } = rdkafka;
+type Binding = typeof import('@confluentinc/kafka-javascript');
+export type RdConsumer = InstanceType<Binding['KafkaConsumer']>;
+export type RdProducer = InstanceType<Binding['Producer']>;
+export type RdOffsetSpec = Binding['OffsetSpec'][keyof Binding['OffsetSpec']];
+
+const requireHere = createRequire(import.meta.url);
+
+export function rdkafka(): Binding {
+  return requireHere('@confluentinc/kafka-javascript') as Binding;
+}
 
 /** librdkafka error codes by name, e.g. `ERR_MSG_SIZE_TOO_LARGE`; numbers as librdkafka defines them. */
-export const ERR: Readonly<Record<string, number>> = rdkafka.CODES.ERRORS;
+export function errorCodes(): Readonly<Record<string, number>> {
+  return rdkafka().CODES.ERRORS;
+}
 
-export const librdkafkaVersion: string = rdkafka.librdkafkaVersion;
+/** The codes of `names` that this librdkafka defines. */
+export function codesOf(...names: string[]): ReadonlySet<number> {
+  const all = errorCodes();
+  return new Set(names.map((n) => all[n]).filter((c): c is number => c !== undefined));
+}

@@ -5,7 +5,7 @@ import { memberError, type GroupMember } from './group-member.js';
 import type { HeldRecords } from './held-records.js';
 import type { ConsumeQueue, NativeConsumer } from './native-consumer.js';
 import type { PartitionOwnership } from './partition-ownership.js';
-import { ERR, type LibrdKafkaError } from './rdkafka.js';
+import { errorCodes, type LibrdKafkaError } from './rdkafka.js';
 
 /** How long close() serves the revocation after unsubscribing before it disconnects anyway. */
 const LEAVE_TIMEOUT_MS = 5_000;
@@ -81,7 +81,7 @@ export class RebalanceHandler {
   /** A rebalance of the handle this member acts on. */
   onRebalance(err: LibrdKafkaError | undefined, assignment: readonly TopicPartition[]): void {
     const tps = assignment.map(({ topic, partition }) => ({ topic, partition }));
-    if (err?.code === ERR['ERR__ASSIGN_PARTITIONS']) {
+    if (err?.code === errorCodes()['ERR__ASSIGN_PARTITIONS']) {
       try {
         // Eager: the whole new assignment, after everything was revoked. Cooperative: only what is added.
         if (this.eager) this.native().assign(tps);
@@ -94,7 +94,7 @@ export class RebalanceHandler {
       // Cooperative rounds often bring no change for this member; the listener hears only of real ones.
       if (!this.leavingGroup && tps.length > 0) this.step('onAssigned', () => this.listener?.onAssigned?.(tps));
       this.step('onAssigned', () => void this.assignRounds++);
-    } else if (err?.code === ERR['ERR__REVOKE_PARTITIONS']) {
+    } else if (err?.code === errorCodes()['ERR__REVOKE_PARTITIONS']) {
       this.ownership.revoke(tps, this.assignmentLost());
       if (this.leavingGroup || tps.length === 0) return this.release(tps);
       this.revoke(tps, () => this.release(tps));
@@ -112,10 +112,10 @@ export class RebalanceHandler {
    */
   answerStale(native: NativeConsumer, err: LibrdKafkaError | undefined, tps: TopicPartition[]): void {
     try {
-      if (err?.code === ERR['ERR__ASSIGN_PARTITIONS']) {
+      if (err?.code === errorCodes()['ERR__ASSIGN_PARTITIONS']) {
         if (this.eager) native.assign(tps);
         else native.incrementalAssign(tps);
-      } else if (err?.code === ERR['ERR__REVOKE_PARTITIONS']) {
+      } else if (err?.code === errorCodes()['ERR__REVOKE_PARTITIONS']) {
         if (this.eager) native.unassign();
         else native.incrementalUnassign(tps);
       }
