@@ -21,18 +21,18 @@ export async function run(file: string, opts: RunOptions): Promise<RunResult> {
   // load while esbuild, in its own process, bundles the topology.
   const resources = new RunResources();
   const prestarted = import('@vision-flow/operators').then((o) => o.prestartInferencePool(resources), () => undefined);
-  const topology = await loadTopology(file).catch(async (e: unknown) => {
-    await prestarted;
-    await resources.close();
-    throw e;
-  });
-  await prestarted;
   const nodes = opts.node ?? [];
-  if (config.transport === 'memory' && nodes.length > 0 && nodes.length < topology.nodes.length) {
-    await resources.close();
-    throw new ConfigError(`--node ${nodes.join(' --node ')} needs the kafka transport (--brokers host:port): with the embedded memory transport all nodes share this one process`);
-  }
-  const { transport, registry, close } = await connect(config).catch(async (e: unknown) => {
+  const setUp = async () => {
+    const topology = await loadTopology(file);
+    if (config.transport === 'memory' && nodes.length > 0 && nodes.length < topology.nodes.length) {
+      throw new ConfigError(`--node ${nodes.join(' --node ')} needs the kafka transport (--brokers host:port): with the embedded memory transport all nodes share this one process`);
+    }
+    await prestarted;
+    return { topology, ...(await connect(config)) };
+  };
+  // Until the runner owns the prestarted workers, a failure here closes them.
+  const { topology, transport, registry, close } = await setUp().catch(async (e: unknown) => {
+    await prestarted;
     await resources.close();
     throw e;
   });
