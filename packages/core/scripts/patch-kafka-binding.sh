@@ -17,9 +17,17 @@
 # The second patch adds produceFlat(): produce() with headers as one flat [name, value, ...] array.
 # produce() reads each header as an object of one property (an own-property-names array and two
 # std::string copies per header); kafka-producer.ts uses produceFlat when the binding has it.
+#
+# The third patches the librdkafka the binding builds (deps/librdkafka, rebuilt incrementally too):
+# - a partition resumed (after a pause of ours, or after librdkafka's own pause of every fetcher
+#   during an incremental rebalance) wakes its broker thread, which otherwise could sleep up to a
+#   second before fetching it: a member's kept partitions stalled ~1 s at every rebalance;
+# - the main thread wakes at least twice per heartbeat interval, which is where the classic group
+#   protocol sends heartbeats: an idle member heard of a rebalance up to a second late whatever
+#   heartbeat.interval.ms said. docs/performance.md, "Transport", has the traces.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-patches="$here/../patches/kafka-javascript-1.10.1-consume-batch.patch $here/../patches/kafka-javascript-1.10.1-produce-flat-headers.patch"
+patches="$here/../patches/kafka-javascript-1.10.1-consume-batch.patch $here/../patches/kafka-javascript-1.10.1-produce-flat-headers.patch $here/../patches/kafka-javascript-1.10.1-librdkafka-wakeups.patch"
 pkg="${1:-node_modules}/@confluentinc/kafka-javascript"
 log() { printf 'patch-kafka-binding: %s\n' "$*" >&2; }
 
@@ -46,8 +54,18 @@ for patch_file in $patches; do
   applied="$patch_file $applied" # newest first: the order to take them back out
 done
 [ -n "$applied" ] || exit 0
+jobs=$(nproc 2>/dev/null || echo 2)
+# librdkafka first (its own make, as the binding's build runs it), then the addon, relinked against it.
+build() {
+  case "$applied" in
+    *librdkafka*)
+      make -C "$pkg/deps/librdkafka" -j"$jobs" libs install-subdirs || return 1 # (set -e does not apply inside `if`)
+      rm -f "$pkg/build/Release/confluent-kafka-javascript.node" "$pkg/build/Release/obj.target/confluent-kafka-javascript.node" ;; # relinked (a static librdkafka is in it)
+  esac
+  make -C "$pkg/build" BUILDTYPE=Release -j"$jobs"
+}
 log "rebuilding the addon with the patches"
-if ! make -C "$pkg/build" BUILDTYPE=Release -j"$(nproc 2>/dev/null || echo 2)" >/dev/null 2>"$pkg/build/vf-patch-build.log"; then
+if ! build >/dev/null 2>"$pkg/build/vf-patch-build.log"; then
   for p in $applied; do patch -p1 -d "$pkg" -R -s -f < "$p"; done
   log "the addon did not build with the patches (see $pkg/build/vf-patch-build.log); sources restored, rebuild with npm rebuild @confluentinc/kafka-javascript"
   exit 1
