@@ -23,7 +23,7 @@ describe('kafka-config', () => {
     expect(global).toMatchObject({
       'group.id': 'node-a', 'enable.auto.commit': false, 'enable.auto.offset.store': false,
       'partition.assignment.strategy': 'cooperative-sticky', 'queued.max.messages.kbytes': 4096, 'fetch.max.bytes': 4096 * 1024,
-      'session.timeout.ms': 6000, 'heartbeat.interval.ms': 1000,
+      'session.timeout.ms': 6000, 'heartbeat.interval.ms': 250,
     });
     expect(topic).toEqual({ 'auto.offset.reset': 'latest' });
   });
@@ -37,8 +37,8 @@ describe('kafka-config', () => {
     expect(consumerConfig(opts, { groupId: 'g' }).global['session.timeout.ms']).toBe(45_000);
     expect(consumerConfig({ ...opts, sessionTimeoutMs: 10_000 }, { groupId: 'g' }).global['session.timeout.ms']).toBe(10_000);
     expect(consumerConfig({ ...opts, sessionTimeoutMs: 10_000 }, { groupId: 'g', sessionTimeoutMs: 7_000 }).global['session.timeout.ms']).toBe(7_000);
-    // Heartbeats stay a third of the session, so a member is not evicted between two of them.
-    expect(consumerConfig({ ...opts, sessionTimeoutMs: 6_000 }, { groupId: 'g' }).global['heartbeat.interval.ms']).toBe(1_000);
+    // Heartbeats every 250 ms, well within a third of the shortest session the broker allows.
+    expect(consumerConfig({ ...opts, sessionTimeoutMs: 6_000 }, { groupId: 'g' }).global['heartbeat.interval.ms']).toBe(250);
     expect(() => consumerConfig({ ...opts, sessionTimeoutMs: 2_000 }, { groupId: 'g' })).toThrow(/session timeout must be 6000–1800000 ms.*got 2000/);
   });
 
