@@ -55,6 +55,8 @@ export class TopicInput {
   private readonly committer: OffsetCommitter;
   private commitTimer: NodeJS.Timeout | undefined;
   private loop: Promise<void> = Promise.resolve();
+  /** Records were admitted since the node last caught up (see `commitIfCaughtUp`). */
+  private admittedSinceCaughtUp = false;
 
   constructor(private readonly opts: TopicInputOptions) {
     this.committer = new OffsetCommitter({
@@ -82,7 +84,7 @@ export class TopicInput {
   /** Starts pulling and the periodic commit; the promise ends when pulling stops, rejects if it cannot go on. */
   start(): Promise<void> {
     this.running = true;
-    this.commitTimer = setInterval(() => void this.commit().catch((e: unknown) => this.opts.log(`${this.opts.node}: commit failed, will retry: ${errorMessage(e)}`)), this.opts.commitIntervalMs);
+    this.commitTimer = setInterval(() => this.commitInBackground(), this.opts.commitIntervalMs);
     this.commitTimer.unref();
     this.loop = this.pollLoop();
     return this.loop;
@@ -140,8 +142,25 @@ export class TopicInput {
         continue;
       }
       if (consumer !== this.consumer) continue; // polled before a rejoin: the new member reads these again
+      if (messages.length === 0) this.commitIfCaughtUp();
       for (const m of messages) this.admit(m);
     }
+  }
+
+  /**
+   * A stateless node that has caught up (a poll found nothing, and nothing is in flight) commits at
+   * once rather than at its next tick: its lag reads 0 as soon as that is true, and a crash while it
+   * idles reads nothing again. Stateful nodes keep to the interval: a commit flushes their record
+   * caches, which would then emit at every pause in the input.
+   */
+  private commitIfCaughtUp(): void {
+    if (!this.admittedSinceCaughtUp || this.opts.stateful || this.opts.limiter.count > 0) return;
+    this.admittedSinceCaughtUp = false;
+    this.commitInBackground();
+  }
+
+  private commitInBackground(): void {
+    void this.commit().catch((e: unknown) => this.opts.log(`${this.opts.node}: commit failed, will retry: ${errorMessage(e)}`));
   }
 
   /**
@@ -164,6 +183,7 @@ export class TopicInput {
     // reading several topics may give up partition 3 of one and keep partition 3 of another.
     const key = this.tpKeys.of(m.topic, m.partition);
     if (this.revoking.has(key)) return;
+    this.admittedSinceCaughtUp = true;
     const complete = this.committer.begin(key, m.offset);
     if (limiter.acquire(key) && !this.paused.has(key)) {
       this.paused.add(key);
