@@ -57,6 +57,7 @@ export class TopicInput {
   private loop: Promise<void> = Promise.resolve();
   /** Records were admitted since the node last caught up (see `commitIfCaughtUp`). */
   private admittedSinceCaughtUp = false;
+  private lastCaughtUpCommitAt = 0;
 
   constructor(private readonly opts: TopicInputOptions) {
     this.committer = new OffsetCommitter({
@@ -150,12 +151,17 @@ export class TopicInput {
   /**
    * A stateless node that has caught up (a poll found nothing, and nothing is in flight) commits at
    * once rather than at its next tick: its lag reads 0 as soon as that is true, and a crash while it
-   * idles reads nothing again. Stateful nodes keep to the interval: a commit flushes their record
-   * caches, which would then emit at every pause in the input.
+   * idles reads nothing again. At most four such commits per commit interval, so a trickle of
+   * input (an empty poll between every two records) does not commit each record. Stateful nodes
+   * keep to the interval: a commit flushes their record caches, which would then emit at every
+   * pause in the input.
    */
   private commitIfCaughtUp(): void {
     if (!this.admittedSinceCaughtUp || this.opts.stateful || this.opts.limiter.count > 0) return;
+    const now = Date.now();
+    if (now - this.lastCaughtUpCommitAt < this.opts.commitIntervalMs / 4) return;
     this.admittedSinceCaughtUp = false;
+    this.lastCaughtUpCommitAt = now;
     this.commitInBackground();
   }
 
