@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { withConstantInitializers } from './constant-initializers.js';
+import type { ModelEditCache } from './model-edit-cache.js';
 import { withSpaceToDepthInput } from './space-to-depth-input.js';
 import type { SpaceToDepthBlocks } from './tensor-layout.js';
 
@@ -12,17 +13,32 @@ import type { SpaceToDepthBlocks } from './tensor-layout.js';
 export interface EditedModel {
   /** The model to open; absent when no edit applied (or the file is no model): ONNX Runtime opens the path. */
   readonly bytes?: Uint8Array;
+  /** The edited model as saved by an earlier run (model-edit-cache.ts): open this file instead of the path. */
+  readonly file?: string;
   /** Set when the Focus layer was taken out of the graph: feed this tensor, in space-to-depth layout. */
   readonly spaceToDepth?: { readonly name: string; readonly blocks: SpaceToDepthBlocks };
 }
 
-export async function editModel(path: string): Promise<EditedModel> {
+/**
+ * The edit of `path`, from `cache` when an earlier run saved it, else made now (and saved there in
+ * the background). Callers pass `ModelEditCache.fromEnvironment()`, or undefined for none.
+ */
+export async function editModel(path: string, cache: ModelEditCache | undefined): Promise<EditedModel> {
+  const saved = await cache?.lookup(path);
+  if (saved) return saved;
+  const edited = await editNow(path);
+  if (!edited) return {}; // unreadable or not a protobuf: ONNX Runtime's own error, opening the path, names the problem
+  if (cache) void cache.save(path, edited);
+  return edited;
+}
+
+async function editNow(path: string): Promise<EditedModel | undefined> {
   try {
     const constants = withConstantInitializers(await readFile(path));
     const focus = withSpaceToDepthInput(constants.bytes);
     if (constants.dropped === 0 && !focus.feed) return {};
     return { bytes: focus.bytes, ...(focus.feed ? { spaceToDepth: focus.feed } : {}) };
   } catch {
-    return {}; // unreadable or not a protobuf: ONNX Runtime's own error, opening the path, names the problem
+    return undefined;
   }
 }

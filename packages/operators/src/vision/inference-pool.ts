@@ -7,6 +7,7 @@ import type { InputContract, OutputContract } from '../models/catalogue.js';
 import { DecodedFrameCache, type FrameCacheMemory, type FrameCacheStats } from './decoded-frame-cache.js';
 import { editModel, type EditedModel } from './edited-model.js';
 import { FairQueue } from './fair-queue.js';
+import { ModelEditCache } from './model-edit-cache.js';
 import { withoutOnnxTelemetry } from './onnx-telemetry.js';
 import type { EncodedFrame } from './frame.js';
 import type { DetectParams, DetectorResult } from './run-detector.js';
@@ -177,7 +178,7 @@ export class InferencePool {
   /** Each model file is read and edited once per pool, on this thread, not once per worker. */
   private edited(modelPath: string): Promise<EditedModel> {
     let e = this.edits.get(modelPath);
-    if (!e) this.edits.set(modelPath, (e = editModel(modelPath)));
+    if (!e) this.edits.set(modelPath, (e = editModel(modelPath, ModelEditCache.fromEnvironment())));
     return e;
   }
 

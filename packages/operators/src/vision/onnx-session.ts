@@ -1,5 +1,6 @@
 import { InferenceSession } from 'onnxruntime-node';
 import type { EditedModel } from './edited-model.js';
+import { ModelEditCache } from './model-edit-cache.js';
 import { withoutOnnxTelemetry } from './onnx-telemetry.js';
 
 export interface OnnxSessionOptions {
@@ -27,8 +28,26 @@ export async function openOnnxModel(path: string, opts: OnnxSessionOptions = {},
     graphOptimizationLevel: 'all',
     logSeverityLevel: 3, // errors only: warnings about unused initialisers are noise here
   };
-  // Imported only when needed: inference workers get their models edited by the pool and never load protobufjs.
-  const model = edited ?? (await (await import('./edited-model.js')).editModel(path));
-  const session = model.bytes ? await InferenceSession.create(model.bytes, options) : await InferenceSession.create(path, options);
+  let model = edited ?? (await editModel(path, ModelEditCache.fromEnvironment()));
+  try {
+    return withSession(model, await createSession(model, path, options));
+  } catch (e) {
+    if (!model.file) throw e; // ONNX Runtime's own error names the file and the problem
+    // The saved edit went missing or bad since it was looked up: edit the model again, without the cache.
+    model = await editModel(path, undefined);
+    return withSession(model, await createSession(model, path, options));
+  }
+}
+
+/** Imported only when needed: inference workers get their models edited by the pool and never load protobufjs. */
+async function editModel(path: string, cache: ModelEditCache | undefined): Promise<EditedModel> {
+  return (await import('./edited-model.js')).editModel(path, cache);
+}
+
+function createSession(model: EditedModel, path: string, options: InferenceSession.SessionOptions): Promise<InferenceSession> {
+  return model.bytes ? InferenceSession.create(model.bytes, options) : InferenceSession.create(model.file ?? path, options);
+}
+
+function withSession(model: EditedModel, session: InferenceSession): OnnxModel {
   return { session, ...(model.spaceToDepth ? { spaceToDepth: model.spaceToDepth } : {}) };
 }

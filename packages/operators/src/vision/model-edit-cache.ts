@@ -1,0 +1,82 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { EditedModel } from './edited-model.js';
+
+/**
+ * Bump when a graph edit (constant-initializers.ts, space-to-depth-input.ts) changes what it
+ * writes: edits saved by an older version are then made again.
+ */
+const EDITS_VERSION = 1;
+
+/** What `<key>.json` holds beside the edited model `<key>.onnx`. */
+interface SavedEdit {
+  readonly version: number;
+  readonly source: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+  /** False when no edit applied: the original file is opened as it is. */
+  readonly edited: boolean;
+  readonly spaceToDepth?: EditedModel['spaceToDepth'];
+}
+
+/**
+ * Model files as edited (edited-model.ts), saved on disk by source file, size and modification
+ * time: a run opens the saved file by path instead of reading, parsing and editing the model again
+ * on its main thread (~100 ms for the image pipeline's two models, at start, before the first
+ * result). Under `$VF_CACHE_DIR/models`, else `$XDG_CACHE_HOME/vision-flow/models`, else
+ * `~/.cache/vision-flow/models`; `VF_CACHE_DIR=off` turns it off. A folder that cannot be written
+ * only means every run edits again.
+ */
+export class ModelEditCache {
+  constructor(readonly dir: string) {}
+
+  static fromEnvironment(env: NodeJS.ProcessEnv = process.env): ModelEditCache | undefined {
+    if (env['VF_CACHE_DIR'] === 'off') return undefined;
+    const base = env['VF_CACHE_DIR'] || (env['XDG_CACHE_HOME'] ? join(env['XDG_CACHE_HOME'], 'vision-flow') : join(homedir(), '.cache', 'vision-flow'));
+    return new ModelEditCache(join(base, 'models'));
+  }
+
+  /** The saved edit of `path` as the file is now, or undefined (none, stale, or unreadable). */
+  async lookup(path: string): Promise<EditedModel | undefined> {
+    try {
+      const source = await this.sourceOf(path);
+      const saved = JSON.parse(await readFile(join(this.dir, `${source.key}.json`), 'utf8')) as SavedEdit;
+      if (saved.version !== EDITS_VERSION || saved.source !== source.path || saved.size !== source.size || saved.mtimeMs !== source.mtimeMs) return undefined;
+      if (!saved.edited) return {};
+      const file = join(this.dir, `${source.key}.onnx`);
+      await stat(file);
+      return { file, ...(saved.spaceToDepth ? { spaceToDepth: saved.spaceToDepth } : {}) };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Saves `edited`, the edit of `path`; the model first, its description last, each written whole (rename). */
+  async save(path: string, edited: EditedModel): Promise<void> {
+    try {
+      const source = await this.sourceOf(path);
+      await mkdir(this.dir, { recursive: true });
+      if (edited.bytes) await writeWhole(join(this.dir, `${source.key}.onnx`), edited.bytes);
+      const saved: SavedEdit = { version: EDITS_VERSION, source: source.path, size: source.size, mtimeMs: source.mtimeMs, edited: edited.bytes !== undefined, ...(edited.spaceToDepth ? { spaceToDepth: edited.spaceToDepth } : {}) };
+      await writeWhole(join(this.dir, `${source.key}.json`), JSON.stringify(saved));
+    } catch {
+      // a read-only or full disk: the next run edits again
+    }
+  }
+
+  private async sourceOf(path: string): Promise<{ path: string; size: number; mtimeMs: number; key: string }> {
+    const abs = resolve(path);
+    const s = await stat(abs);
+    const key = createHash('sha256').update(JSON.stringify([EDITS_VERSION, abs, s.size, s.mtimeMs])).digest('hex').slice(0, 32);
+    return { path: abs, size: s.size, mtimeMs: s.mtimeMs, key };
+  }
+}
+
+/** Written beside under a unique name, then renamed: a reader never sees half a file. */
+async function writeWhole(file: string, data: Uint8Array | string): Promise<void> {
+  const tmp = `${file}.${process.pid}-${Math.random().toString(36).slice(2)}.tmp`;
+  await writeFile(tmp, data);
+  await rename(tmp, file);
+}
