@@ -8,7 +8,7 @@ import { named } from '../dsl/named.js';
 import { topic } from '../dsl/topic.js';
 import { topology } from '../dsl/topology.js';
 import type { Source } from '../dsl/source.js';
-import { record, type Rec } from '../records/record.js';
+import type { Rec } from '../records/record.js';
 import { InMemorySchemaRegistry } from '../serde/avro/in-memory-schema-registry.js';
 import { MemoryTransport } from '../transport/memory/memory-transport.js';
 import { Item, items } from '../testing/items.js';
@@ -23,27 +23,6 @@ const pipeline = (source: Source<string, Item>) =>
     .node('feed', (n) => n.source(source).to(input))
     .node('work', (n) => n.from(input).pipe(named('pass', map((r: Rec<string, Item>) => r))).to(output));
 const t = pipeline(items(40));
-
-/** `n` records, one every `everyMs`: the node catches up between any two. */
-function trickle(n: number, everyMs: number): Source<string, Item> {
-  return {
-    kind: 'trickle',
-    bounded: true,
-    open: async () => {
-      let i = 0;
-      return {
-        total: n,
-        next: async () => {
-          if (i >= n) return null;
-          await sleep(everyMs);
-          const id = `item-${i++}`;
-          return { record: record({ key: id, value: { id } }) };
-        },
-        close: async () => undefined,
-      };
-    },
-  };
-}
 
 let runner: TopologyRunner | undefined;
 let transport: MemoryTransport | undefined;
@@ -66,7 +45,7 @@ describe('a stateless node that has caught up', () => {
   });
 
   it('commits a trickle at most four times per commit interval, and the last record soon after it', async () => {
-    const trickled = pipeline(trickle(25, 40));
+    const trickled = pipeline(items(25, { everyMs: 40 }));
     transport = new MemoryTransport();
     runner = new TopologyRunner(trickled, { transport, registry: new InMemorySchemaRegistry(), node: { pollTimeoutMs: 10, commitIntervalMs: 8_000 } });
     let commits = 0;

@@ -24,11 +24,12 @@ export interface EditedModel {
  * the background). Callers pass `ModelEditCache.fromEnvironment()`, or undefined for none.
  */
 export async function editModel(path: string, cache: ModelEditCache | undefined): Promise<EditedModel> {
-  const saved = await cache?.lookup(path);
+  const entry = await cache?.entryFor(path);
+  const saved = entry && (await cache!.lookup(entry));
   if (saved) return saved;
   const edited = await editNow(path);
   if (!edited) return {}; // unreadable or not a protobuf: ONNX Runtime's own error, opening the path, names the problem
-  if (cache) void cache.save(path, edited);
+  if (entry) void cache!.save(entry, edited);
   return edited;
 }
 

@@ -10,6 +10,14 @@ import type { EditedModel } from './edited-model.js';
  */
 const EDITS_VERSION = 1;
 
+/** A model file as it was when looked at, and where its edit is saved. */
+export interface CacheEntry {
+  readonly path: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly key: string;
+}
+
 /** What `<key>.json` holds beside the edited model `<key>.onnx`. */
 interface SavedEdit {
   readonly version: number;
@@ -38,14 +46,28 @@ export class ModelEditCache {
     return new ModelEditCache(join(base, 'models'));
   }
 
-  /** The saved edit of `path` as the file is now, or undefined (none, stale, or unreadable). */
-  async lookup(path: string): Promise<EditedModel | undefined> {
+  /**
+   * `path` as it is now, undefined if it cannot be read. Taken before the model is read, so an edit
+   * of a file changed meanwhile is saved under its older size and time, and never handed out for the newer.
+   */
+  async entryFor(path: string): Promise<CacheEntry | undefined> {
     try {
-      const source = await this.sourceOf(path);
-      const saved = JSON.parse(await readFile(join(this.dir, `${source.key}.json`), 'utf8')) as SavedEdit;
-      if (saved.version !== EDITS_VERSION || saved.source !== source.path || saved.size !== source.size || saved.mtimeMs !== source.mtimeMs) return undefined;
+      const abs = resolve(path);
+      const s = await stat(abs);
+      const key = createHash('sha256').update(JSON.stringify([EDITS_VERSION, abs, s.size, s.mtimeMs])).digest('hex').slice(0, 32);
+      return { path: abs, size: s.size, mtimeMs: s.mtimeMs, key };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The saved edit of `entry`, or undefined (none, stale, or unreadable). */
+  async lookup(entry: CacheEntry): Promise<EditedModel | undefined> {
+    try {
+      const saved = JSON.parse(await readFile(join(this.dir, `${entry.key}.json`), 'utf8')) as SavedEdit;
+      if (saved.version !== EDITS_VERSION || saved.source !== entry.path || saved.size !== entry.size || saved.mtimeMs !== entry.mtimeMs) return undefined;
       if (!saved.edited) return {};
-      const file = join(this.dir, `${source.key}.onnx`);
+      const file = join(this.dir, `${entry.key}.onnx`);
       await stat(file);
       return { file, ...(saved.spaceToDepth ? { spaceToDepth: saved.spaceToDepth } : {}) };
     } catch {
@@ -53,24 +75,16 @@ export class ModelEditCache {
     }
   }
 
-  /** Saves `edited`, the edit of `path`; the model first, its description last, each written whole (rename). */
-  async save(path: string, edited: EditedModel): Promise<void> {
+  /** Saves `edited`, the edit of `entry`; the model first, its description last, each written whole (rename). */
+  async save(entry: CacheEntry, edited: EditedModel): Promise<void> {
     try {
-      const source = await this.sourceOf(path);
       await mkdir(this.dir, { recursive: true });
-      if (edited.bytes) await writeWhole(join(this.dir, `${source.key}.onnx`), edited.bytes);
-      const saved: SavedEdit = { version: EDITS_VERSION, source: source.path, size: source.size, mtimeMs: source.mtimeMs, edited: edited.bytes !== undefined, ...(edited.spaceToDepth ? { spaceToDepth: edited.spaceToDepth } : {}) };
-      await writeWhole(join(this.dir, `${source.key}.json`), JSON.stringify(saved));
+      if (edited.bytes) await writeWhole(join(this.dir, `${entry.key}.onnx`), edited.bytes);
+      const saved: SavedEdit = { version: EDITS_VERSION, source: entry.path, size: entry.size, mtimeMs: entry.mtimeMs, edited: edited.bytes !== undefined, ...(edited.spaceToDepth ? { spaceToDepth: edited.spaceToDepth } : {}) };
+      await writeWhole(join(this.dir, `${entry.key}.json`), JSON.stringify(saved));
     } catch {
       // a read-only or full disk: the next run edits again
     }
-  }
-
-  private async sourceOf(path: string): Promise<{ path: string; size: number; mtimeMs: number; key: string }> {
-    const abs = resolve(path);
-    const s = await stat(abs);
-    const key = createHash('sha256').update(JSON.stringify([EDITS_VERSION, abs, s.size, s.mtimeMs])).digest('hex').slice(0, 32);
-    return { path: abs, size: s.size, mtimeMs: s.mtimeMs, key };
   }
 }
 
