@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ConfigError } from '@vision-flow/core';
@@ -25,6 +24,14 @@ export interface ResolvedModel {
 export function modelDirectory(opts: ResolveModelOptions = {}): { dir: string; from: string } {
   if (opts.modelDir) return { dir: resolve(opts.modelDir), from: opts.from ?? 'the modelDir option' };
   return { dir: resolve('models'), from: 'the default ./models under the working directory' };
+}
+
+/**
+ * Where the catalogue model `name` is looked for, unchecked: what resolveModel verifies. Lets a
+ * caller start opening the model while the file's checksum is still being read.
+ */
+export function modelFile(name: string, opts: ResolveModelOptions = {}): string {
+  return resolve(modelDirectory(opts).dir, modelSpec(name).file);
 }
 
 /**
@@ -90,12 +97,11 @@ async function checkFile(model: string, path: string, expected: string, dir: str
   }
 }
 
-function sha256(path: string): Promise<string> {
-  return new Promise((done, fail) => {
-    const hash = createHash('sha256');
-    createReadStream(path)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('end', () => done(hash.digest('hex')))
-      .on('error', fail);
-  });
+/**
+ * One read of the whole file (a few MB), not a stream of 64 KiB chunks: each chunk is a round trip
+ * through libuv's threads and back to this thread, which at a run's start is busy reading the
+ * first images, so the stream's ~60 chunks held the model's first frame back (~0.1 s).
+ */
+async function sha256(path: string): Promise<string> {
+  return createHash('sha256').update(await readFile(path)).digest('hex');
 }

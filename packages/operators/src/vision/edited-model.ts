@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { withConstantInitializers } from './constant-initializers.js';
-import type { ModelEditCache } from './model-edit-cache.js';
+import type { CacheEntry, ModelEditCache } from './model-edit-cache.js';
 import { withSpaceToDepthInput } from './space-to-depth-input.js';
 import type { SpaceToDepthBlocks } from './tensor-layout.js';
 
@@ -23,13 +23,16 @@ export interface EditedModel {
  * The edit of `path`, from `cache` when an earlier run saved it, else made now (and saved there in
  * the background). Callers pass `ModelEditCache.fromEnvironment()`, or undefined for none.
  */
-export async function editModel(path: string, cache: ModelEditCache | undefined): Promise<EditedModel> {
-  const entry = await cache?.entryFor(path);
-  const saved = entry && (await cache!.lookup(entry));
-  if (saved) return saved;
+export function editModel(path: string, cache: ModelEditCache | undefined): Promise<EditedModel> {
+  const entry = cache?.entryFor(path);
+  const saved = entry && cache!.lookup(entry);
+  return saved ? Promise.resolve(saved) : editAndSave(path, entry && { cache: cache!, entry });
+}
+
+async function editAndSave(path: string, saveTo: { cache: ModelEditCache; entry: CacheEntry } | undefined): Promise<EditedModel> {
   const edited = await editNow(path);
   if (!edited) return {}; // unreadable or not a protobuf: ONNX Runtime's own error, opening the path, names the problem
-  if (entry) void cache!.save(entry, edited);
+  if (saveTo) void saveTo.cache.save(saveTo.entry, edited);
   return edited;
 }
 

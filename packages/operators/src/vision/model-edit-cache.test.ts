@@ -25,12 +25,12 @@ describe('ModelEditCache', () => {
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
-  const lookup = async (c: ModelEditCache) => c.lookup((await c.entryFor(model))!);
+  const lookup = (c: ModelEditCache) => c.lookup(c.entryFor(model)!);
 
   /** The background save of a first edit, done. */
-  async function saved(): Promise<NonNullable<Awaited<ReturnType<ModelEditCache['lookup']>>>> {
+  async function saved(): Promise<NonNullable<ReturnType<ModelEditCache['lookup']>>> {
     for (let i = 0; i < 200; i++) {
-      const hit = await lookup(cache);
+      const hit = lookup(cache);
       if (hit) return hit;
       await sleep(10);
     }
@@ -56,7 +56,7 @@ describe('ModelEditCache', () => {
     await saved();
     const later = new Date(Date.now() + 60_000);
     await utimes(model, later, later);
-    expect(await lookup(cache), 'a changed source is not looked up').toBeUndefined();
+    expect(lookup(cache), 'a changed source is not looked up').toBeUndefined();
     expect((await editModel(model, cache)).bytes).toBeDefined();
   });
 
@@ -74,7 +74,7 @@ describe('ModelEditCache', () => {
     const blocked = new ModelEditCache(join(dir, 'blocked', 'models'));
     expect((await editModel(model, blocked)).bytes).toBeDefined();
     await sleep(100);
-    expect(await lookup(blocked)).toBeUndefined();
+    expect(lookup(blocked)).toBeUndefined();
     expect((await editModel(model, blocked)).bytes).toBeDefined();
   });
 

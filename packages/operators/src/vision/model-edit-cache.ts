@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { EditedModel } from './edited-model.js';
@@ -35,7 +36,9 @@ interface SavedEdit {
  * on its main thread (~100 ms for the image pipeline's two models, at start, before the first
  * result). Under `$VF_CACHE_DIR/models`, else `$XDG_CACHE_HOME/vision-flow/models`, else
  * `~/.cache/vision-flow/models`; `VF_CACHE_DIR=off` turns it off. A folder that cannot be written
- * only means every run edits again.
+ * only means every run edits again. Looking up is synchronous (a stat, a small JSON file, a stat):
+ * at a run's start this thread is busy reading the first images, and each asynchronous step waited
+ * behind that work while the workers sat ready with nothing to open.
  */
 export class ModelEditCache {
   constructor(readonly dir: string) {}
@@ -50,10 +53,10 @@ export class ModelEditCache {
    * `path` as it is now, undefined if it cannot be read. Taken before the model is read, so an edit
    * of a file changed meanwhile is saved under its older size and time, and never handed out for the newer.
    */
-  async entryFor(path: string): Promise<CacheEntry | undefined> {
+  entryFor(path: string): CacheEntry | undefined {
     try {
       const abs = resolve(path);
-      const s = await stat(abs);
+      const s = statSync(abs);
       const key = createHash('sha256').update(JSON.stringify([EDITS_VERSION, abs, s.size, s.mtimeMs])).digest('hex').slice(0, 32);
       return { path: abs, size: s.size, mtimeMs: s.mtimeMs, key };
     } catch {
@@ -62,13 +65,13 @@ export class ModelEditCache {
   }
 
   /** The saved edit of `entry`, or undefined (none, stale, or unreadable). */
-  async lookup(entry: CacheEntry): Promise<EditedModel | undefined> {
+  lookup(entry: CacheEntry): EditedModel | undefined {
     try {
-      const saved = JSON.parse(await readFile(join(this.dir, `${entry.key}.json`), 'utf8')) as SavedEdit;
+      const saved = JSON.parse(readFileSync(join(this.dir, `${entry.key}.json`), 'utf8')) as SavedEdit;
       if (saved.version !== EDITS_VERSION || saved.source !== entry.path || saved.size !== entry.size || saved.mtimeMs !== entry.mtimeMs) return undefined;
       if (!saved.edited) return {};
       const file = join(this.dir, `${entry.key}.onnx`);
-      await stat(file);
+      statSync(file);
       return { file, ...(saved.spaceToDepth ? { spaceToDepth: saved.spaceToDepth } : {}) };
     } catch {
       return undefined;
