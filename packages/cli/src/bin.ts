@@ -1,5 +1,9 @@
 #!/usr/bin/env -S node --no-parallel-scavenge --turbo-filter=-parseSource --initial-old-space-size=64 --interrupt-budget=400000
-import { main } from './cli.js';
+import { earlyInferenceWorkers } from './early-inference-workers.js';
+
+// First, before the CLI's modules load: see early-inference-workers.ts.
+const inferenceWorkers = await earlyInferenceWorkers(process.argv);
+const { main } = await import('./cli.js');
 
 // `vision-flow tail … | head` closes the pipe early: that is the reader's choice, not an error.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -7,7 +11,8 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-await main();
+await main(process.argv, { inferenceWorkers });
+await inferenceWorkers?.close(); // those no run took
 
 // The command has closed everything it opened. A handle a library may still hold (a worker thread
 // winding down, a timer) must not keep a finished run alive: exit once stdout and stderr are flushed.

@@ -3,6 +3,7 @@
 import { createRequire } from 'node:module';
 import { Command, Option } from 'commander';
 import { isVisionFlowError, type JsonValue } from '@vision-flow/core';
+import type { InferenceWorkers } from '@vision-flow/operators/inference-workers';
 import { parseSet } from './config/resolve-config.js';
 import { printError } from './output/print-error.js';
 import type * as runCommand from './commands/run/index.js';
@@ -44,7 +45,13 @@ const { version } = createRequire(import.meta.url)('../package.json') as { versi
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const collectSet = (value: string, previous: { [k: string]: JsonValue } = {}) => parseSet(value, previous);
 
-export function buildProgram(): Command {
+/** What the process started before the CLI loaded (bin.ts), for the command that uses it. */
+export interface CliContext {
+  /** Started for `vision-flow run` (early-inference-workers.ts); its inference pool takes them. */
+  readonly inferenceWorkers?: InferenceWorkers | undefined;
+}
+
+export function buildProgram(context: CliContext = {}): Command {
   const program = new Command('vision-flow')
     .description('Run stream-processing topologies for computer vision on Kafka (or embedded, in one process).')
     .version(version, '-V, --version', 'print the version of vision-flow')
@@ -80,7 +87,7 @@ export function buildProgram(): Command {
     .option('--query-host <address>', 'alias of --http-host (env VF_QUERY_HOST)')
     .option('--no-progress', 'no progress display on standard error')
     .action(async (file: string, opts: runCommand.RunOptions) => {
-      const result = await (await commands.run()).run(file, opts);
+      const result = await (await commands.run()).run(file, opts, context.inferenceWorkers);
       for (const line of result.summary) process.stderr.write(`${line}\n`);
       process.exitCode = result.exitCode;
     });
@@ -299,8 +306,8 @@ export function buildProgram(): Command {
   return program;
 }
 
-export async function main(argv: readonly string[] = process.argv): Promise<void> {
-  const program = buildProgram();
+export async function main(argv: readonly string[] = process.argv, context: CliContext = {}): Promise<void> {
+  const program = buildProgram(context);
   try {
     await program.parseAsync([...argv]);
   } catch (e) {

@@ -21,3 +21,4 @@ export { resolveModel, modelDirectory, type ResolveModelOptions, type ResolvedMo
 
 // --- Inference workers
 export { InferencePool, prestartInferencePool, runInferencePool, type InferencePoolOptions } from './inference-pool.js';
+export { InferenceWorkers, type InferenceWorkersOptions } from './inference-workers.js';

@@ -10,6 +10,7 @@ import { runInFreshNode } from '../../../../test/helpers/fresh-node.js';
 import { catalogue } from '../models/catalogue.js';
 import { DecodedFrameCache } from './decoded-frame-cache.js';
 import { InferencePool, prestartInferencePool, runInferencePool, type InferenceRequest } from './inference-pool.js';
+import { closeWorker, InferenceWorkers } from './inference-workers.js';
 
 const MODELS = fileURLToPath(new URL('../../../../../shared/models/', import.meta.url));
 const YOLOX = catalogue['yolox-nano'];
@@ -94,6 +95,33 @@ describe('InferencePool', () => {
     expect((await p.run(request())).detections).toEqual([]);
     await resources.close();
     expect(p.workers).toBe(0);
+  }, 30_000);
+
+  it('runs on workers started ahead of it, with their frame cache, and closes those it never took', async () => {
+    const started = new InferenceWorkers({ size: 2, frameCache: { frames: 4, frameBytes: 1024 * 1024 } }).start();
+    expect(started.waiting).toBe(2);
+    const p = pool({ workers: started, perWorker: 1 });
+    expect(p.size).toBe(2);
+    expect((await p.run(request())).detections).toEqual([]);
+    expect([p.workers, started.waiting], 'one frame took one of them').toEqual([1, 1]);
+    expect(p.frameCacheStats()?.misses, 'decoded into the shared cache').toBe(1);
+    await p.close();
+    expect(started.waiting, 'the other was closed with the pool').toBe(0);
+
+    const noCache = new InferenceWorkers({ size: 1, frameCache: false });
+    expect(pool({ workers: noCache }).frameCacheStats()).toBeUndefined();
+  }, 30_000);
+
+  it('ends started workers nobody took, once they have loaded, and leaves the taken ones to their taker', async () => {
+    const started = new InferenceWorkers({ size: 2 }).start();
+    const taken = started.take();
+    let takenExited = false;
+    taken.once('exit', () => (takenExited = true));
+    await started.close(); // resolves on the exit of the one left
+    expect(started.waiting).toBe(0);
+    expect(takenExited).toBe(false);
+    await closeWorker(taken);
+    expect(takenExited).toBe(true);
   }, 30_000);
 
   it('gives waiting callers their places by model in turn, not first come first served', async () => {

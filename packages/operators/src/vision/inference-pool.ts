@@ -1,14 +1,11 @@
-import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { VisionFlowError, checkPositiveInt, settlesWithin, type RunResources } from '@vision-flow/core';
 import type { InputContract, OutputContract } from '../models/catalogue.js';
-import { DecodedFrameCache, type FrameCacheMemory, type FrameCacheStats } from './decoded-frame-cache.js';
+import { DecodedFrameCache, type FrameCacheStats } from './decoded-frame-cache.js';
 import { editModel, type EditedModel } from './edited-model.js';
 import { FairQueue } from './fair-queue.js';
+import { closeWorker, InferenceWorkers } from './inference-workers.js';
 import { ModelEditCache } from './model-edit-cache.js';
-import { withoutOnnxTelemetry } from './onnx-telemetry.js';
 import type { EncodedFrame } from './frame.js';
 import type { DetectParams, DetectorResult } from './run-detector.js';
 
@@ -24,6 +21,8 @@ export interface InferencePoolOptions {
   readonly frameCache?: { readonly frames: number; readonly frameBytes: number } | false;
   /** How long `close()` waits for a worker to finish its frame and end (default 30 s); then it stops waiting. */
   readonly closeTimeoutMs?: number;
+  /** Workers started ahead (`vision-flow run` starts them first thing): their count and frame cache replace `size` and `frameCache`. */
+  readonly workers?: InferenceWorkers;
 }
 
 export interface InferenceRequest {
@@ -87,20 +86,21 @@ export class InferencePool {
   private busy = 0;
   private nextId = 1;
   private closed = false;
-  private readonly frameCache: FrameCacheMemory | undefined;
+  /** Where this pool's workers come from: started ahead, or started here on demand. */
+  private readonly started: InferenceWorkers;
   private readonly frameCacheView: DecodedFrameCache | undefined;
   private readonly closeTimeoutMs: number;
 
   constructor(opts: InferencePoolOptions = {}) {
-    withoutOnnxTelemetry(); // before a worker loads ONNX Runtime
-    this.size = checkPositiveInt(opts.size ?? availableParallelism(), 'size', 'inference pool');
     this.perWorker = checkPositiveInt(opts.perWorker ?? 2, 'perWorker', 'inference pool');
     this.closeTimeoutMs = checkPositiveInt(opts.closeTimeoutMs ?? 30_000, 'closeTimeoutMs', 'inference pool');
-    const cache = opts.frameCache ?? { frames: 16, frameBytes: 4 * 1024 * 1024 };
-    this.frameCache = cache === false
-      ? undefined
-      : DecodedFrameCache.allocate(checkPositiveInt(cache.frames, 'frameCache.frames', 'inference pool'), checkPositiveInt(cache.frameBytes, 'frameCache.frameBytes', 'inference pool'));
-    this.frameCacheView = this.frameCache && new DecodedFrameCache(this.frameCache);
+    const cache = opts.frameCache;
+    this.started = opts.workers ?? new InferenceWorkers({
+      ...(opts.size === undefined ? {} : { size: checkPositiveInt(opts.size, 'size', 'inference pool') }),
+      ...(cache === undefined ? {} : { frameCache: cache && { frames: checkPositiveInt(cache.frames, 'frameCache.frames', 'inference pool'), frameBytes: checkPositiveInt(cache.frameBytes, 'frameCache.frameBytes', 'inference pool') } }),
+    });
+    this.size = this.started.size;
+    this.frameCacheView = this.started.frameCache && new DecodedFrameCache(this.started.frameCache);
   }
 
   /** How often a worker found a frame decoded by another; undefined without a frame cache. */
@@ -194,14 +194,11 @@ export class InferencePool {
     for (const w of this.waiting.drain()) w.fail(err);
     const slots = this.slots.splice(0);
     for (const s of slots) for (const p of s.pending.values()) p.reject(err);
-    await Promise.all(slots.map((s) => this.stopWorker(s.worker)));
+    await Promise.all([...slots.map((s) => this.stopWorker(s.worker)), this.started.close()]);
   }
 
   private async stopWorker(worker: Worker): Promise<void> {
-    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-    worker.ref(); // the process waits for the worker to end
-    worker.postMessage({ close: true } satisfies WorkerMessage);
-    if (!(await settlesWithin(exited, this.closeTimeoutMs))) worker.unref();
+    if (!(await settlesWithin(closeWorker(worker), this.closeTimeoutMs))) worker.unref();
   }
 
   private acquire(model: string): Promise<void> {
@@ -247,8 +244,7 @@ export class InferencePool {
   }
 
   private spawn(): Slot {
-    const worker = startWorker({ frameCache: this.frameCache });
-    worker.unref();
+    const worker = this.started.take();
     const slot: Slot = { worker, pending: new Map(), sent: new Set(), reserved: 0 };
     const settle = (id: number, fn: (p: Pending) => void): void => {
       const p = slot.pending.get(id);
@@ -285,25 +281,13 @@ export function runInferencePool(resources: RunResources): InferencePool {
 }
 
 /**
- * Starts the run's inference pool before its topology is loaded (`vision-flow run` does): a worker's
- * start, a Node isolate and ONNX Runtime's binding (~60 ms of a core), then overlaps loading the
- * topology instead of following it. A run with no detector closes the pool once its nodes started.
+ * Starts the run's inference pool before its topology is loaded (`vision-flow run` does), on
+ * `workers` when they were started earlier still: a worker's start, a Node isolate and ONNX
+ * Runtime's binding (~60 ms of a core), then overlaps loading the topology instead of following it.
+ * A run with no detector closes the pool once its nodes started.
  */
-export function prestartInferencePool(resources: RunResources): void {
-  resources.prepare(RUN_POOL, () => new InferencePool().start(), (pool) => pool.close());
-}
-
-/**
- * Built code runs the compiled worker directly. From source (vitest, tsx) the worker is TypeScript,
- * so a tiny bootstrap registers tsx's loader inside the worker before importing it.
- */
-function startWorker(workerData: { readonly frameCache: FrameCacheMemory | undefined }): Worker {
-  const here = fileURLToPath(import.meta.url);
-  if (!here.endsWith('.ts')) return new Worker(new URL('./inference-worker.js', import.meta.url), { workerData });
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
-  const entry = new URL('./inference-worker.ts', import.meta.url).href;
-  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(boot, { eval: true, workerData });
+export function prestartInferencePool(resources: RunResources, workers?: InferenceWorkers): void {
+  resources.prepare(RUN_POOL, () => new InferencePool(workers ? { workers } : {}).start(), (pool) => pool.close());
 }
 
 function replyError(reply: { readonly message: string; readonly undecodable: boolean }): VisionFlowError {

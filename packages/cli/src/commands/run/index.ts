@@ -6,6 +6,7 @@ import { ProgressDisplay } from '../../output/progress-display.js';
 import { restoreLine } from '../../output/restore-line.js';
 import { droppedLines } from '../../output/dropped-lines.js';
 import { RunMonitor, runCounts } from '../../output/run-monitor.js';
+import type { InferenceWorkers } from '@vision-flow/operators/inference-workers';
 import type { RunOptions, RunResult } from './types.js';
 
 /**
@@ -13,14 +14,14 @@ import type { RunOptions, RunResult } from './types.js';
  * A run whose sources are all bounded ends by itself once everything drained; otherwise it runs
  * until SIGINT/SIGTERM, which drain in-flight work and commit before exit.
  */
-export async function run(file: string, opts: RunOptions): Promise<RunResult> {
+export async function run(file: string, opts: RunOptions, inferenceWorkers?: InferenceWorkers): Promise<RunResult> {
   const params = { ...opts.set, ...(opts.images ? { images: opts.images } : {}), ...(opts.annotate ? { annotate: opts.annotate } : {}), ...(opts.out ? { out: opts.out } : {}) };
   const config = resolveConfig({ transport: opts.transport, brokers: opts.brokers, registry: opts.registry, models: opts.models, namespace: opts.namespace, sessionTimeout: opts.sessionTimeout, instanceId: opts.instanceId, queryPort: opts.queryPort, queryHost: opts.queryHost, httpPort: opts.httpPort, httpHost: opts.httpHost, config: opts.config, params });
   // The inference workers start (each a Node isolate loading ONNX Runtime) while this thread loads
-  // the topology; a run without a detector closes them once its nodes have started. The operators
-  // load while esbuild, in its own process, bundles the topology.
+  // the topology, unless bin.ts started them earlier still; a run without a detector closes them once
+  // its nodes have started. The operators load while esbuild, in its own process, bundles the topology.
   const resources = new RunResources();
-  const prestarted = import('@vision-flow/operators').then((o) => o.prestartInferencePool(resources), () => undefined);
+  const prestarted = import('@vision-flow/operators').then((o) => o.prestartInferencePool(resources, inferenceWorkers), () => undefined);
   const nodes = opts.node ?? [];
   const setUp = async () => {
     const topology = await loadTopology(file);
