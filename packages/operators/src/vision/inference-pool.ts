@@ -69,7 +69,7 @@ interface Slot {
  * the main thread 33.7.
  *
  * A fixed set of worker threads running ONNX inference, `perWorker` frames at a time each. Callers
- * beyond that capacity wait in `run()`, served by model in turn (FairQueue). A frame travels
+ * beyond that capacity wait in `run()`, the model given the fewest places first (FairQueue). A frame travels
  * encoded (a copy of ~100 KB of JPEG) and is decoded in the worker: decoding runs in parallel on
  * the workers, and the caller's isolate never holds ~1 MB of pixels per image (measured: 52–71
  * Mark-Compacts of the main isolate per 400 images when it did). Idle workers are unref()-ed and
@@ -81,8 +81,8 @@ export class InferencePool {
   private readonly slots: Slot[] = [];
   /** Each model as edited for its sessions (edited-model.ts), made once by the first caller. */
   private readonly edits = new Map<string, Promise<EditedModel>>();
-  /** Callers waiting for a place, by model: each model gets its turn (see FairQueue). */
-  private readonly waiting = new FairQueue<{ go: () => void; fail: (e: unknown) => void }>();
+  /** Callers waiting for a place, by model: the model given the fewest places goes first (see FairQueue). */
+  private readonly waiting: FairQueue<{ go: () => void; fail: (e: unknown) => void }>;
   private busy = 0;
   private nextId = 1;
   private closed = false;
@@ -101,6 +101,8 @@ export class InferencePool {
     });
     this.size = this.started.size;
     this.frameCacheView = this.started.frameCache && new DecodedFrameCache(this.started.frameCache);
+    // A model that joins late goes first for at most a cache's worth of frames.
+    this.waiting = new FairQueue(this.started.frameCache?.slots.length ?? 16);
   }
 
   /** How often a worker found a frame decoded by another; undefined without a frame cache. */
@@ -205,6 +207,7 @@ export class InferencePool {
     if (this.closed) return Promise.reject(closedError());
     if (this.busy < this.capacity) {
       this.busy++;
+      this.waiting.given(model);
       return Promise.resolve();
     }
     return new Promise((go, fail) => this.waiting.push(model, { go: () => go(), fail }));
