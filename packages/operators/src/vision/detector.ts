@@ -1,6 +1,6 @@
 import { ConfigError, checkPositiveInt, errorCode } from '@vision-flow/core';
 import type { ModelSpec } from '../models/catalogue.js';
-import { modelFile, modelSpec, resolveModel, type ResolvedModel } from '../models/resolve-model.js';
+import { modelSpec, resolveModel, type ResolvedModel } from '../models/resolve-model.js';
 import { boxFromCorners, type Box } from './box.js';
 import { undecodable, type DecodedImage } from './decode-image.js';
 import type { InferencePool } from './inference-pool.js';
@@ -61,11 +61,9 @@ export function detector(task: ModelSpec['task'], op: string, opts: DetectorOpti
       };
       // Taken as the node starts, so a pool the CLI prestarted is this run's, not closed as unclaimed.
       const pool = opts.pool ?? runPool();
-      // The pool's workers start and open the model while the rest of the run sets up (~0.1 s
-      // before the first image reaches this node), and while its checksum is read: no frame runs
-      // before resolve() verified it. Best effort: detect() reports any problem.
-      pool.warm(modelFile(spec.name, folder));
-      void resolve().catch(() => undefined);
+      // The model is verified now (synchronously, resolve-model.ts), and the pool's workers open it
+      // while the rest of the run sets up. Best effort: detect() reports any problem.
+      resolve().then((model) => pool.warm(model.path), () => undefined);
       return {
         spec,
         async detect(image) {
