@@ -8,7 +8,10 @@
 // are followed back to src/. dist/bundle/ is as deep as dist/vision/, so URLs made relative to a
 // module (`new URL('../../wasm/resize.wasm', import.meta.url)`) still point where they did.
 import { rmSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+// Compiled by @vision-flow/core's tsc, which runs before any package's bundle step (core builds first).
+import { rxjsDeepImports } from '../packages/core/dist/bundling/rxjs-deep-imports.js';
 
 const entryPoints = Object.fromEntries(process.argv.slice(2).map((a) => [a.slice(0, a.indexOf('=')), `dist/${a.slice(a.indexOf('=') + 1)}`]));
 if (Object.keys(entryPoints).length === 0) throw new Error('usage: node scripts/bundle-package.mjs NAME=dist-relative-entry.js ...');
@@ -24,4 +27,6 @@ await build({
   target: 'node20',
   sourcemap: 'linked',
   logLevel: 'warning',
+  // `from 'rxjs'` becomes imports of the rxjs modules a bundle uses, not of rxjs's whole index.
+  plugins: [rxjsDeepImports(pathToFileURL(`${process.cwd()}/package.json`).href)],
 });

@@ -4,6 +4,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Loader, Message, Plugin } from 'esbuild';
+import { rxjsDeepImports } from '@vision-flow/core/rxjs-deep-imports';
 
 /**
  * Imports a TypeScript topology compiled by esbuild into one ES module written beside it (its own
@@ -33,7 +34,9 @@ export async function importBundled(path: string): Promise<{ [name: string]: unk
     logLevel: 'silent',
     // A module's import.meta is its own file's, as if it ran unbundled (see originalImportMeta).
     define: { 'import.meta.url': IMPORT_META.url, 'import.meta.dirname': IMPORT_META.dirname, 'import.meta.filename': IMPORT_META.filename },
-    plugins: [originalImportMeta],
+    // `from 'rxjs'` becomes imports of the rxjs modules the topology uses (rxjs-deep-imports.ts),
+    // mapped by the rxjs it resolves.
+    plugins: [originalImportMeta, rxjsDeepImports(pathToFileURL(path).href)],
   }).catch((e: unknown) => Promise.reject(withAbsolutePaths(e, dirname(path))));
   const out = join(dirname(path), `.${basename(path)}.vision-flow-${process.pid}-${randomBytes(4).toString('hex')}.mjs`);
   try {
