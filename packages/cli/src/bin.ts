@@ -1,8 +1,9 @@
 #!/usr/bin/env -S node --no-parallel-scavenge --turbo-filter=-parseSource --initial-old-space-size=64 --interrupt-budget=400000
 import { earlyInferenceWorkers } from './early-inference-workers.js';
 
-// First, before the CLI's modules load: see early-inference-workers.ts.
-const inferenceWorkers = await earlyInferenceWorkers(process.argv);
+// First, before the CLI's modules load: see early-inference-workers.ts. Should that fail, the run
+// starts its workers itself, as it would for a caller of `main()`.
+const inferenceWorkers = await earlyInferenceWorkers(process.argv).catch(() => undefined);
 const { main } = await import('./cli.js');
 
 // `vision-flow tail … | head` closes the pipe early: that is the reader's choice, not an error.

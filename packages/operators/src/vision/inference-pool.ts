@@ -196,7 +196,7 @@ export class InferencePool {
     for (const w of this.waiting.drain()) w.fail(err);
     const slots = this.slots.splice(0);
     for (const s of slots) for (const p of s.pending.values()) p.reject(err);
-    await Promise.all([...slots.map((s) => this.stopWorker(s.worker)), this.started.close()]);
+    await Promise.all([...slots.map((s) => this.stopWorker(s.worker)), settlesWithin(this.started.close(), this.closeTimeoutMs)]);
   }
 
   private async stopWorker(worker: Worker): Promise<void> {
