@@ -1,4 +1,5 @@
-import avsc from 'avsc';
+import type avsc from 'avsc';
+import { AvroType } from '../serde/avro/avro-type.js';
 import type { AnyTopic } from '../dsl/topic.js';
 import { murmur2Partition } from '../internal/murmur2.js';
 import { sameSchema } from '../serde/avro/compatibility.js';
@@ -24,7 +25,7 @@ export class KeyPartitioner {
     private readonly admin: TransportAdmin,
   ) {
     this.json = toAvroJson(input.key);
-    this.type = avsc.Type.forSchema(this.json as avsc.Schema);
+    this.type = AvroType.forSchema(this.json as avsc.Schema);
   }
 
   /** The key's partition; undefined when no producer has registered the key schema yet (so no key was written). */

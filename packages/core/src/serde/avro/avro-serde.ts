@@ -1,4 +1,5 @@
-import avsc from 'avsc';
+import type avsc from 'avsc';
+import { AvroType } from './avro-type.js';
 import { isVisionFlowError } from '../../errors/vision-flow-error.js';
 import { SerdeError } from '../serde-error.js';
 import type { SchemaRegistry } from './schema-registry.js';
@@ -35,7 +36,7 @@ export class AvroSerde<T> {
     schema: AvroSchema<T>,
   ) {
     this.json = toAvroJson(schema);
-    this.type = avsc.Type.forSchema(this.json as avsc.Schema);
+    this.type = AvroType.forSchema(this.json as avsc.Schema);
   }
 
   /** Registers the schema under the subject (refused when incompatible) and remembers its id. */
@@ -139,7 +140,7 @@ export class AvroSerde<T> {
       return undefined;
     }
     try {
-      const resolver = this.type.createResolver(avsc.Type.forSchema(writer as avsc.Schema));
+      const resolver = this.type.createResolver(AvroType.forSchema(writer as avsc.Schema));
       this.builtResolvers.set(id, resolver);
       return resolver;
     } catch (e) {

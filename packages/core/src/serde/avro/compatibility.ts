@@ -1,4 +1,5 @@
-import avsc from 'avsc';
+import type avsc from 'avsc';
+import { AvroType } from './avro-type.js';
 import type { AvroJson } from './schema.js';
 
 /** Confluent compatibility levels. BACKWARD: the new schema reads data written with the previous one. */
@@ -164,7 +165,7 @@ function nsOf(n: Node): string | undefined {
  */
 function fullyQualified(schema: AvroJson): AvroJson {
   const registry: { [name: string]: avsc.Type } = {};
-  const exported = avsc.Type.forSchema(schema as avsc.Schema, { registry }).schema({ exportAttrs: true }) as AvroJson;
+  const exported = AvroType.forSchema(schema as avsc.Schema, { registry }).schema({ exportAttrs: true }) as AvroJson;
   return withEnumDefaults(exported, registry);
 }
 

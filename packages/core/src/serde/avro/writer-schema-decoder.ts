@@ -1,4 +1,5 @@
-import avsc from 'avsc';
+import type avsc from 'avsc';
+import { AvroType } from './avro-type.js';
 import { SerdeError } from '../serde-error.js';
 import type { SchemaRegistry } from './schema-registry.js';
 
@@ -16,7 +17,7 @@ export class WriterSchemaDecoder {
     const id = bytes.readUInt32BE(1);
     let type = this.types.get(id);
     if (!type) {
-      type = this.registry.schemaById(id).then((json) => avsc.Type.forSchema(json as avsc.Schema));
+      type = this.registry.schemaById(id).then((json) => AvroType.forSchema(json as avsc.Schema));
       this.types.set(id, type);
       type.catch(() => this.types.delete(id));
     }
