@@ -36,7 +36,7 @@ describe('importBundled', () => {
       ].join('\n'),
       'lib/helper.ts': 'export const here: string = import.meta.url;\nexport const folder: string = import.meta.dirname;\n',
     });
-    const mod = await importBundled(join(dir, 'topology.ts'));
+    const mod = await importBundled(join(dir, 'topology.ts'), undefined);
     expect(mod).toEqual(
       expect.objectContaining({
         here: pathToFileURL(join(dir, 'topology.ts')).href,
@@ -49,7 +49,7 @@ describe('importBundled', () => {
 
   it('keeps line numbers: a syntax error on line 3 is reported on line 3', async () => {
     const dir = await folder({ 'broken.ts': "// one\nexport const a = 1;\nexport const b = (;\n" });
-    await expect(importBundled(join(dir, 'broken.ts'))).rejects.toThrow(`Build failed with 1 error:\n${join(dir, 'broken.ts')}:3:18: ERROR: Unexpected ";"`);
+    await expect(importBundled(join(dir, 'broken.ts'), undefined)).rejects.toThrow(`Build failed with 1 error:\n${join(dir, 'broken.ts')}:3:18: ERROR: Unexpected ";"`);
   });
 
   it('returns undefined in a folder it cannot write to, for the caller to load the file another way', async () => {
@@ -57,6 +57,6 @@ describe('importBundled', () => {
     await chmod(dir, 0o555);
     // root writes through permissions: the immutable attribute stops it too
     if (process.getuid?.() === 0) expect(spawnSync('chattr', ['+i', dir]).status).toBe(0);
-    expect(await importBundled(join(dir, 'topology.ts'))).toBeUndefined();
+    expect(await importBundled(join(dir, 'topology.ts'), undefined)).toBeUndefined();
   });
 });

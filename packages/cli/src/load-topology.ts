@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { ConfigError, isTopology, isVisionFlowError, type Topology } from '@vision-flow/core';
 import { importBundled } from './bundle-topology.js';
 import { loadErrorMessage } from './load-error-message.js';
+import { TopologyBundleCache } from './topology-bundle-cache.js';
 
 /**
  * Loads a topology module (TypeScript bundled by esbuild, or JavaScript) and returns its default export
@@ -19,7 +20,7 @@ export async function loadTopology(file: string): Promise<Topology> {
   let mod: { [name: string]: unknown };
   try {
     mod = ['.ts', '.mts', '.cts', '.tsx'].includes(extname(path))
-      ? ((await importBundled(path)) ?? (await importThroughTsx(path)))
+      ? ((await importBundled(path, TopologyBundleCache.fromEnvironment())) ?? (await importThroughTsx(path)))
       : ((await import(pathToFileURL(path).href)) as { [name: string]: unknown });
   } catch (e) {
     if (isVisionFlowError(e)) throw e; // a TopologyError while building the graph says it best

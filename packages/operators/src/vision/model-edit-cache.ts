@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { cacheDir, writeWhole } from '@vision-flow/core/cache-dir';
 import type { EditedModel } from './edited-model.js';
 
 /**
@@ -44,9 +44,8 @@ export class ModelEditCache {
   constructor(readonly dir: string) {}
 
   static fromEnvironment(env: NodeJS.ProcessEnv = process.env): ModelEditCache | undefined {
-    if (env['VF_CACHE_DIR'] === 'off') return undefined;
-    const base = env['VF_CACHE_DIR'] || (env['XDG_CACHE_HOME'] ? join(env['XDG_CACHE_HOME'], 'vision-flow') : join(homedir(), '.cache', 'vision-flow'));
-    return new ModelEditCache(join(base, 'models'));
+    const dir = cacheDir('models', env);
+    return dir === undefined ? undefined : new ModelEditCache(dir);
   }
 
   /**
@@ -89,11 +88,4 @@ export class ModelEditCache {
       // a read-only or full disk: the next run edits again
     }
   }
-}
-
-/** Written beside under a unique name, then renamed: a reader never sees half a file. */
-async function writeWhole(file: string, data: Uint8Array | string): Promise<void> {
-  const tmp = `${file}.${process.pid}-${Math.random().toString(36).slice(2)}.tmp`;
-  await writeFile(tmp, data);
-  await rename(tmp, file);
 }
