@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { DecodedFrameCache, type FrameCacheMemory } from './decoded-frame-cache.js';
+import { LoadTurns, type LoadTurn } from './load-turns.js';
 import { withoutOnnxTelemetry } from './onnx-telemetry.js';
 
 export interface InferenceWorkersOptions {
@@ -32,6 +33,8 @@ export class InferenceWorkers {
   /** Shared with every worker at its start; undefined when the frame cache is off. */
   readonly frameCache: FrameCacheMemory | undefined;
   private readonly waitingWorkers: Worker[] = [];
+  /** Workers load at most one fewer at once than the cores, leaving one to the thread that starts them. */
+  private readonly turns = new LoadTurns(Math.max(1, availableParallelism() - 1));
 
   constructor(opts: InferenceWorkersOptions = {}) {
     withoutOnnxTelemetry(); // before a worker loads ONNX Runtime
@@ -62,7 +65,7 @@ export class InferenceWorkers {
   }
 
   private spawn(): Worker {
-    const worker = startWorker({ frameCache: this.frameCache });
+    const worker = startWorker({ frameCache: this.frameCache, loadTurn: this.turns.next() });
     worker.unref();
     return worker;
   }
@@ -80,11 +83,11 @@ export function closeWorker(worker: Worker): Promise<void> {
  * Built code runs the compiled worker directly. From source (vitest, tsx) the worker is TypeScript,
  * so a tiny bootstrap registers tsx's loader inside the worker before importing it.
  */
-function startWorker(workerData: { readonly frameCache: FrameCacheMemory | undefined }): Worker {
+function startWorker(workerData: { readonly frameCache: FrameCacheMemory | undefined; readonly loadTurn: LoadTurn }): Worker {
   const here = fileURLToPath(import.meta.url);
-  if (!here.endsWith('.ts')) return new Worker(new URL('./inference-worker.js', import.meta.url), { workerData });
+  if (!here.endsWith('.ts')) return new Worker(new URL('./inference-worker-entry.js', import.meta.url), { workerData });
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
-  const entry = new URL('./inference-worker.ts', import.meta.url).href;
+  const entry = new URL('./inference-worker-entry.ts', import.meta.url).href;
   const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
   return new Worker(boot, { eval: true, workerData });
 }
