@@ -14,6 +14,7 @@ import {
   type TopicFollower,
 } from '../helpers/pipeline-processes.js';
 import { PipelineRun } from '../helpers/pipeline-run.js';
+import { traceKeys } from '../helpers/trace-keys.js';
 
 // Issue 5, crash recovery: the image pipeline runs as one OS process per node on the real broker
 // over 320 submitted images (the 40 sample images, repeat=8). The objects, faces and aggregate
@@ -146,6 +147,12 @@ describe('crash recovery of the image pipeline (one process per node, SIGKILL, r
           if (quietChecks >= 2) break;
         }
         await new Promise((r) => setTimeout(r, 500));
+      }
+      if (!ids.every((id) => seen.has(id))) {
+        // The deadline passed: say whether the missing ids were lost (every group past their records) or stalled.
+        lastLag = await view.pipelineLag();
+        pending = (await view.exists(PIPELINE.changelog)) ? pendingJoinKeys(await view.readAll(PIPELINE.changelog)) : [];
+        console.log(`[crash] ${t()}s: ids without a result, where their records are:\n${await traceKeys(view, ids.filter((id) => !seen.has(id)))}`);
       }
       console.log(`[crash] ${t()}s: ${seen.size}/${ids.length} ids have a result; lag ${JSON.stringify(lastLag)}; ${pending.length} joins pending in the aggregate store`);
     } finally {

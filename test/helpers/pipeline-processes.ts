@@ -212,9 +212,13 @@ export class ClusterView {
   /** Records of `topic` the group (namespace-relative name) has not committed past (never-committed partitions count from 0). */
   async lag(group: string, topic: string): Promise<number> {
     if (!(await this.exists(topic))) return 0;
-    const admin = this.ns.admin();
-    const [ends, committed] = await Promise.all([admin.endOffsets(topic), admin.committedOffsets(group, topic)]);
-    return ends.reduce((n, e) => n + e.offset - (committed.find((c) => c.partition === e.partition)?.offset ?? 0), 0);
+    const [ends, committed] = await Promise.all([this.ns.admin().endOffsets(topic), this.committed(group, topic)]);
+    return ends.reduce((n, e) => n + e.offset - (committed.get(e.partition) ?? 0), 0);
+  }
+
+  /** The group's committed offset (namespace-relative name) for each partition of the topic it has committed on. */
+  async committed(group: string, topic: string): Promise<Map<number, number>> {
+    return new Map((await this.ns.admin().committedOffsets(group, topic)).map((c) => [c.partition, c.offset]));
   }
 
   /** Lag of every consumer node of the pipeline, by node. */
