@@ -10,11 +10,13 @@ import { FRAME_CHANNELS, type DecodedPixels, type EncodedFrame } from './frame.j
 import { JpegTurbo } from './jpeg-turbo.js';
 import type { EditedModel } from './edited-model.js';
 import { openOnnxModel, type OnnxModel } from './onnx-session.js';
+import { OptimizedModels } from './optimized-models.js';
 import { runDetector } from './run-detector.js';
 import { SimdResize } from './simd-resize.js';
 import { TensorBuffers } from './tensor-buffers.js';
 
 const sessions = new Map<string, Promise<OnnxModel>>();
+const optimized = OptimizedModels.forThisMachine();
 const simd = SimdResize.load();
 // Input tensors in the SIMD resize's memory: it writes them in place.
 const scratch = { buffers: new TensorBuffers(4, simd), simd };
@@ -27,7 +29,7 @@ const jpeg = JpegTurbo.load();
 function session(path: string, edited: EditedModel | undefined): Promise<OnnxModel> {
   let s = sessions.get(path);
   if (!s) {
-    s = openOnnxModel(path, {}, edited);
+    s = openOnnxModel(path, { ...(optimized ? { optimized } : {}) }, edited);
     sessions.set(path, s);
     s.catch(() => sessions.delete(path));
   }

@@ -2,10 +2,13 @@ import { InferenceSession } from 'onnxruntime-node';
 import type { EditedModel } from './edited-model.js';
 import { ModelEditCache } from './model-edit-cache.js';
 import { withoutOnnxTelemetry } from './onnx-telemetry.js';
+import type { OptimizedModels } from './optimized-models.js';
 
 export interface OnnxSessionOptions {
   /** Threads one inference may use. 1 by default: parallelism comes from one session per worker (measured faster). */
   readonly intraOpNumThreads?: number;
+  /** Where a saved model edit's optimised graph is kept and opened from (optimized-models.ts); none: optimised every time. */
+  readonly optimized?: OptimizedModels;
 }
 
 /** An open model and how to feed it. */
@@ -30,7 +33,7 @@ export async function openOnnxModel(path: string, opts: OnnxSessionOptions = {},
   };
   let model = edited ?? (await editModel(path, ModelEditCache.fromEnvironment()));
   try {
-    return withSession(model, await createSession(model, path, options));
+    return withSession(model, await createSession(model, path, options, opts.optimized));
   } catch (e) {
     if (!model.file) throw e; // ONNX Runtime's own error names the file and the problem
     // The saved edit went missing or bad since it was looked up: edit the model again, without the cache.
@@ -44,8 +47,11 @@ async function editModel(path: string, cache: ModelEditCache | undefined): Promi
   return (await import('./edited-model.js')).editModel(path, cache);
 }
 
-function createSession(model: EditedModel, path: string, options: InferenceSession.SessionOptions): Promise<InferenceSession> {
-  return model.bytes ? InferenceSession.create(model.bytes, options) : InferenceSession.create(model.file ?? path, options);
+function createSession(model: EditedModel, path: string, options: InferenceSession.SessionOptions, optimized?: OptimizedModels): Promise<InferenceSession> {
+  if (model.bytes) return InferenceSession.create(model.bytes, options);
+  // Only a saved edit's graph is kept optimised: it lives in vision-flow's cache folder, named by its source.
+  if (model.file && optimized) return optimized.open(model.file, options);
+  return InferenceSession.create(model.file ?? path, options);
 }
 
 function withSession(model: EditedModel, session: InferenceSession): OnnxModel {
