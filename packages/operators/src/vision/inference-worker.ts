@@ -1,7 +1,7 @@
 // An inference worker thread (loaded by inference-worker-entry.ts in its turn): keeps one ONNX
 // session per model file, created on first use, and per message decodes one frame (or finds it
-// decoded by another worker of the pool) and runs it through one model. Imports nothing from @vision-flow/core, so it loads the same way from
-// src (through tsx) and from dist.
+// decoded by another worker of the pool) and runs it through one model. Imports nothing from
+// @vision-flow/core, so it loads the same way from src (through tsx) and from dist.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { WorkerMessage, WorkerReply, WorkerRequest } from './inference-pool.js';
 import { DecodedFrameCache, type FrameCacheMemory } from './decoded-frame-cache.js';
