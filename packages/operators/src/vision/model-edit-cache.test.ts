@@ -1,7 +1,7 @@
 // Edited models saved on disk (model-edit-cache.ts): a later run opens the saved file by path instead
 // of editing the model again, and gets the same model; a changed source, a saved file gone, or a
 // folder that cannot be written never gives a wrong or failed model.
-import { copyFile, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,6 +76,52 @@ describe('ModelEditCache', () => {
     await sleep(100);
     expect(lookup(blocked)).toBeUndefined();
     expect((await editModel(model, blocked)).bytes).toBeDefined();
+  });
+
+  it("drops superseded and deleted models' edits, with their optimised graphs, once ten minutes old", async () => {
+    const files = () => readdir(cache.dir).then((names) => names.sort());
+    const age = async (names: string[], minutes: number) => {
+      const then = new Date(Date.now() - minutes * 60_000);
+      for (const n of names) await utimes(join(cache.dir, n), then, then);
+    };
+    await editModel(model, cache);
+    await saved();
+    const first = cache.entryFor(model)!.key;
+    await writeFile(join(cache.dir, `${first}.optimized-0123456789abcdef.onnx`), 'a graph ONNX Runtime kept');
+    const other = join(dir, 'other.onnx');
+    const gone = join(dir, 'gone.onnx');
+    for (const m of [other, gone]) {
+      await copyFile(YOLOX, m);
+      await editModel(m, cache);
+      for (let i = 0; i < 200 && !cache.lookup(cache.entryFor(m)!); i++) await sleep(10);
+    }
+    const goneKey = cache.entryFor(gone)!.key;
+    await rm(gone);
+    await writeFile(join(cache.dir, 'cut-short.onnx.123-abc.tmp'), 'a write cut short');
+    await age(await files(), 11);
+
+    const later = new Date(Date.now() + 60_000);
+    await utimes(model, later, later);
+    const second = cache.entryFor(model)!.key;
+    await editModel(model, cache);
+    await saved();
+    for (let i = 0; i < 200 && (await files()).some((n) => n.startsWith(first)); i++) await sleep(10);
+    const left = await files();
+    expect(left.filter((n) => n.startsWith(first)), 'the superseded edit and its graph').toEqual([]);
+    expect(left.filter((n) => n.startsWith(goneKey)), 'the edit of a deleted model').toEqual([]);
+    expect(left).not.toContain('cut-short.onnx.123-abc.tmp');
+    expect(left).toContain(`${second}.json`);
+    expect(cache.lookup(cache.entryFor(other)!), "another model's current edit stays, however old").toBeDefined();
+
+    // A superseded edit younger than ten minutes stays: a run may still be opening it.
+    const newer = new Date(Date.now() + 120_000);
+    await utimes(model, newer, newer);
+    await editModel(model, cache);
+    await saved();
+    await cache.dropSuperseded(cache.entryFor(model)!.key, Date.now());
+    expect(await files()).toContain(`${second}.json`);
+    await cache.dropSuperseded(cache.entryFor(model)!.key, Date.now() + 11 * 60_000);
+    expect(await files()).not.toContain(`${second}.json`);
   });
 
   it('is off with VF_CACHE_DIR=off, and lives under VF_CACHE_DIR, else XDG_CACHE_HOME, else ~/.cache', () => {

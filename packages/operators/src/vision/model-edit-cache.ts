@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { cacheDir, writeWhole } from '@vision-flow/core/cache-dir';
 import type { EditedModel } from './edited-model.js';
@@ -10,6 +10,13 @@ import type { EditedModel } from './edited-model.js';
  * writes: edits saved by an older version are then made again.
  */
 const EDITS_VERSION = 1;
+
+/**
+ * How long a superseded edit stays before a save drops it: a run that looked it up just before its
+ * source changed may still be opening it (Kafka Streams keeps unused state folders for its
+ * `state.cleanup.delay.ms`, 10 minutes, for the same reason).
+ */
+const SUPERSEDED_KEPT_MS = 10 * 60_000;
 
 /** A model file as it was when looked at, and where its edit is saved. */
 export interface CacheEntry {
@@ -38,7 +45,9 @@ interface SavedEdit {
  * `~/.cache/vision-flow/models`; `VF_CACHE_DIR=off` turns it off. A folder that cannot be written
  * only means every run edits again. Looking up is synchronous (a stat, a small JSON file, a stat):
  * at a run's start this thread is busy reading the first images, and each asynchronous step waited
- * behind that work while the workers sat ready with nothing to open.
+ * behind that work while the workers sat ready with nothing to open. Each save drops the edits
+ * (and their optimised graphs, optimized-models.ts) of sources changed or deleted since, so the
+ * folder holds one generation per model file rather than one per modification time.
  */
 export class ModelEditCache {
   constructor(readonly dir: string) {}
@@ -84,8 +93,40 @@ export class ModelEditCache {
       if (edited.bytes) await writeWhole(join(this.dir, `${entry.key}.onnx`), edited.bytes);
       const saved: SavedEdit = { version: EDITS_VERSION, source: entry.path, size: entry.size, mtimeMs: entry.mtimeMs, edited: edited.bytes !== undefined, ...(edited.spaceToDepth ? { spaceToDepth: edited.spaceToDepth } : {}) };
       await writeWhole(join(this.dir, `${entry.key}.json`), JSON.stringify(saved));
+      await this.dropSuperseded(entry.key, Date.now());
     } catch {
       // a read-only or full disk: the next run edits again
+    }
+  }
+
+  /**
+   * Removes every saved edit other than `kept` whose source file is gone or no longer has the size
+   * and time it was edited at, with its edited model and every optimised graph of it; and files no
+   * description names (a write cut short). Only once `SUPERSEDED_KEPT_MS` old.
+   */
+  async dropSuperseded(kept: string, now: number): Promise<void> {
+    const byKey = new Map<string, string[]>();
+    for (const name of await readdir(this.dir)) {
+      const dot = name.indexOf('.');
+      const key = dot < 0 ? name : name.slice(0, dot);
+      if (key !== kept) byKey.set(key, [...(byKey.get(key) ?? []), name]);
+    }
+    for (const [key, names] of byKey) {
+      const written = await Promise.all(names.map(async (n) => (await stat(join(this.dir, n)).catch(() => undefined))?.mtimeMs ?? 0));
+      if (written.some((mtimeMs) => now - mtimeMs < SUPERSEDED_KEPT_MS)) continue;
+      if (names.includes(`${key}.json`) && (await this.stillCurrent(key))) continue;
+      // The description first: a lookup never finds one whose model is gone.
+      for (const name of names.sort((a, b) => Number(b.endsWith('.json')) - Number(a.endsWith('.json')))) await rm(join(this.dir, name), { force: true });
+    }
+  }
+
+  /** Whether the edit saved as `key` is the one its source file would be looked up by now. */
+  private async stillCurrent(key: string): Promise<boolean> {
+    try {
+      const saved = JSON.parse(await readFile(join(this.dir, `${key}.json`), 'utf8')) as SavedEdit;
+      return this.entryFor(saved.source)?.key === key;
+    } catch {
+      return false; // unreadable: a lookup would never use it either
     }
   }
 }
