@@ -110,6 +110,13 @@ export interface TransportProducer {
    * Absent where writes are durable once taken (the memory transport).
    */
   checkpoint?(): Promise<void>;
+  /**
+   * Resolves once every message taken so far is acknowledged, without holding sends back as
+   * `checkpoint` does: with `acknowledge: 'checkpoint'`, at the end of the next checkpoint that
+   * starts after the call (one starts within a second if no commit starts one); rejects when a
+   * taken message may be lost. Absent where writes are durable once taken (the memory transport).
+   */
+  durable?(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -137,7 +137,7 @@ export class NodeRunner {
     const deadLetters = new DeadLetterWriter(this.node, serdes.deadLetters, output, this.counts, emitter, fatal);
     const chain = new StageChain(this.operatorStages(), output, this.node, emitter);
     const changelog = new Changelog(transport, this.def.groupId, serdes.changelogs, output);
-    const tasks = (this.tasks = new TaskSet({ context: this.context, emitter, stages: chain.stages, changelog, scheduler: this.opts.scheduler, stateDir: this.opts.stateDir, log: this.log, flushedBeforeCommit: this.def.plan.input.kind !== 'source', downstream: (rec, from, task) => chain.runFrom(rec, from, task), punctuationFailed: deadLetters.punctuationFailed }));
+    const tasks = (this.tasks = new TaskSet({ context: this.context, emitter, stages: chain.stages, changelog, scheduler: this.opts.scheduler, stateDir: this.opts.stateDir, log: this.log, flushedBeforeCommit: this.def.plan.input.kind !== 'source', durable: producer.durable && (() => producer.durable!()), downstream: (rec, from, task) => chain.runFrom(rec, from, task), punctuationFailed: deadLetters.punctuationFailed }));
     const path = new RecordPath({ node: this.node, chain, deadLetters, counts: this.counts, emitter, log: this.log, retry: this.opts.recordRetry ?? RECORD_RETRY, timeoutMs: this.def.options.recordTimeoutMs, onFatal: fatal });
     const dispatcher = new OrderedDispatcher(this.def.options.ordering);
     const { input: plan } = this.def.plan;

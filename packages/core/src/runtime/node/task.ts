@@ -30,6 +30,11 @@ export interface TaskDeps {
   readonly log?: (message: string) => void;
   /** The node commits input offsets and flushes its tasks before each commit (it reads topics): stores may hold writes until then. */
   readonly flushedBeforeCommit?: boolean;
+  /**
+   * Resolves once every write the producer has taken so far is acknowledged (TransportProducer's
+   * `durable`); absent where a write taken is a write acknowledged.
+   */
+  readonly durable?: (() => Promise<void>) | undefined;
 }
 
 /** A record a processor forwarded while processing an input; `settle` settles the promise `forward` returned. */
@@ -121,11 +126,11 @@ export class Task {
       ...this.deps.context,
       partition: this.partition,
       forward: (rec) => {
-        if (this.scope) return forwardedIn(this.scope, rec);
+        if (this.scope) return this.durableAfter(forwardedIn(this.scope, rec));
         // Forwarded by a punctuator or at the end of input: no input to settle, so it is tracked here.
         const p = this.deps.downstream(rec, index + 1, this);
         this.track(p.catch((e: unknown) => this.deps.punctuationFailed(e, rec, stage.name)));
-        return p;
+        return this.durableAfter(p);
       },
       getStateStore: <S extends StateStore>(name: string) => storeOrThrow(stores, name, stage.name) as S,
       schedule: (ms, type, cb) => this.clock.schedule(ms, type, (t) => this.punctuate(stage.name, () => cb(t))),
@@ -198,6 +203,21 @@ export class Task {
     for (const s of this.stores.values()) s.close();
     this.processors.clear();
     this.stores.clear();
+  }
+
+  /**
+   * What `forward` promises a processor: its outputs taken, then acknowledged. A node's producer
+   * answers a write when it takes it and learns of acknowledgements at checkpoints; a processor
+   * that records "sent" in a change-logged store once its output settled (collectByKey's marker)
+   * would otherwise let that record reach the changelog before the output reached its topic, and
+   * a crash in between would lose the output for good.
+   */
+  private durableAfter(taken: Promise<void>): Promise<void> {
+    const durable = this.deps.durable;
+    if (!durable) return taken;
+    const p = taken.then(durable);
+    p.catch(() => undefined); // as with `taken`: a processor need not await its forward
+    return p;
   }
 
   private punctuate(name: string, fn: () => void): void {

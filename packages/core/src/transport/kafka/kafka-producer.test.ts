@@ -79,6 +79,38 @@ describe.runIf(brokers)('a KafkaProducer answering at checkpoints (real broker)'
     await producer.close();
   }, 60_000);
 
+  it('says a taken write is durable only once a checkpoint after it acknowledged it, starting one itself when no commit does', async () => {
+    const producer = await transport.producer({ acknowledge: 'checkpoint' });
+    const before = await written();
+    await new Promise<void>((resolve) => producer.produce({ topic, key: Buffer.from('d'), value: Buffer.alloc(100) }, () => resolve()));
+    let durableAt: number | undefined;
+    const asked = Date.now();
+    const durable = producer.durable!().then(() => (durableAt = Date.now()));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(durableAt, 'taken is not acknowledged: no checkpoint has run').toBeUndefined();
+    await durable;
+    expect(durableAt! - asked, 'its own checkpoint, about a second after the wait').toBeGreaterThanOrEqual(900);
+    expect(await written()).toBe(before + 1);
+
+    // A commit's checkpoint answers the waits made before it started, at once.
+    await new Promise<void>((resolve) => producer.produce({ topic, key: Buffer.from('e'), value: Buffer.alloc(100) }, () => resolve()));
+    const second = producer.durable!();
+    const started = Date.now();
+    await producer.checkpoint!();
+    await second;
+    expect(Date.now() - started).toBeLessThan(900);
+    expect(await written()).toBe(before + 2);
+
+    // A write that may be lost: the wait rejects, with the checkpoint's error.
+    producer.produce({ topic: `missing-${randomUUID().slice(0, 8)}`, partition: 0, key: null, value: Buffer.from('lost') }, () => undefined);
+    await new Promise((resolve) => setImmediate(resolve));
+    const lost = producer.durable!().catch((e: unknown) => e);
+    await producer.checkpoint!().catch(() => undefined);
+    const error = await lost;
+    expect(isVisionFlowError(error) && error.code).toBe('UNKNOWN_TOPIC');
+    await producer.close();
+  }, 60_000);
+
   it('reports a lost write once, at the next checkpoint', async () => {
     const producer = await transport.producer({ acknowledge: 'checkpoint' });
     const taken = await new Promise<unknown>((resolve) => producer.produce({ topic: `missing-${randomUUID().slice(0, 8)}`, partition: 0, key: null, value: Buffer.from('lost') }, (e) => resolve(e ?? 'taken')));

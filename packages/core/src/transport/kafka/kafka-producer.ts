@@ -2,6 +2,7 @@ import { ConnectionError } from '../../errors/connection-error.js';
 import { TimeoutError } from '../../errors/timeout-error.js';
 import type { VisionFlowError } from '../../errors/vision-flow-error.js';
 import type { Headers } from '../../records/headers.js';
+import { CheckpointWaits } from '../checkpoint-waits.js';
 import type { DeliveryCallback, DeliveryReport, OutgoingMessage, TransportProducer } from '../transport.js';
 import { closedError, hasKafkaCode, invalidArgument, mapKafkaError } from './map-kafka-error.js';
 import { rdkafka, type LibrdKafkaError, type MessageHeader, type ProducerGlobalConfig, type RdDeliveryReport, type RdProducer } from './rdkafka.js';
@@ -23,6 +24,8 @@ interface Pending {
 const PARTITION_COUNT_TTL_MS = 30_000;
 /** Wait before producing again after librdkafka's local queue was full; ms. */
 const QUEUE_FULL_BACKOFF_MS = 5;
+/** A `durable()` wait starts a checkpoint of its own when no commit started one this long after it; ms. */
+const DURABLE_WITHIN_MS = 1000;
 
 /**
  * The idempotent acks=all producer (see kafka-config.ts), in one of two modes:
@@ -68,6 +71,7 @@ export class KafkaProducer implements TransportProducer {
   /** The first failure since the last checkpoint (checkpoint mode), which that checkpoint reports. */
   private lost: VisionFlowError | undefined;
   private checkpoints: Promise<void> = Promise.resolve();
+  private readonly durableWaits = new CheckpointWaits(() => this.checkpoint(), DURABLE_WITHIN_MS);
 
   private constructor(
     readonly address: string,
@@ -103,6 +107,11 @@ export class KafkaProducer implements TransportProducer {
       await this.checkpoint();
       return { topic: msg.topic, partition: msg.partition ?? -1, offset: -1 };
     });
+  }
+
+  durable(): Promise<void> {
+    // Each message is answered by its own acknowledgement: whatever was answered is durable.
+    return this.atCheckpoint ? this.durableWaits.next() : Promise.resolve();
   }
 
   produce(msg: OutgoingMessage, onDelivery: DeliveryCallback): void {
@@ -146,6 +155,7 @@ export class KafkaProducer implements TransportProducer {
 
   private async checkpointNow(timeoutMs: number): Promise<void> {
     if (!this.atCheckpoint) return this.flush(timeoutMs);
+    const answer = this.durableWaits.starting();
     this.holding = true;
     try {
       await this.handle.replacing;
@@ -158,13 +168,21 @@ export class KafkaProducer implements TransportProducer {
       // A failure report librdkafka queued before the flush ended is handed to JS in the same turn
       // of the event loop as the flush's own callback, possibly after it: let that turn finish.
       await new Promise((resolve) => setImmediate(resolve));
+    } catch (e) {
+      if (e instanceof TimeoutError) answer.timedOut();
+      else answer.failed(e);
+      throw e;
     } finally {
       this.holding = false;
       if (this.backlog.length > 0 && !this.backlogTimer) this.drain();
     }
     const lost = this.lost;
     this.lost = undefined;
-    if (lost) throw lost;
+    if (lost) {
+      answer.failed(lost);
+      throw lost;
+    }
+    answer.done();
   }
 
   close(): Promise<void> {

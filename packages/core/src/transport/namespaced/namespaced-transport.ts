@@ -105,6 +105,7 @@ export class NamespacedTransport implements Transport {
         p.produce(this.wrapMessage(msg), (e, report) => onDelivery(e, report && this.untp(report))),
       flush: (timeoutMs?: number) => p.flush(timeoutMs),
       ...(p.checkpoint ? { checkpoint: () => p.checkpoint!() } : {}),
+      ...(p.durable ? { durable: () => p.durable!() } : {}),
       close: () => p.close(),
     };
   }
