@@ -40,6 +40,14 @@ import { collectByKey, type Collected } from '@vision-flow/operators';
 // Fixed in collectByKey by storing the complete entry inside `process` (so the input that completes
 // a join is committed only once the store knows it is complete) and by emitting a restored complete
 // entry that has no marker as complete: a crash in the window now repeats the complete result.
+//
+// The opposite window: the marker durable, the result not. On Kafka a node's producer answers a write
+// when it takes it, and learns of acknowledgements at checkpoints; results and changelog go to
+// different partitions, whose batches librdkafka sends independently. When the marker was written
+// as soon as the result was taken, a changelog batch could carry it to the broker before the
+// result's batch left, and a SIGKILL then lost the result for good: the restored marker drops the
+// parts read again as duplicates (`coco/000000000802#4` in crash-recovery.test.ts, once in CI).
+// Now `forward` resolves once the producer says the result is durable (TransportProducer.durable).
 
 const Part = avro.record('t.marker.Part', { n: avro.int() });
 const Joined = avro.record('t.marker.Joined', {
@@ -74,8 +82,16 @@ class CrashableTransport implements Transport {
   readonly address = 'memory';
   readonly inner: MemoryTransport;
   holdChangelog = false;
+  /**
+   * Results (`joined`) are taken and held unacknowledged, as by a Kafka producer that answers on
+   * taking a write and learns of acknowledgements at checkpoints: `checkpoint` and `durable` wait
+   * until none is held.
+   */
+  holdResults = false;
   private dead = false;
   private readonly held: Array<() => void> = [];
+  private readonly heldResults: Array<() => void> = [];
+  private readonly acknowledged: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
 
   constructor(broker?: MemoryBroker) {
     this.inner = new MemoryTransport(broker ? { broker } : {});
@@ -103,10 +119,21 @@ class CrashableTransport implements Transport {
       }
       return p.send(msg);
     };
+    const acknowledged = () =>
+      this.dead ? died() : this.heldResults.length === 0 ? Promise.resolve() : new Promise<void>((resolve, reject) => this.acknowledged.push({ resolve, reject }));
     return {
       send,
-      produce: (msg, onDelivery) => void send(msg).then((r) => onDelivery(undefined, r), (e: Error) => onDelivery(e, undefined)),
+      produce: (msg, onDelivery) => {
+        if (this.holdResults && msg.topic === joined.name && !this.dead) {
+          this.heldResults.push(() => void p.send(msg));
+          queueMicrotask(() => onDelivery(undefined, undefined)); // taken, not yet acknowledged
+          return;
+        }
+        void send(msg).then((r) => onDelivery(undefined, r), (e: Error) => onDelivery(e, undefined));
+      },
       flush: (ms) => p.flush(ms),
+      checkpoint: acknowledged,
+      durable: acknowledged,
       close: () => p.close(),
     };
   }
@@ -129,6 +156,8 @@ class CrashableTransport implements Transport {
   crash(): void {
     this.dead = true;
     for (const release of this.held.splice(0)) release();
+    this.heldResults.length = 0;
+    for (const w of this.acknowledged.splice(0)) w.reject(new Error('process killed'));
   }
 
   close(): Promise<void> {
@@ -140,6 +169,21 @@ const open: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
   for (const c of open.splice(0).reverse()) await c.close().catch(() => undefined);
 });
+
+/** Every result in `joined`, in order. */
+async function results(transport: CrashableTransport, registry: InMemorySchemaRegistry): Promise<Joined[]> {
+  const reader = await transport.inner.reader();
+  await reader.assign([{ topic: 'joined', partition: 0, offset: 0 }]);
+  const serde = new TopicSerde(joined, registry);
+  const out: Joined[] = [];
+  for (;;) {
+    const batch = await reader.poll(100, 200);
+    if (batch.length === 0) break;
+    for (const m of batch) out.push((await serde.fromMessage(m)).value);
+  }
+  await reader.close();
+  return out;
+}
 
 async function until(what: string, check: () => Promise<boolean>, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -210,5 +254,50 @@ describe('collectByKey across a crash between a result and its emitted marker', 
     expect(results[0]).toMatchObject({ id: 'k1', complete: true, reason: 'complete' });
     // At-least-once may repeat the result; it must not degrade it.
     expect(results.map((r) => ({ id: r.id, complete: r.complete, missing: r.missing }))).toEqual(results.map(() => ({ id: 'k1', complete: true, missing: [] })));
+  }, 30_000);
+
+  it('sends the result again when its marker reached the changelog and the result itself did not', async () => {
+    const registry = new InMemorySchemaRegistry();
+    const first = new CrashableTransport();
+    const runner = new TopologyRunner(t, { transport: first, registry, log: () => undefined, node: { commitIntervalMs: 10, pollTimeoutMs: 10 } });
+    open.push(first);
+    await runner.start();
+
+    const admin = first.admin();
+    const written = async (topicName: string) => (await admin.endOffsets(topicName)).reduce((n, o) => n + o.offset, 0);
+    const producer = await first.inner.producer();
+    const send = async (tp: typeof left, key: string) => {
+      const serde = new TopicSerde(tp, registry);
+      await serde.register();
+      await producer.send(serde.toMessage(new StreamRecord({ key, value: { n: 1 } })));
+    };
+
+    // The right part completes the join; the result is taken and held unacknowledged while the
+    // changelog goes on: librdkafka may send a changelog batch before the result's, and the
+    // marker must not be written before the result is durable.
+    await send(left, 'k2');
+    await until('the left part in the changelog', async () => (await written(CHANGELOG)) === 1);
+    first.holdResults = true;
+    await send(right, 'k2');
+    await until('the complete entry in the changelog', async () => (await written(CHANGELOG)) >= 2);
+    await new Promise((r) => setTimeout(r, 300));
+    const changelogBeforeCrash = await written(CHANGELOG);
+
+    // SIGKILL: the held result is lost.
+    first.crash();
+    await runner.stop('killed');
+    expect(await written('joined')).toBe(0);
+
+    const second = new CrashableTransport(first.broker);
+    open.push(second);
+    const restarted = new TopologyRunner(t, { transport: second, registry, log: () => undefined, node: { commitIntervalMs: 10, pollTimeoutMs: 10 } });
+    await restarted.start();
+    await until('a result after the restart', async () => (await written('joined')) >= 1, 5_000).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 200));
+    await restarted.stop();
+
+    const out = await results(second, registry);
+    console.log(`[crash-join-marker] changelog writes before the crash: ${changelogBeforeCrash}; results for k2: ${JSON.stringify(out)}`);
+    expect(out, 'the result the crash lost is sent again').toEqual([{ id: 'k2', complete: true, reason: 'complete', missing: [] }]);
   }, 30_000);
 });
