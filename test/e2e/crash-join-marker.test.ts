@@ -46,7 +46,7 @@ import { collectByKey, type Collected } from '@vision-flow/operators';
 // different partitions, whose batches librdkafka sends independently. When the marker was written
 // as soon as the result was taken, a changelog batch could carry it to the broker before the
 // result's batch left, and a SIGKILL then lost the result for good: the restored marker drops the
-// parts read again as duplicates (`coco/000000000802#4` in crash-recovery.test.ts, once in CI).
+// parts read again as duplicates (the likely cause of `coco/000000000802#4` missing in crash-recovery.test.ts, once in CI).
 // Now `forward` resolves once the producer says the result is durable (TransportProducer.durable).
 
 const Part = avro.record('t.marker.Part', { n: avro.int() });

@@ -5,6 +5,7 @@ import type { KeyValueStore } from '../state/key-value-store.js';
 import type { SessionStore } from '../state/session-store.js';
 import { storeKeyId } from '../state/store-key.js';
 import type { SessionWindows } from '../windows/session.js';
+import { EmittedMarker } from './emitted-marker.js';
 import { Expiry } from './expiry.js';
 import { eventTimeOf } from './event-time.js';
 import type { WindowAggregatePlan } from './time-window-aggregate-processor.js';
@@ -13,7 +14,6 @@ import type { Windowed } from './windowed-key.js';
 
 const MIN = Number.MIN_SAFE_INTEGER;
 const MAX = Number.MAX_SAFE_INTEGER;
-const MARK = 'emitted-through';
 
 /**
  * Session windows as Kafka Streams' KStreamSessionWindowAggregate: a record at `t` joins every
@@ -27,7 +27,7 @@ const MARK = 'emitted-through';
 export class SessionWindowAggregateProcessor<K, V, A> implements Processor<Rec<K, V>, Rec<Windowed<K>, A | null>> {
   private ctx!: ProcessorContext<Rec<Windowed<K>, A | null>>;
   private store!: SessionStore<K, A>;
-  private marker: KeyValueStore<string, number> | undefined;
+  private marker: EmittedMarker | undefined;
   private observed = -Infinity;
   private emittedThrough = MIN;
   /** End of the earliest session not emitted yet; MIN when unknown. */
@@ -42,8 +42,8 @@ export class SessionWindowAggregateProcessor<K, V, A> implements Processor<Rec<K
     this.ctx = ctx;
     this.store = ctx.getStateStore(this.plan.store);
     if (this.plan.emit === 'final') {
-      this.marker = ctx.getStateStore<KeyValueStore<string, number>>(this.plan.marker);
-      this.emittedThrough = this.marker.get(MARK) ?? MIN;
+      this.marker = new EmittedMarker(ctx.getStateStore<KeyValueStore<string, number>>(this.plan.marker));
+      this.emittedThrough = this.marker.get() ?? MIN;
     }
     const expiry = new Expiry(this.windows.gapMs, (t) => this.store.expire(t));
     ctx.schedule(1, 'stream-time', (t) => {
@@ -86,9 +86,9 @@ export class SessionWindowAggregateProcessor<K, V, A> implements Processor<Rec<K
     const candidates = this.store.fetchAll(this.emittedThrough === MIN ? MIN : this.emittedThrough, MAX);
     const closed = candidates.filter((s) => s.end >= this.emittedThrough && (all || s.end < closeTime));
     closed.sort((a, b) => a.end - b.end || a.start - b.start || cmp(storeKeyId(a.key), storeKeyId(b.key)));
-    for (const s of closed) void this.ctx.forward(new StreamRecord({ key: { key: s.key, start: s.start, end: s.end }, value: s.value, timestamp: s.end }));
+    const outputs = closed.map((s) => this.ctx.forward(new StreamRecord({ key: { key: s.key, start: s.start, end: s.end }, value: s.value, timestamp: s.end })));
     const through = all ? Math.max(this.emittedThrough, ...closed.map((s) => s.end + 1)) : closeTime;
-    if (closed.length > 0) this.marker?.put(MARK, through);
+    if (closed.length > 0) this.marker?.moveAfter(outputs, through);
     this.emittedThrough = through;
     const open = candidates.filter((s) => s.end >= through);
     this.earliestOpenEnd = all ? MAX : open.reduce((min, s) => Math.min(min, s.end), MAX);

@@ -10,6 +10,7 @@ import { Expiry } from './expiry.js';
 import { eventTimeOf, type EventTime } from './event-time.js';
 import type { Timestamped } from './timestamped.js';
 import { updateOf } from './update-record.js';
+import { EmittedMarker } from './emitted-marker.js';
 import { WindowCloser } from './window-closer.js';
 import type { Windowed } from './windowed-key.js';
 
@@ -47,8 +48,8 @@ export class TimeWindowAggregateProcessor<K, V, A> implements Processor<Rec<K, V
     this.store = ctx.getStateStore(this.plan.store);
     if (this.plan.emit === 'final') {
       const marker = ctx.getStateStore<KeyValueStore<string, number>>(this.plan.marker);
-      this.closer = new WindowCloser(this.store, marker, this.windows.sizeMs, this.windows.graceMs, (key, start, end, agg) =>
-        void ctx.forward(finalRecord(key, start, end, agg)));
+      this.closer = new WindowCloser(this.store, new EmittedMarker(marker), this.windows.sizeMs, this.windows.graceMs, (key, start, end, agg) =>
+        ctx.forward(finalRecord(key, start, end, agg)));
     }
     // Stream-time punctuation moves only when every earlier input is done, so no window closes early.
     const expiry = new Expiry(this.windows.advanceMs, (t) => this.store.expire(t));

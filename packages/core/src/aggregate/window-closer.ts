@@ -1,12 +1,11 @@
-import type { KeyValueStore } from '../state/key-value-store.js';
 import { storeKeyId } from '../state/store-key.js';
 import type { WindowStore } from '../state/window-store.js';
+import type { EmittedMarker } from './emitted-marker.js';
 import { MinHeap } from './min-heap.js';
 import type { Timestamped } from './timestamped.js';
 
 const MIN = Number.MIN_SAFE_INTEGER;
 const MAX = Number.MAX_SAFE_INTEGER;
-const MARK = 'emitted-through';
 
 interface Pending<K> {
   readonly end: number;
@@ -21,8 +20,9 @@ const before = <K>(a: Pending<K>, b: Pending<K>): boolean => a.end < b.end || (a
  * Emit final for the windows of a window store: each window once, when stream time reaches its
  * end + grace (Kafka Streams' onWindowClose), in order of end, then key. Open windows wait in a
  * heap by end, so closing costs only the windows that close. Which windows were emitted is kept
- * as the close time reached so far in a change-logged marker store, so a restart does not emit
- * them again; after a restart the open windows are read back from the store once.
+ * as the close time reached so far in a change-logged marker store (moved once the final records
+ * are durable, see EmittedMarker), so a restart does not emit them again; after a restart the open
+ * windows are read back from the store once.
  */
 export class WindowCloser<K, A> {
   private emittedThrough: number;
@@ -33,12 +33,13 @@ export class WindowCloser<K, A> {
 
   constructor(
     private readonly store: WindowStore<K, Timestamped<A>>,
-    private readonly marker: KeyValueStore<string, number>,
+    private readonly marker: EmittedMarker,
     private readonly sizeMs: number,
     private readonly graceMs: number,
-    private readonly emit: (key: K, start: number, end: number, agg: Timestamped<A>) => void,
+    /** Forwards a window's final record; resolves once it is durable. */
+    private readonly emit: (key: K, start: number, end: number, agg: Timestamped<A>) => Promise<void>,
   ) {
-    this.emittedThrough = marker.get(MARK) ?? MIN;
+    this.emittedThrough = marker.get() ?? MIN;
   }
 
   /** The window of `key` starting at `start` was written. */
@@ -63,36 +64,38 @@ export class WindowCloser<K, A> {
    */
   closeAll(): void {
     this.load();
+    const outputs: Promise<void>[] = [];
     let last: number | undefined;
-    while (this.heap.size > 0) last = this.emitNext().end;
-    if (last !== undefined) this.mark(last);
+    while (this.heap.size > 0) last = this.emitNext(outputs).end;
+    if (last !== undefined) this.mark(last, outputs);
   }
 
   private emitThrough(closeTime: number): void {
     if (closeTime <= this.emittedThrough) return;
     this.load();
+    const outputs: Promise<void>[] = [];
     let emitted = false;
     while (this.heap.size > 0 && this.heap.peek()!.end <= closeTime) {
-      this.emitNext();
+      this.emitNext(outputs);
       emitted = true;
     }
-    if (emitted) this.mark(closeTime);
+    if (emitted) this.mark(closeTime, outputs);
     else this.emittedThrough = closeTime;
   }
 
-  private emitNext(): Pending<K> {
+  private emitNext(outputs: Promise<void>[]): Pending<K> {
     const w = this.heap.pop()!;
     const starts = this.waiting.get(w.id);
     starts?.delete(w.start);
     if (starts?.size === 0) this.waiting.delete(w.id);
     const agg = this.store.fetch(w.key, w.start, w.start)[0]?.value;
-    if (agg) this.emit(w.key, w.start, w.end, agg);
+    if (agg) outputs.push(this.emit(w.key, w.start, w.end, agg));
     return w;
   }
 
-  private mark(through: number): void {
+  private mark(through: number, outputs: readonly Promise<void>[]): void {
     this.emittedThrough = through;
-    this.marker.put(MARK, through);
+    this.marker.moveAfter(outputs, through);
   }
 
   /** After a (re)start: the windows not emitted yet are only in the store. */

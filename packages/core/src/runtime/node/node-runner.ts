@@ -220,6 +220,7 @@ export class NodeRunner {
     if (this.input instanceof TopicInput) {
       await this.input.stopPulling();
       await this.input.commit().catch((e: unknown) => this.log(`${this.node}: final commit failed: ${errorMessage(e)}`));
+      await this.input.settleHeld().catch(() => undefined); // what is lost here is emitted again, at least once
     }
     this.tasks?.closeAll();
     await this.closeClients(10_000);

@@ -90,6 +90,17 @@ export class OffsetCommitter {
   }
 
   /**
+   * Before tasks close (revocation, stop): logs what stores hold and waits for it to be acknowledged.
+   * A processor may write after the last commit's checkpoint because of it (an emit-final marker
+   * moves once its windows' records are durable, see EmittedMarker); closed without this, the task
+   * would drop that write, and the partition's next owner would emit those windows again.
+   */
+  async settleHeld(): Promise<void> {
+    await this.opts.flush?.();
+    await this.opts.producer.checkpoint?.();
+  }
+
+  /**
    * Waits until the producer's writes so far are acknowledged. A timeout loses nothing (the next
    * commit tries again); lost writes make the node read again from its last commit, or, when sending
    * again cannot help (a record the topic refuses), stop it.

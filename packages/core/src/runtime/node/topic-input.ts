@@ -111,6 +111,11 @@ export class TopicInput {
     return this.committer.commit();
   }
 
+  /** Logs what stores still hold after the last commit and waits for it (see OffsetCommitter.settleHeld). */
+  settleHeld(): Promise<void> {
+    return this.committer.settleHeld();
+  }
+
   /** Leaves the group. */
   async close(): Promise<void> {
     await this.consumer?.close();
@@ -261,6 +266,7 @@ export class TopicInput {
     // not hold up the rebalance and every poll behind it. What is not committed is read again.
     const answered = await settlesWithin(this.committer.commit(keys).catch((e: unknown) => log(`${node}: commit on revoke failed: ${errorMessage(e)}`)), revokeTimeoutMs);
     if (!answered) log(`${node}: commit on revoke got no answer in ${revokeTimeoutMs} ms; the revoked partitions are read again from their last commit`);
+    else await settlesWithin(this.committer.settleHeld().catch(() => undefined), revokeTimeoutMs);
     this.committer.forget(keys);
     for (const k of keys) this.paused.delete(k);
     // A task belongs to a partition number; close it once no input topic of that number stays owned.
