@@ -13,10 +13,10 @@ function deferred() {
   return { promise, resolve, reject };
 }
 
-function marker() {
+function marker(durable: () => Promise<void> = () => Promise.resolve()) {
   const store = new InMemoryKeyValueStore<string, number>('marker');
   store.init({ topology: 't', node: 'n', partition: 0, changelogTopic: '', flushedBeforeCommit: false, log: () => undefined });
-  return new EmittedMarker(store);
+  return new EmittedMarker(store, durable);
 }
 
 describe('EmittedMarker', () => {
@@ -29,6 +29,17 @@ describe('EmittedMarker', () => {
     await tick();
     expect(m.get(), 'one record is not durable yet').toBeUndefined();
     b.resolve();
+    await tick();
+    expect(m.get()).toBe(500);
+  });
+
+  it('moves only once the producer says what it took is acknowledged', async () => {
+    const acknowledged = deferred();
+    const m = marker(() => acknowledged.promise);
+    m.moveAfter([Promise.resolve()], 500);
+    await tick();
+    expect(m.get(), 'forwarded and taken, not yet acknowledged').toBeUndefined();
+    acknowledged.resolve();
     await tick();
     expect(m.get()).toBe(500);
   });

@@ -42,7 +42,7 @@ export class SessionWindowAggregateProcessor<K, V, A> implements Processor<Rec<K
     this.ctx = ctx;
     this.store = ctx.getStateStore(this.plan.store);
     if (this.plan.emit === 'final') {
-      this.marker = new EmittedMarker(ctx.getStateStore<KeyValueStore<string, number>>(this.plan.marker));
+      this.marker = new EmittedMarker(ctx.getStateStore<KeyValueStore<string, number>>(this.plan.marker), ctx.durable);
       this.emittedThrough = this.marker.get() ?? MIN;
     }
     const expiry = new Expiry(this.windows.gapMs, (t) => this.store.expire(t));

@@ -48,7 +48,7 @@ export class SlidingWindowAggregateProcessor<K, V, A> implements Processor<Rec<K
     this.store = ctx.getStateStore(this.plan.store);
     if (this.plan.emit === 'final') {
       const marker = ctx.getStateStore<KeyValueStore<string, number>>(this.plan.marker);
-      this.closer = new WindowCloser(this.store, new EmittedMarker(marker), this.d, this.windows.graceMs, (key, start, end, agg) => ctx.forward(finalRecord(key, start, end, agg)));
+      this.closer = new WindowCloser(this.store, new EmittedMarker(marker, ctx.durable), this.d, this.windows.graceMs, (key, start, end, agg) => ctx.forward(finalRecord(key, start, end, agg)));
     }
     const expiry = new Expiry(this.d, (t) => this.store.expire(t));
     ctx.schedule(1, 'stream-time', (t) => {

@@ -37,6 +37,7 @@ export class TestHarness<O> {
       ...localContext(),
       partition: 0,
       forward: (rec) => (this.out.push(rec as O), Promise.resolve()),
+      durable: () => Promise.resolve(),
       getStateStore: <S extends StateStore>(name: string) => this.stores.get(name) as S,
       schedule: (ms, type, cb) => this.clock.schedule(ms, type, cb),
       streamTime: () => Math.max(streamTime, this.clock.streamTime()),

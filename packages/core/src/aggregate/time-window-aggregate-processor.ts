@@ -48,7 +48,7 @@ export class TimeWindowAggregateProcessor<K, V, A> implements Processor<Rec<K, V
     this.store = ctx.getStateStore(this.plan.store);
     if (this.plan.emit === 'final') {
       const marker = ctx.getStateStore<KeyValueStore<string, number>>(this.plan.marker);
-      this.closer = new WindowCloser(this.store, new EmittedMarker(marker), this.windows.sizeMs, this.windows.graceMs, (key, start, end, agg) =>
+      this.closer = new WindowCloser(this.store, new EmittedMarker(marker, ctx.durable), this.windows.sizeMs, this.windows.graceMs, (key, start, end, agg) =>
         ctx.forward(finalRecord(key, start, end, agg)));
     }
     // Stream-time punctuation moves only when every earlier input is done, so no window closes early.

@@ -16,10 +16,19 @@ export interface ProcessorContext<O> extends OperatorContext {
   readonly partition: number;
   /**
    * Sends a record to the rest of the node's pipeline. Inside `process` it counts as caused by the
-   * current input. The promise resolves once everything it caused is durably written, so a
-   * punctuator can clear its state only after its output is safe.
+   * current input. The promise resolves once the node has handed everything it caused to its
+   * producer (or it failed), so a punctuator can clear what it held only after its output is out:
+   * an input's offset is committed only after its outputs are acknowledged.
    */
   forward(rec: O): Promise<void>;
+  /**
+   * Resolves once every write the node's producer has taken so far is acknowledged by the broker
+   * (on Kafka, at the end of the next checkpoint); rejects when one may be lost. Wait for it, after
+   * `forward`'s promise, before recording in a change-logged store that an output was sent:
+   * outputs and changelog go to different partitions, acknowledged independently, and a "sent"
+   * durable before its output would let a crash lose that output for good.
+   */
+  durable(): Promise<void>;
   getStateStore<S extends StateStore>(name: string): S;
   /** Calls `callback` every `intervalMs` of wall-clock or stream time (event time seen so far). */
   schedule(intervalMs: number, type: PunctuationType, callback: (timestamp: number) => void): Cancellable;

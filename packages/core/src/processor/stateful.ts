@@ -27,6 +27,7 @@ export function stateful<I, O>(supplier: ProcessorSupplier<I, O>, scheduler: Sch
         ...localContext(),
         partition: 0,
         forward: (rec) => (subscriber.next(rec), Promise.resolve()),
+        durable: () => Promise.resolve(), // in-process: nothing to acknowledge
         getStateStore: <S extends StateStore>(name: string) => storeOrThrow(stores, name, supplier.name) as S,
         schedule: (ms, type, cb) => clock.schedule(ms, type, cb),
         streamTime: () => clock.streamTime(),

@@ -1,9 +1,9 @@
-// A processor's `forward` promise (ProcessorContext) resolves once its output is durable, not once
-// the node's producer has taken it: on Kafka a node's producer answers when it takes a write and
-// learns of acknowledgements at checkpoints (TransportProducer's `durable`). collectByKey writes
-// "sent" to its change-logged store when that promise resolves; resolved on "taken", the marker
-// could reach the changelog before the result reached its topic, and a SIGKILL between the two
-// acknowledgements lost the result for good (the restored marker drops the parts read again).
+// ProcessorContext's `durable` resolves once what the node's producer took is acknowledged: on Kafka a
+// node's producer answers when it takes a write and learns of acknowledgements at checkpoints
+// (TransportProducer's `durable`). collectByKey writes "sent" to its change-logged store after
+// `forward`, then `durable`; after `forward` alone (taken), the marker could reach the changelog
+// before the result reached its topic, and a SIGKILL between the two acknowledgements lost the
+// result for good (the restored marker drops the parts read again).
 import { afterEach, describe, expect, it } from 'vitest';
 import { topic } from '../dsl/topic.js';
 import { topology } from '../dsl/topology.js';
@@ -68,7 +68,7 @@ class GatedTransport implements Transport {
   }
 }
 
-/** A node whose processor forwards each record and notes when `forward`'s promise resolved. */
+/** A node whose processor forwards each record and notes when it is durable (`forward`, then `durable`). */
 function marking(name: string) {
   const input = topic(`${name}.in`, { value: Item, partitions: 2 });
   const output = topic(`${name}.out`, { value: Item, partitions: 2 });
@@ -81,7 +81,7 @@ function marking(name: string) {
       let ctx!: ProcessorContext<Rec<string, Item>>;
       return {
         init: (c: ProcessorContext<Rec<string, Item>>) => void (ctx = c),
-        process: (r: Rec<string, Item>) => void ctx.forward(r).then(() => marked.push(r.value.id)),
+        process: (r: Rec<string, Item>) => void ctx.forward(r).then(ctx.durable).then(() => marked.push(r.value.id)),
         close: () => undefined,
       };
     },
@@ -95,8 +95,8 @@ function marking(name: string) {
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 100));
 
-describe("a processor's forward", () => {
-  it('resolves once the producer says the output is durable, not when it took it', async () => {
+describe("a processor's forward, then durable", () => {
+  it('resolves once the producer says the output is acknowledged, not when it took it', async () => {
     const { t, written, marked } = marking('gated');
     const transport = new GatedTransport('gated.mark');
     transports.push(transport);

@@ -138,7 +138,8 @@ export class CollectProcessor implements Processor<Rec<unknown, unknown>, Out> {
       this.inFlight.delete(id);
       return true;
     };
-    this.ctx.forward(record({ key, value, timestamp, headers: entry.headers })).then(
+    // Marked once acknowledged, not once taken: see ProcessorContext's `durable`.
+    this.ctx.forward(record({ key, value, timestamp, headers: entry.headers })).then(this.ctx.durable).then(
       () => {
         if (!settled() || !this.store.isOpen) return;
         // A complete result keeps only the marker; a partial one keeps its parts for late ones.

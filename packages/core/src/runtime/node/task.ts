@@ -126,12 +126,13 @@ export class Task {
       ...this.deps.context,
       partition: this.partition,
       forward: (rec) => {
-        if (this.scope) return this.durableAfter(forwardedIn(this.scope, rec));
+        if (this.scope) return forwardedIn(this.scope, rec);
         // Forwarded by a punctuator or at the end of input: no input to settle, so it is tracked here.
         const p = this.deps.downstream(rec, index + 1, this);
         this.track(p.catch((e: unknown) => this.deps.punctuationFailed(e, rec, stage.name)));
-        return this.durableAfter(p);
+        return p;
       },
+      durable: () => this.deps.durable?.() ?? Promise.resolve(),
       getStateStore: <S extends StateStore>(name: string) => storeOrThrow(stores, name, stage.name) as S,
       schedule: (ms, type, cb) => this.clock.schedule(ms, type, (t) => this.punctuate(stage.name, () => cb(t))),
       streamTime: () => this.inputTime ?? this.clock.streamTime(),
@@ -203,21 +204,6 @@ export class Task {
     for (const s of this.stores.values()) s.close();
     this.processors.clear();
     this.stores.clear();
-  }
-
-  /**
-   * What `forward` promises a processor: its outputs taken, then acknowledged. A node's producer
-   * answers a write when it takes it and learns of acknowledgements at checkpoints; a processor
-   * that records "sent" in a change-logged store once its output settled (collectByKey's marker)
-   * would otherwise let that record reach the changelog before the output reached its topic, and
-   * a crash in between would lose the output for good.
-   */
-  private durableAfter(taken: Promise<void>): Promise<void> {
-    const durable = this.deps.durable;
-    if (!durable) return taken;
-    const p = taken.then(durable);
-    p.catch(() => undefined); // as with `taken`: a processor need not await its forward
-    return p;
   }
 
   private punctuate(name: string, fn: () => void): void {
