@@ -36,7 +36,7 @@ export class WindowCloser<K, A> {
     private readonly marker: EmittedMarker,
     private readonly sizeMs: number,
     private readonly graceMs: number,
-    /** Forwards a window's final record; resolves once it is durable. */
+    /** Forwards a window's final record; resolves once the node took it (EmittedMarker waits for its acknowledgement). */
     private readonly emit: (key: K, start: number, end: number, agg: Timestamped<A>) => Promise<void>,
   ) {
     this.emittedThrough = marker.get() ?? MIN;
