@@ -2,7 +2,6 @@ import { map } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   InMemorySchemaRegistry,
-  MemoryTransport,
   StreamRecord,
   TopicSerde,
   TopologyRunner,
@@ -11,15 +10,11 @@ import {
   session,
   topic,
   topology,
-  type DeliveryReport,
   type Infer,
-  type OutgoingMessage,
   type Rec,
-  type Transport,
-  type TransportProducer,
 } from '@vision-flow/core';
-import { MemoryBroker } from '@vision-flow/core/testing';
 import { collectByKey, type Collected } from '@vision-flow/operators';
+import { CrashableTransport } from '../helpers/crashable-transport.js';
 
 // The crash window of collectByKey, made deterministic in one process on the memory transport.
 //
@@ -73,98 +68,6 @@ const t = topology('marker').node('join', (n) =>
     .to(joined),
 );
 
-/**
- * A view of a memory broker that can "die": changelog writes can be held back, and `crash()`
- * drops what is held and refuses every later send and commit, as a SIGKILLed process would.
- */
-class CrashableTransport implements Transport {
-  readonly kind = 'memory' as const;
-  readonly address = 'memory';
-  readonly inner: MemoryTransport;
-  holdChangelog = false;
-  /**
-   * Results (`joined`) are taken and held unacknowledged, as by a Kafka producer that answers on
-   * taking a write and learns of acknowledgements at checkpoints: `checkpoint` and `durable` wait
-   * until none is held.
-   */
-  holdResults = false;
-  private dead = false;
-  private readonly held: Array<() => void> = [];
-  private readonly heldResults: Array<() => void> = [];
-  private readonly acknowledged: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
-
-  constructor(broker?: MemoryBroker) {
-    this.inner = new MemoryTransport(broker ? { broker } : {});
-  }
-
-  get broker(): MemoryBroker {
-    return this.inner.broker;
-  }
-
-  admin() {
-    return this.inner.admin();
-  }
-
-  reader() {
-    return this.inner.reader();
-  }
-
-  async producer(): Promise<TransportProducer> {
-    const p = await this.inner.producer();
-    const died = () => Promise.reject(new Error('process killed'));
-    const send = (msg: OutgoingMessage): Promise<DeliveryReport> => {
-      if (this.dead) return died();
-      if (this.holdChangelog && msg.topic.endsWith('.changelog')) {
-        return new Promise<DeliveryReport>((resolve, reject) => this.held.push(() => (this.dead ? reject(new Error('process killed')) : p.send(msg).then(resolve, reject))));
-      }
-      return p.send(msg);
-    };
-    const acknowledged = () =>
-      this.dead ? died() : this.heldResults.length === 0 ? Promise.resolve() : new Promise<void>((resolve, reject) => this.acknowledged.push({ resolve, reject }));
-    return {
-      send,
-      produce: (msg, onDelivery) => {
-        if (this.holdResults && msg.topic === joined.name && !this.dead) {
-          this.heldResults.push(() => void p.send(msg));
-          queueMicrotask(() => onDelivery(undefined, undefined)); // taken, not yet acknowledged
-          return;
-        }
-        void send(msg).then((r) => onDelivery(undefined, r), (e: Error) => onDelivery(e, undefined));
-      },
-      flush: (ms) => p.flush(ms),
-      checkpoint: acknowledged,
-      durable: acknowledged,
-      close: () => p.close(),
-    };
-  }
-
-  async consumer(opts: Parameters<Transport['consumer']>[0]) {
-    const c = await this.inner.consumer(opts);
-    return {
-      subscribe: c.subscribe.bind(c),
-      poll: c.poll.bind(c),
-      wakeup: c.wakeup.bind(c),
-      pause: c.pause.bind(c),
-      resume: c.resume.bind(c),
-      assignment: c.assignment.bind(c),
-      commit: (offsets: Parameters<typeof c.commit>[0]) => (this.dead ? Promise.reject(new Error('process killed')) : c.commit(offsets)),
-      close: c.close.bind(c),
-    };
-  }
-
-  /** Everything held is lost; nothing more reaches the broker. */
-  crash(): void {
-    this.dead = true;
-    for (const release of this.held.splice(0)) release();
-    this.heldResults.length = 0;
-    for (const w of this.acknowledged.splice(0)) w.reject(new Error('process killed'));
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-}
-
 const open: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
   for (const c of open.splice(0).reverse()) await c.close().catch(() => undefined);
@@ -196,7 +99,7 @@ async function until(what: string, check: () => Promise<boolean>, ms = 10_000): 
 describe('collectByKey across a crash between a result and its emitted marker', () => {
   it('never replaces a complete result by a partial one for the same key', async () => {
     const registry = new InMemorySchemaRegistry();
-    const first = new CrashableTransport();
+    const first = new CrashableTransport(joined.name);
     const runner = new TopologyRunner(t, { transport: first, registry, log: () => undefined, node: { commitIntervalMs: 10, pollTimeoutMs: 10 } });
     open.push(first);
     await runner.start();
@@ -230,7 +133,7 @@ describe('collectByKey across a crash between a result and its emitted marker', 
     await runner.stop('killed');
 
     // Restart on the same broker: the store is restored from the changelog, the input resumes from the commit.
-    const second = new CrashableTransport(first.broker);
+    const second = new CrashableTransport(joined.name, first.broker);
     open.push(second);
     const restarted = new TopologyRunner(t, { transport: second, registry, log: () => undefined, node: { commitIntervalMs: 10, pollTimeoutMs: 10 } });
     await restarted.start();
@@ -258,7 +161,7 @@ describe('collectByKey across a crash between a result and its emitted marker', 
 
   it('sends the result again when its marker reached the changelog and the result itself did not', async () => {
     const registry = new InMemorySchemaRegistry();
-    const first = new CrashableTransport();
+    const first = new CrashableTransport(joined.name);
     const runner = new TopologyRunner(t, { transport: first, registry, log: () => undefined, node: { commitIntervalMs: 10, pollTimeoutMs: 10 } });
     open.push(first);
     await runner.start();
@@ -288,7 +191,7 @@ describe('collectByKey across a crash between a result and its emitted marker', 
     await runner.stop('killed');
     expect(await written('joined')).toBe(0);
 
-    const second = new CrashableTransport(first.broker);
+    const second = new CrashableTransport(joined.name, first.broker);
     open.push(second);
     const restarted = new TopologyRunner(t, { transport: second, registry, log: () => undefined, node: { commitIntervalMs: 10, pollTimeoutMs: 10 } });
     await restarted.start();
