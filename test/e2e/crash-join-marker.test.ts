@@ -15,6 +15,7 @@ import {
 } from '@vision-flow/core';
 import { collectByKey, type Collected } from '@vision-flow/operators';
 import { CrashableTransport } from '../helpers/crashable-transport.js';
+import { until } from '../helpers/wait-for.js';
 
 // The crash window of collectByKey, made deterministic in one process on the memory transport.
 //
@@ -88,31 +89,38 @@ async function results(transport: CrashableTransport, registry: InMemorySchemaRe
   return out;
 }
 
-async function until(what: string, check: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+
+/** The join node on a crashable transport, started, with ways to send parts and count what is written and committed. */
+async function started(registry: InMemorySchemaRegistry) {
+  const first = new CrashableTransport(joined.name);
+  open.push(first);
+  const runner = new TopologyRunner(t, { transport: first, registry, log: () => undefined, node: { commitIntervalMs: 10, pollTimeoutMs: 10 } });
+  await runner.start();
+  const admin = first.admin();
+  const written = async (topicName: string) => (await admin.endOffsets(topicName)).reduce((n, o) => n + o.offset, 0);
+  const committed = async (topicName: string) => (await admin.committedOffsets('marker.join', topicName)).reduce((n, o) => n + o.offset, 0);
+  const producer = await first.inner.producer();
+  const send = async (tp: typeof left, key: string) => {
+    const serde = new TopicSerde(tp, registry);
+    await serde.register();
+    await producer.send(serde.toMessage(new StreamRecord({ key, value: { n: 1 } })));
+  };
+  return { first, runner, written, committed, send };
+}
+
+/** The node started again on the broker `first` died on: its store restored from the changelog, its input from the last commit. */
+async function restartedOn(first: CrashableTransport, registry: InMemorySchemaRegistry) {
+  const second = new CrashableTransport(joined.name, first.broker);
+  open.push(second);
+  const restarted = new TopologyRunner(t, { transport: second, registry, log: () => undefined, node: { commitIntervalMs: 10, pollTimeoutMs: 10 } });
+  await restarted.start();
+  return { second, restarted };
 }
 
 describe('collectByKey across a crash between a result and its emitted marker', () => {
   it('never replaces a complete result by a partial one for the same key', async () => {
     const registry = new InMemorySchemaRegistry();
-    const first = new CrashableTransport(joined.name);
-    const runner = new TopologyRunner(t, { transport: first, registry, log: () => undefined, node: { commitIntervalMs: 10, pollTimeoutMs: 10 } });
-    open.push(first);
-    await runner.start();
-
-    const admin = first.admin();
-    const written = async (topicName: string) => (await admin.endOffsets(topicName)).reduce((n, o) => n + o.offset, 0);
-    const committed = async (topicName: string) => (await admin.committedOffsets('marker.join', topicName)).reduce((n, o) => n + o.offset, 0);
-    const producer = await first.inner.producer();
-    const send = async (tp: typeof left, key: string) => {
-      const serde = new TopicSerde(tp, registry);
-      await serde.register();
-      await producer.send(serde.toMessage(new StreamRecord({ key, value: { n: 1 } })));
-    };
+    const { first, runner, written, committed, send } = await started(registry);
 
     // The left part is stored (its changelog write is durable before its offset is committed).
     await send(left, 'k1');
@@ -133,47 +141,22 @@ describe('collectByKey across a crash between a result and its emitted marker', 
     await runner.stop('killed');
 
     // Restart on the same broker: the store is restored from the changelog, the input resumes from the commit.
-    const second = new CrashableTransport(joined.name, first.broker);
-    open.push(second);
-    const restarted = new TopologyRunner(t, { transport: second, registry, log: () => undefined, node: { commitIntervalMs: 10, pollTimeoutMs: 10 } });
-    await restarted.start();
+    const { second, restarted } = await restartedOn(first, registry);
     // Long enough for the 500 ms join timeout to fire on anything the restored store still waits for.
     await new Promise((r) => setTimeout(r, 2_000));
     await restarted.stop();
 
-    const reader = await second.inner.reader();
-    await reader.assign([{ topic: 'joined', partition: 0, offset: 0 }]);
-    const serde = new TopicSerde(joined, registry);
-    const results: Joined[] = [];
-    for (;;) {
-      const batch = await reader.poll(100, 200);
-      if (batch.length === 0) break;
-      for (const m of batch) results.push((await serde.fromMessage(m)).value);
-    }
-    await reader.close();
-
-    console.log(`[crash-join-marker] right part committed before the crash: ${rightCommitted === 1}; results for k1: ${JSON.stringify(results)}`);
-    expect(results.length).toBeGreaterThanOrEqual(1);
-    expect(results[0]).toMatchObject({ id: 'k1', complete: true, reason: 'complete' });
+    const got = await results(second, registry);
+    console.log(`[crash-join-marker] right part committed before the crash: ${rightCommitted === 1}; results for k1: ${JSON.stringify(got)}`);
+    expect(got.length).toBeGreaterThanOrEqual(1);
+    expect(got[0]).toMatchObject({ id: 'k1', complete: true, reason: 'complete' });
     // At-least-once may repeat the result; it must not degrade it.
-    expect(results.map((r) => ({ id: r.id, complete: r.complete, missing: r.missing }))).toEqual(results.map(() => ({ id: 'k1', complete: true, missing: [] })));
+    expect(got.map((r) => ({ id: r.id, complete: r.complete, missing: r.missing }))).toEqual(got.map(() => ({ id: 'k1', complete: true, missing: [] })));
   }, 30_000);
 
   it('sends the result again when its marker reached the changelog and the result itself did not', async () => {
     const registry = new InMemorySchemaRegistry();
-    const first = new CrashableTransport(joined.name);
-    const runner = new TopologyRunner(t, { transport: first, registry, log: () => undefined, node: { commitIntervalMs: 10, pollTimeoutMs: 10 } });
-    open.push(first);
-    await runner.start();
-
-    const admin = first.admin();
-    const written = async (topicName: string) => (await admin.endOffsets(topicName)).reduce((n, o) => n + o.offset, 0);
-    const producer = await first.inner.producer();
-    const send = async (tp: typeof left, key: string) => {
-      const serde = new TopicSerde(tp, registry);
-      await serde.register();
-      await producer.send(serde.toMessage(new StreamRecord({ key, value: { n: 1 } })));
-    };
+    const { first, runner, written, send } = await started(registry);
 
     // The right part completes the join; the result is taken and held unacknowledged while the
     // changelog goes on: librdkafka may send a changelog batch before the result's, and the
@@ -191,10 +174,7 @@ describe('collectByKey across a crash between a result and its emitted marker', 
     await runner.stop('killed');
     expect(await written('joined')).toBe(0);
 
-    const second = new CrashableTransport(joined.name, first.broker);
-    open.push(second);
-    const restarted = new TopologyRunner(t, { transport: second, registry, log: () => undefined, node: { commitIntervalMs: 10, pollTimeoutMs: 10 } });
-    await restarted.start();
+    const { second, restarted } = await restartedOn(first, registry);
     await until('a result after the restart', async () => (await written('joined')) >= 1, 5_000).catch(() => undefined);
     await new Promise((r) => setTimeout(r, 200));
     await restarted.stop();

@@ -12,6 +12,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { InMemorySchemaRegistry, StreamRecord, TopicSerde, TopologyRunner, avro, topic, topology, tumbling, windowedBy, windowedKey } from '@vision-flow/core';
 import { CrashableTransport } from '../helpers/crashable-transport.js';
+import { until } from '../helpers/wait-for.js';
 
 const readings = topic('wm.readings', { value: avro.string(), partitions: 1 });
 const counts = topic('wm.counts', { key: windowedKey(avro.string()), value: avro.long(), partitions: 1 });
@@ -24,13 +25,6 @@ afterEach(async () => {
   for (const c of open.splice(0).reverse()) await c.close().catch(() => undefined);
 });
 
-async function until(what: string, check: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('an emit-final window across a crash between its final record and its marker', () => {
   it('is emitted again after the restart when the record was lost', async () => {

@@ -8,3 +8,8 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/** `waitFor` for a yes-or-no probe, polled every 10 ms. */
+export async function until(what: string, check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  await waitFor(what, async () => ((await check()) ? true : undefined), timeoutMs, 10);
+}

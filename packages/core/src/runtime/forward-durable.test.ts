@@ -12,7 +12,8 @@ import type { ProcessorContext } from '../processor/processor.js';
 import type { Rec } from '../records/record.js';
 import { InMemorySchemaRegistry } from '../serde/avro/in-memory-schema-registry.js';
 import { MemoryTransport } from '../transport/memory/memory-transport.js';
-import type { ConsumerOptions, ProducerOptions, Transport, TransportProducer } from '../transport/transport.js';
+import type { MemoryProducer } from '../transport/memory/memory-producer.js';
+import type { ProducerOptions, Transport } from '../transport/transport.js';
 import { Item, items } from '../testing/items.js';
 import { TopologyRunner } from './topology-runner.js';
 
@@ -22,49 +23,28 @@ afterEach(async () => {
 });
 
 /** The memory transport, except that group `gated`'s producer says its writes are durable only once `release()` is called. */
-class GatedTransport implements Transport {
-  readonly kind = 'memory';
-  readonly address = 'memory (gated)';
-  readonly inner = new MemoryTransport();
+class GatedTransport extends MemoryTransport {
   private open!: () => void;
   private readonly gate = new Promise<void>((resolve) => (this.open = resolve));
   asked = 0;
 
-  constructor(private readonly gated: string) {}
+  constructor(private readonly gated: string) {
+    super();
+  }
 
   release(): void {
     this.open();
   }
 
-  admin() {
-    return this.inner.admin();
-  }
-
-  reader() {
-    return this.inner.reader();
-  }
-
-  consumer(opts: ConsumerOptions) {
-    return this.inner.consumer(opts);
-  }
-
-  async producer(opts?: ProducerOptions): Promise<TransportProducer> {
-    const p = await this.inner.producer(opts);
+  override async producer(opts?: ProducerOptions): Promise<MemoryProducer> {
+    const p = await super.producer(opts);
     if (opts?.clientId !== this.gated) return p;
-    return {
-      send: (msg) => p.send(msg),
-      produce: (msg, onDelivery) => p.produce(msg, onDelivery),
-      flush: (ms) => p.flush(ms),
+    return Object.assign(p, {
       durable: () => {
         this.asked++;
         return this.gate;
       },
-      close: () => p.close(),
-    };
-  }
-
-  close() {
-    return this.inner.close();
+    });
   }
 }
 
