@@ -108,7 +108,15 @@ describe.runIf(brokers)('a KafkaProducer answering at checkpoints (real broker)'
     await producer.checkpoint!().catch(() => undefined);
     const error = await lost;
     expect(isVisionFlowError(error) && error.code).toBe('UNKNOWN_TOPIC');
+
+    // Closing answers the waits made before it; one made after has no checkpoint to wait for.
+    await new Promise<void>((resolve) => producer.produce({ topic, key: Buffer.from('f'), value: Buffer.alloc(100) }, () => resolve()));
+    const beforeClose = producer.durable!();
     await producer.close();
+    await beforeClose;
+    expect(await written()).toBe(before + 3);
+    const afterClose = await producer.durable!().catch((e: unknown) => e);
+    expect(isVisionFlowError(afterClose) && afterClose.code).toBe('PRODUCER_CLOSED');
   }, 60_000);
 
   it('reports a lost write once, at the next checkpoint', async () => {

@@ -111,7 +111,10 @@ export class KafkaProducer implements TransportProducer {
 
   durable(): Promise<void> {
     // Each message is answered by its own acknowledgement: whatever was answered is durable.
-    return this.atCheckpoint ? this.durableWaits.next() : Promise.resolve();
+    if (!this.atCheckpoint) return Promise.resolve();
+    // Closing flushes what was taken, answering the waits made before; a later one has no checkpoint to come.
+    if (this.closing) return Promise.reject(closedError('producer', this.address));
+    return this.durableWaits.next();
   }
 
   produce(msg: OutgoingMessage, onDelivery: DeliveryCallback): void {
