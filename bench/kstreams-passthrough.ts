@@ -1,13 +1,14 @@
 // Runs the Kafka Streams pass-through peer (bench/kstreams-passthrough/, built by its peer.sh) over
 // an input topic and times it the way bench/passthrough-node.ts times the node: from launch (JVM
-// start included) and from its first output record, until the output topic holds every record.
+// start included) and from its first output record, until the output topic holds every record;
+// with the JVM's CPU seconds up to then.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { PassthroughResult } from './raw-passthrough.js';
+import { processCpu, type PassthroughResult } from './raw-passthrough.js';
 
 export interface KStreamsPassthroughOptions {
   readonly brokers: string;
@@ -93,7 +94,10 @@ export async function kstreamsPassthrough(opts: KStreamsPassthroughOptions): Pro
       const written = await opts.written();
       return { written, done: written };
     };
-    return await timeUntilDone(`Kafka Streams, ${threads} threads (bytes → bytes)`, opts.messages, progress, () => exit, launched);
+    const timed = await timeUntilDone(`Kafka Streams, ${threads} threads (bytes → bytes)`, opts.messages, progress, () => exit, launched);
+    // The JVM's CPU from launch to its last record (start-up and JIT included, as the replicas' is theirs).
+    const cpuSeconds = java.pid === undefined ? undefined : processCpu(java.pid);
+    return cpuSeconds === undefined ? timed : { fromLaunch: { ...timed.fromLaunch, cpuSeconds }, fromFirstOutput: { ...timed.fromFirstOutput, cpuSeconds } };
   } finally {
     java.kill('SIGTERM');
     await exited;

@@ -230,8 +230,21 @@ async function main(): Promise<void> {
     console.log(`ratio vision-flow node, 1 process / Kafka Streams, 2 threads: from launch ${ratio(node, ks)}, from first output ${ratio(nodeFirst, ksFirst)}`);
   }
   if (nodeFirst && raw1) console.log(`ratio vision-flow node, 1 process / fastest 1-process raw loop (${raw1.api}), from first output: ${ratio(nodeFirst, raw1)}`);
+  // CPU per record moves less with the neighbours' load than the rates do (as the vision bench's CPU per image).
+  const [ksCpu, nodeNCpu, nodeCpu] = [meanCpuPerRecord(results.kstreams), meanCpuPerRecord(results.nodeN), meanCpuPerRecord(results.node)];
+  if (ksCpu !== undefined && (nodeNCpu !== undefined || nodeCpu !== undefined)) {
+    const vs = (ours: number | undefined, label: string) => (ours === undefined ? [] : [`${label} ${ours.toFixed(1)} µs (Kafka Streams / ${label}: ${(ksCpu / ours).toFixed(2)})`]);
+    console.log(`CPU per record, each side's own processes from launch (the broker left out; mean of ${rounds} round(s)): Kafka Streams, 2 threads ${ksCpu.toFixed(1)} µs; ` +
+      [...vs(nodeNCpu, `node ×${replicas}`), ...vs(nodeCpu, 'node ×1 (its runner only)')].join('; ') + ' (above 1: the node uses less CPU per record)');
+  }
   await transport.admin().deleteTopics([input.name, output.name, rawOut, ksOut]);
   await transport.close();
+}
+
+/** Mean CPU microseconds per record over the runs that report their CPU; undefined when none does. */
+function meanCpuPerRecord(rs: readonly PassthroughResult[]): number | undefined {
+  const known = rs.filter((r) => r.cpuSeconds !== undefined);
+  return known.length === 0 ? undefined : known.reduce((sum, r) => sum + (r.cpuSeconds! * 1e6) / r.messages, 0) / known.length;
 }
 
 function best(rs: readonly PassthroughResult[]): PassthroughResult | undefined {

@@ -76,7 +76,15 @@ export function threadCpu(): Map<string, number> {
 export function brokerCpu(): number | undefined {
   const stackDir = process.env['VF_STACK_DIR'] ?? fileURLToPath(new URL('../.stack', import.meta.url));
   try {
-    const pid = readFileSync(`${stackDir}/run/kafka.pid`, 'utf8').trim();
+    return processCpu(readFileSync(`${stackDir}/run/kafka.pid`, 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds (user + system, every thread) process `pid` has used so far, from Linux /proc; undefined once it is gone. */
+export function processCpu(pid: number | string): number | undefined {
+  try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
