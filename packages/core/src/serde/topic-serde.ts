@@ -4,6 +4,7 @@ import { StreamRecord } from '../records/record.js';
 import type { IncomingMessage, OutgoingMessage } from '../transport/transport.js';
 import { AvroSerde, UNKNOWN_WRITER } from './avro/avro-serde.js';
 import type { SchemaRegistry } from './avro/schema-registry.js';
+import type { BytesAs } from './avro/view-decode.js';
 import { SerdeError } from './serde-error.js';
 
 /**
@@ -42,10 +43,15 @@ export class TopicSerde<K, V> {
    * A record a node consumes: as fromMessage, but a null key or value (a tombstone) is refused with
    * NULL_KEY / NULL_VALUE unless the topic's schema admits null, so that no operator is handed a
    * null its types say cannot occur. (Changelog restores read tombstones through fromMessage.)
+   *
+   * Its `bytes` values are views of the consumed message, not copies (see `avro.bytes()`): a record
+   * lives as long as its work, and a value an operator keeps (in a store, a cache) keeps the
+   * consumed buffer alive, on Kafka a 16 KiB one shared by a batch's small messages (avsc's copies
+   * shared 4 KiB ones; Node's pooled buffers share 8 KiB).
    */
   async fromInput(msg: IncomingMessage): Promise<StreamRecord<K, V>> {
     this.checkNulls(msg);
-    return this.fromMessage(msg);
+    return this.decoded(msg, 'view');
   }
 
   /**
@@ -54,9 +60,9 @@ export class TopicSerde<K, V> {
    */
   fromInputIfKnown(msg: IncomingMessage): StreamRecord<K, V> | undefined {
     this.checkNulls(msg);
-    const key = msg.key === null ? (null as K) : this.key.decodeIfKnown(msg.key);
+    const key = msg.key === null ? (null as K) : this.key.decodeIfKnown(msg.key, 'view');
     if (key === UNKNOWN_WRITER) return undefined;
-    const value = msg.value === null ? (null as V) : this.value.decodeIfKnown(msg.value);
+    const value = msg.value === null ? (null as V) : this.value.decodeIfKnown(msg.value, 'view');
     if (value === UNKNOWN_WRITER) return undefined;
     return this.record(msg, key, value);
   }
@@ -70,9 +76,14 @@ export class TopicSerde<K, V> {
     }
   }
 
-  async fromMessage(msg: IncomingMessage): Promise<StreamRecord<K, V>> {
-    const key = msg.key === null ? (null as K) : await this.key.decode(msg.key);
-    const value = msg.value === null ? (null as V) : await this.value.decode(msg.value);
+  /** The record a message holds, its `bytes` values copied (for restores, which keep what they read). */
+  fromMessage(msg: IncomingMessage): Promise<StreamRecord<K, V>> {
+    return this.decoded(msg, 'copy');
+  }
+
+  private async decoded(msg: IncomingMessage, bytesAs: BytesAs): Promise<StreamRecord<K, V>> {
+    const key = msg.key === null ? (null as K) : await this.key.decode(msg.key, bytesAs);
+    const value = msg.value === null ? (null as V) : await this.value.decode(msg.value, bytesAs);
     return this.record(msg, key, value);
   }
 

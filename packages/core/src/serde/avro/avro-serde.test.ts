@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import avsc from 'avsc';
 import { AvroSerde, UNKNOWN_WRITER } from './avro-serde.js';
 import { InMemorySchemaRegistry } from './in-memory-schema-registry.js';
-import { avro } from './schema.js';
+import { avro, type Infer } from './schema.js';
 
 const V1 = avro.record('t.Reading', { id: avro.string(), seq: avro.long() });
 const V2 = avro.record('t.Reading', { id: avro.string(), seq: avro.long(), unit: avro.field(avro.string(), { default: 'px' }) });
@@ -64,5 +64,65 @@ describe('AvroSerde wire format', () => {
     await serde.register();
     expect(() => serde.encode({ id: 7, data: Buffer.alloc(1) } as never)).toThrow(/id should be string but is 7/);
     expect(await serde.decode(serde.encode({ id: 'ok', data: Buffer.from([1, 2]) }))).toEqual({ id: 'ok', data: Buffer.from([1, 2]) });
+  });
+});
+
+describe("AvroSerde bytes values as 'view' (the input path) and 'copy'", () => {
+  const Frame = avro.record('t.Frame', {
+    id: avro.string(),
+    data: avro.bytes(),
+    thumb: avro.nullable(avro.bytes()),
+    parts: avro.array(avro.bytes()),
+  });
+  const FrameV2 = avro.record('t.Frame', {
+    id: avro.string(),
+    data: avro.bytes(),
+    thumb: avro.nullable(avro.bytes()),
+    parts: avro.array(avro.bytes()),
+    note: avro.field(avro.string(), { default: '' }),
+  });
+  const frame: Infer<typeof Frame> = { id: 'f1', data: Buffer.alloc(960, 7), thumb: Buffer.from('thumb'), parts: [Buffer.from('a'), Buffer.alloc(5000, 3)] };
+  const known = <T>(decoded: T | typeof UNKNOWN_WRITER): T => {
+    if (decoded === UNKNOWN_WRITER) throw new Error('the writer schema should be known');
+    return decoded;
+  };
+
+  it('reads every bytes value (in a record, a union, an array) as a view of the message, without a copy', async () => {
+    const serde = new AvroSerde(new InMemorySchemaRegistry(), 'frames-value', Frame);
+    await serde.register();
+    const bytes = serde.encode(frame);
+    const viewed = known(serde.decodeIfKnown(bytes, 'view'));
+    expect(viewed).toEqual(frame);
+    for (const b of [viewed.data, viewed.thumb!, ...viewed.parts]) {
+      expect(Buffer.isBuffer(b)).toBe(true);
+      expect(b.buffer).toBe(bytes.buffer);
+    }
+    const copied = await serde.decode(bytes);
+    expect(copied).toEqual(frame);
+    expect(copied.data.buffer).not.toBe(bytes.buffer);
+    // A view follows the message; a copy does not.
+    bytes[bytes.indexOf(7)] = 8;
+    expect(viewed.data[0]).toBe(8);
+    expect(copied.data[0]).toBe(7);
+  });
+
+  it('reads views through a resolver from an older writer schema too', async () => {
+    const registry = new InMemorySchemaRegistry();
+    const writer = new AvroSerde(registry, 'frames-value', Frame);
+    await writer.register();
+    const reader = new AvroSerde(registry, 'frames-value', FrameV2);
+    const bytes = writer.encode(frame);
+    expect(await reader.decode(bytes, 'view')).toEqual({ ...frame, note: '' });
+    const viewed = known(reader.decodeIfKnown(bytes, 'view'));
+    expect(viewed.data.buffer).toBe(bytes.buffer);
+    expect(viewed.parts[1]!.equals(frame.parts[1]!)).toBe(true);
+  });
+
+  it('refuses a message cut inside a bytes value as a copy does', async () => {
+    const serde = new AvroSerde(new InMemorySchemaRegistry(), 'frames-value', Frame);
+    await serde.register();
+    const cut = serde.encode(frame).subarray(0, 500);
+    expect(() => serde.decodeIfKnown(cut, 'view')).toThrow(/cannot decode 500 bytes .*truncated/);
+    expect(() => serde.decodeIfKnown(cut, 'copy')).toThrow(/cannot decode 500 bytes .*truncated/);
   });
 });

@@ -4,6 +4,7 @@ import { isVisionFlowError } from '../../errors/vision-flow-error.js';
 import { SerdeError } from '../serde-error.js';
 import type { SchemaRegistry } from './schema-registry.js';
 import { toAvroJson, type AvroSchema, type AvroJson } from './schema.js';
+import { decodeWithViews, type BytesAs } from './view-decode.js';
 
 const MAGIC = 0;
 const HEADER_BYTES = 5;
@@ -76,9 +77,10 @@ export class AvroSerde<T> {
     return out;
   }
 
-  async decode(bytes: Buffer): Promise<T> {
+  /** Decodes with the writer schema the bytes name; `bytesAs` says how `bytes` values relate to `bytes` (view-decode.ts). */
+  async decode(bytes: Buffer, bytesAs: BytesAs = 'copy'): Promise<T> {
     const id = this.writerId(bytes);
-    return this.decodeWith(bytes, id, await this.resolverFor(id));
+    return this.decodeWith(bytes, id, await this.resolverFor(id), bytesAs);
   }
 
   /**
@@ -86,10 +88,10 @@ export class AvroSerde<T> {
    * id, then every record); returns `UNKNOWN_WRITER` when it must first be fetched (use `decode`).
    * Throws the same SerdeErrors as `decode`.
    */
-  decodeIfKnown(bytes: Buffer): T | typeof UNKNOWN_WRITER {
+  decodeIfKnown(bytes: Buffer, bytesAs: BytesAs = 'copy'): T | typeof UNKNOWN_WRITER {
     const id = this.writerId(bytes);
     if (!this.builtResolvers.has(id)) return UNKNOWN_WRITER;
-    return this.decodeWith(bytes, id, this.builtResolvers.get(id));
+    return this.decodeWith(bytes, id, this.builtResolvers.get(id), bytesAs);
   }
 
   private writerId(bytes: Buffer): number {
@@ -99,10 +101,10 @@ export class AvroSerde<T> {
     return bytes.readUInt32BE(1);
   }
 
-  private decodeWith(bytes: Buffer, id: number, resolver: avsc.Resolver | undefined): T {
+  private decodeWith(bytes: Buffer, id: number, resolver: avsc.Resolver | undefined, bytesAs: BytesAs): T {
     let decoded: { value: unknown; offset: number };
     try {
-      decoded = this.type.decode(bytes, HEADER_BYTES, resolver);
+      decoded = bytesAs === 'view' ? decodeWithViews(this.type, bytes, HEADER_BYTES, resolver) : this.type.decode(bytes, HEADER_BYTES, resolver);
     } catch (e) {
       throw this.decodeFailed(bytes, id, (e as Error).message, e);
     }

@@ -52,6 +52,11 @@ export const avro = {
   long: (): AvroSchema<number> => primitive('long'),
   float: (): AvroSchema<number> => primitive('float'),
   double: (): AvroSchema<number> => primitive('double'),
+  /**
+   * Raw bytes. A record a node consumes carries them as a read-only view of the consumed message
+   * (no copy): copy one (`Buffer.from(b)`) before changing it in place, since the node still reads
+   * that message (a dead letter holds it as it is, a retry decodes it again).
+   */
   bytes: (): AvroSchema<Buffer> => primitive('bytes'),
   string: (): AvroSchema<string> => primitive('string'),
   /** Epoch milliseconds (`long` with logicalType `timestamp-millis`), kept as a number. */
