@@ -51,6 +51,22 @@ describe('AvroSerde wire format', () => {
     }
   });
 
+  it('gives every encoded record bytes of its own: a later encode never changes an earlier one', async () => {
+    const serde = new AvroSerde(new InMemorySchemaRegistry(), 'blobs-value', Blob);
+    await serde.register();
+    // Small records share buffers, a large one gets its own; 300 × ~1 KB crosses several shared ones.
+    const sizes = [...Array.from({ length: 300 }, (_, i) => 900 + (i % 7) * 50), 40_000, 3, 20_000, 1_000];
+    const values = sizes.map((size, i) => ({ id: `b${i}`, data: Buffer.alloc(size, i % 251) }));
+    const encoded = values.map((v) => serde.encode(v));
+    for (const [i, bytes] of encoded.entries()) {
+      const back = await serde.decode(bytes);
+      expect(back.id).toBe(values[i]!.id);
+      expect(back.data.equals(values[i]!.data)).toBe(true);
+    }
+    expect(encoded[300]!.byteOffset).toBe(0);
+    expect(encoded[300]!.buffer.byteLength).toBe(encoded[300]!.length);
+  });
+
   it('refuses trailing bytes after the value and a truncated body', async () => {
     const serde = new AvroSerde(new InMemorySchemaRegistry(), 'blobs-value', Blob);
     await serde.register();

@@ -8,6 +8,9 @@ import { decodeWithViews, type BytesAs } from './view-decode.js';
 
 const MAGIC = 0;
 const HEADER_BYTES = 5;
+const ARENA_BYTES = 32 * 1024;
+/** The arena before the first encode: too short for any record, so the first one makes a real one. */
+const EMPTY_ARENA = Buffer.alloc(0);
 
 /** `decodeIfKnown`'s answer when the writer schema has not been fetched yet. */
 export const UNKNOWN_WRITER: unique symbol = Symbol('unknown writer schema');
@@ -25,11 +28,15 @@ export class AvroSerde<T> {
   /** The resolvers built so far, for `decodeIfKnown`; undefined: the writer schema is this one. */
   private readonly builtResolvers = new Map<number, avsc.Resolver | undefined>();
   /**
-   * Where `encode` writes before copying out the exact bytes: one allocation per record (from
-   * Node's buffer pool when small) instead of avsc's zero-filled one plus a copy with the header.
-   * Grows to the largest record this serde has encoded.
+   * Where `encode` writes its records one after the other, each returned as a view of its own bytes:
+   * no copy, and one allocation per ~32 KiB of records (an ArrayBuffer costs microseconds to make).
+   * Encoded messages live briefly (a producer copies them in, the memory transport too), so a
+   * record kept alive keeps at most this much with it. A record larger than half of it gets a
+   * buffer of its own.
    */
-  private scratch = Buffer.allocUnsafe(4 * 1024);
+  private arena = EMPTY_ARENA;
+  /** Where the next record goes in `arena`. */
+  private at = 0;
 
   constructor(
     private readonly registry: SchemaRegistry,
@@ -61,19 +68,21 @@ export class AvroSerde<T> {
     if (this.schemaId === undefined) throw new Error(`AvroSerde(${this.subject}): register() must run before encode()`);
     let end: number;
     try {
-      end = this.type.encode(value, this.scratch, HEADER_BYTES);
+      end = this.type.encode(value, this.arena, this.at + HEADER_BYTES);
       if (end < 0) {
-        // avsc answers a short buffer with minus the bytes missing
-        this.scratch = Buffer.allocUnsafe(Math.max(this.scratch.length * 2, this.scratch.length - end));
-        end = this.type.encode(value, this.scratch, HEADER_BYTES);
+        // avsc answers a short buffer with minus the bytes missing: this record needs `size` bytes
+        const size = this.arena.length - end - this.at;
+        this.arena = Buffer.allocUnsafeSlow(size > ARENA_BYTES / 2 ? size : ARENA_BYTES);
+        this.at = 0;
+        end = this.type.encode(value, this.arena, HEADER_BYTES);
       }
     } catch (e) {
       throw new SerdeError('AVRO_ENCODE_FAILED', `value does not match the schema of ${this.subject}: ${this.invalidPaths(value)}`, { subject: this.subject }, e);
     }
-    const out = Buffer.allocUnsafe(end);
+    const out = this.arena.subarray(this.at, end);
+    this.at = end;
     out[0] = MAGIC;
     out.writeUInt32BE(this.schemaId, 1);
-    this.scratch.copy(out, HEADER_BYTES, HEADER_BYTES, end);
     return out;
   }
 
