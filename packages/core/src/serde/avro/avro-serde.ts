@@ -86,7 +86,7 @@ export class AvroSerde<T> {
     return out;
   }
 
-  /** Decodes with the writer schema the bytes name; `bytesAs` says how `bytes` values relate to `bytes` (view-decode.ts). */
+  /** Decodes with the writer schema the message names; Avro `bytes` values come as copies or as views of `bytes` (view-decode.ts). */
   async decode(bytes: Buffer, bytesAs: BytesAs = 'copy'): Promise<T> {
     const id = this.writerId(bytes);
     return this.decodeWith(bytes, id, await this.resolverFor(id), bytesAs);
