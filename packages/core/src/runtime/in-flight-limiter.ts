@@ -63,7 +63,11 @@ export class InFlightLimiter {
     while (!ready()) await new Promise<void>((wake) => this.waiters.push({ ready, wake }));
   }
 
+  /** Runs on every release while the poll loop waits for slots: allocates only when someone wakes. */
   private wakeReady(): void {
+    let any = false;
+    for (const w of this.waiters) if ((any = w.ready())) break;
+    if (!any) return;
     const waiting = this.waiters;
     this.waiters = [];
     for (const w of waiting) {

@@ -68,4 +68,38 @@ describe('OrderedDispatcher', () => {
     d.dispatch('p', 'a', r.job('after'));
     expect(r.started.at(-1)).toBe('after');
   });
+  it('names a lane only when a job could wait for it: not for jobs that finish inside their call', () => {
+    const d = new OrderedDispatcher('key');
+    const named: string[] = [];
+    const lane = (k: string) => () => {
+      named.push(k);
+      return k;
+    };
+    for (const k of ['a', 'b', 'a']) d.dispatch('p', lane(k), (done) => done());
+    expect(named).toEqual([]);
+    const r = recorder();
+    d.dispatch('p', lane('a'), r.job('a1')); // outlives its call: its lane is entered as busy
+    d.dispatch('p', lane('a'), r.job('a2'));
+    d.dispatch('p', lane('b'), r.job('b1'));
+    expect(named).toEqual(['a', 'a', 'b']);
+    expect(r.started).toEqual(['a1', 'b1']);
+    r.finish('a1');
+    expect(r.started).toEqual(['a1', 'b1', 'a2']);
+  });
+
+  it('makes a job dispatched from inside a running job wait for it when they share a lane', () => {
+    const d = new OrderedDispatcher('key');
+    const r = recorder();
+    d.dispatch('p', () => 'a', (done) => {
+      r.started.push('outer');
+      d.dispatch('p', () => 'a', r.job('inner-same-lane'));
+      d.dispatch('p', () => 'b', r.job('inner-other-lane'));
+      expect(r.started).toEqual(['outer', 'inner-other-lane']);
+      done();
+    });
+    expect(r.started).toEqual(['outer', 'inner-other-lane', 'inner-same-lane']);
+    r.finish('inner-same-lane');
+    d.dispatch('p', () => 'a', r.job('after'));
+    expect(r.started.at(-1)).toBe('after');
+  });
 });

@@ -1,4 +1,4 @@
-import { catchError, of, pipe, throwError, type OperatorFunction, type UnaryFunction, type Observable } from 'rxjs';
+import { catchError, Observable, pipe, Subscriber, throwError, type OperatorFunction, type UnaryFunction } from 'rxjs';
 import { operatorName } from '../dsl/named.js';
 import { buildOperator, type OperatorContext } from '../dsl/operator-context.js';
 import { processorSupplierOf } from '../processor/stateful.js';
@@ -77,15 +77,63 @@ export function compileStages(declared: readonly OperatorFunction<never, unknown
  * finish inside the call, without a promise.
  */
 export function runOperatorStage(stage: OperatorStage, rec: unknown, emit: (out: unknown) => void, done: (error?: unknown) => void): void {
-  let finished = false;
-  const finish = (error?: unknown) => {
-    if (finished) return;
-    finished = true;
-    done(error);
-  };
+  const run = new StageRun(stage, emit, done);
   try {
-    stage.apply(of(rec)).subscribe({ next: emit, error: (e: unknown) => finish(stage.names.length === 1 ? tagFailedOperator(e ?? new Error('an operator failed with undefined'), stage.names[0]!) : (e ?? new Error('an operator failed with undefined'))), complete: () => finish() });
+    stage.apply(new Observable<unknown>((s) => {
+      s.next(rec);
+      s.complete();
+    })).subscribe(run);
   } catch (e) {
-    finish(tagFailedOperator(e, stage.names[0] ?? 'pipe'));
+    run.finish(tagFailedOperator(e, stage.names[0] ?? 'pipe'));
+  }
+}
+
+/**
+ * One record's subscription to its stage. A Subscriber itself, so RxJS wraps no SafeSubscriber,
+ * observer and callbacks around it: this is made for every record of every operator stage.
+ */
+class StageRun extends Subscriber<unknown> {
+  private finished = false;
+
+  constructor(
+    private readonly stage: OperatorStage,
+    private readonly emit: (out: unknown) => void,
+    private readonly done: (error?: unknown) => void,
+  ) {
+    super();
+  }
+
+  finish(error?: unknown): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.done(error);
+  }
+
+  protected override _next(out: unknown): void {
+    try {
+      this.emit(out);
+    } catch (e) {
+      // Not the operator's error: thrown where nothing would catch it, as RxJS does for an observer's.
+      setTimeout(() => {
+        throw e;
+      });
+    }
+  }
+
+  protected override _error(e: unknown): void {
+    const { names } = this.stage;
+    try {
+      this.finish(names.length === 1 ? tagFailedOperator(e ?? new Error('an operator failed with undefined'), names[0]!) : (e ?? new Error('an operator failed with undefined')));
+    } finally {
+      this.unsubscribe();
+    }
+  }
+
+  protected override _complete(): void {
+    try {
+      this.finish();
+    } finally {
+      this.unsubscribe();
+    }
   }
 }

@@ -62,20 +62,19 @@ export class RecordPath {
       ? undefined
       : new RecordDeadline(timeoutMs, (e) => this.deadLetter(inbound, e, 'node', 1, undefined).catch(onFatal), finished, { node: this.opts.node, record: inbound.describe() });
     const done = deadline ? deadline.done : finished;
-    const general = (first?: FirstAttempt) => void this.runGeneral(inbound, task, first, deadline?.signal).catch(onFatal).finally(done);
     let rec: AnyRecord | undefined;
     try {
       rec = task.isReady && !inbound.error ? inbound.decodeNow() : undefined;
     } catch {
       rec = undefined; // a bad record: the general path dead-letters it
     }
-    if (!rec) return general();
+    if (!rec) return this.general(inbound, task, undefined, deadline, done);
     const started = Date.now();
     const keyText = keyToText(rec.key);
     this.opts.chain.continueAt(rec, 0, task, inbound.cause(rec, keyText), (error) => {
       if (deadline?.expired) return; // dead-lettered as RECORD_TIMEOUT already
       if (error !== undefined) {
-        if (failureAction(error) !== 'dead-letter') return general({ started, error });
+        if (failureAction(error) !== 'dead-letter') return this.general(inbound, task, { started, error }, deadline, done);
         // No retry can help (a late record, a poison one): set it aside now; the general path would decode it again to get here.
         void this.deadLetter(inbound, error, failedOperator(error) ?? 'pipeline', 1, keyText).catch(onFatal).finally(done);
         return;
@@ -83,6 +82,10 @@ export class RecordPath {
       this.processed(inbound, keyText, started);
       done();
     });
+  }
+
+  private general(inbound: InboundRecord, task: Task, first: FirstAttempt | undefined, deadline: RecordDeadline | undefined, done: () => void): void {
+    void this.runGeneral(inbound, task, first, deadline?.signal).catch(this.opts.onFatal).finally(done);
   }
 
   /** The general path: decodes (fetching schemas), dead-letters what cannot be read, retries under the policy. */

@@ -53,10 +53,11 @@ export class SourceInput {
       }
       records++;
       limiter.acquire(SOURCE);
-      const laneKey = dispatcher.byKey ? keyToText(envelope.record.key) ?? `#${records}` : '';
+      const n = records;
+      const lane = dispatcher.byKey ? () => keyToText(envelope.record.key) ?? `#${n}` : '';
       const position = this.opts.stateful ? task.admit(envelope.record.timestamp) : undefined;
       const inbound = new SourceInbound(envelope, this.opts.node, position?.streamTime);
-      dispatcher.dispatch(SOURCE, laneKey, (next) =>
+      dispatcher.dispatch(SOURCE, lane, (next) =>
         path.run(inbound, task, () => {
           if (position) task.completed(position);
           limiter.release(SOURCE);

@@ -205,8 +205,8 @@ export class TopicInput {
     // Read in offset order here, whatever order the records are processed in: their place in stream time.
     const position = this.opts.stateful ? task.admit(m.timestamp) : undefined;
     const inbound = new TopicInbound(m, this.opts.serdes.get(m.topic)!, position?.streamTime);
-    const laneKey = !dispatcher.byKey ? '' : m.key ? m.key.toString('latin1') : `#${m.offset}`;
-    dispatcher.dispatch(key, laneKey, (next) =>
+    const lane = dispatcher.byKey ? () => (m.key ? m.key.toString('latin1') : `#${m.offset}`) : '';
+    dispatcher.dispatch(key, lane, (next) =>
       this.opts.path.run(inbound, task, () => {
         complete();
         if (position) task.completed(position);
