@@ -17,18 +17,19 @@
 //   bash scripts/stack.sh start && eval "$(bash scripts/stack.sh env)"
 //   npx tsx bench/passthrough-node.ts                       1,000,000 records, 2 rounds
 //   npx tsx bench/passthrough-node.ts --messages 200000 --rounds 1     quicker
-// Also: --threads (CPU seconds per thread of each phase), --replicas N (processes of the replicated runs;
+// Also: --input-headers (inputs carry the provenance headers an upstream node writes),
+// --threads (CPU seconds per thread of each phase), --replicas N (processes of the replicated runs;
 // 0 leaves them out), --max-in-flight N, --linger MS (producer linger.ms),
 // --skip-raw, --skip-kstreams (e.g. the node only, under `node --cpu-prof --import tsx`), --raw-avro (also
 // the raw loop doing the node's Avro work, for context), --latency (each record's time from poll to its
 // acknowledged output, p50/p99: with the in-flight limit it bounds the rate).
 // Each rate comes with the CPU spent per record (JS and librdkafka threads; summed over the replicas
 // for a replicated run): on these shared 2-core machines it is steadier than the rate.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { PerformanceObserver } from 'node:perf_hooks';
 import avsc from 'avsc';
 import {
-  AvroSerde, ConfluentSchemaRegistry, KafkaTransport, NamespacedSchemaRegistry, NamespacedTransport, TopologyRunner, avro, toAvroJson, type Infer,
+  AvroSerde, ConfluentSchemaRegistry, HeaderNames, KafkaTransport, NamespacedSchemaRegistry, NamespacedTransport, TopologyRunner, avro, toAvroJson, type Infer,
 } from '@vision-flow/core';
 import { kstreamsPassthrough, timeUntilDone } from './kstreams-passthrough.js';
 import { PARTITIONS, Reading, groupOf, input, output, passThrough } from './passthrough-topology.js';
@@ -62,7 +63,13 @@ async function main(): Promise<void> {
   const keySerde = new AvroSerde(registry, 'bench.in-key', avro.string());
   await keySerde.register();
   console.log(`brokers ${brokers}, registry ${registryUrl}, ${messages.toLocaleString('en')} records of ${value.length} B Avro in ${PARTITIONS} partitions (namespace ${ns})`);
-  print(await fillTopic(brokers, transport.outer(input.name), messages, value, (i) => keySerde.encode(`key-${i}`)));
+  // --input-headers: each input carries the provenance an upstream vision-flow node writes, as every
+  // node but a topology's first reads it (the node then continues the input's trace instead of deriving one).
+  const inputHeaders = process.argv.includes('--input-headers')
+    ? (i: number): Array<{ [name: string]: string }> => [{ [HeaderNames.origin]: `${ns}.bench.upstream/${i % PARTITIONS}/${i}` }, { [HeaderNames.traceparent]: `00-${createHash('sha256').update(`key-${i}`).digest('hex').slice(0, 32)}-00f067aa0ba902b7-01` }]
+    : undefined;
+  if (inputHeaders) console.log('inputs carry provenance headers (origin, traceparent), as a downstream node reads them');
+  print(await fillTopic(brokers, transport.outer(input.name), messages, value, (i) => keySerde.encode(`key-${i}`), inputHeaders));
 
   const threads = process.argv.includes('--threads');
   const rounds = Number(arg('rounds') ?? 2);

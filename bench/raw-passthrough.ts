@@ -241,7 +241,10 @@ export async function transportPassthrough(opts: PassthroughOptions): Promise<Pa
 }
 
 /** Fills `topic` with `messages` records of `value` (or that many filler bytes) and distinct keys. */
-export async function fillTopic(brokers: string, topic: string, messages: number, valueBytes: number | Buffer = 1024, key: (i: number) => Buffer = (i) => Buffer.from(`key-${i}`)): Promise<PassthroughResult> {
+export async function fillTopic(
+  brokers: string, topic: string, messages: number, valueBytes: number | Buffer = 1024, key: (i: number) => Buffer = (i) => Buffer.from(`key-${i}`),
+  headers?: (i: number) => Array<{ [name: string]: string }>,
+): Promise<PassthroughResult> {
   const producer = new rdkafka.Producer(producerConfig(transportOptions(brokers)));
   await connect(producer);
   producer.setPollInBackground(true);
@@ -254,7 +257,8 @@ export async function fillTopic(brokers: string, topic: string, messages: number
   });
   const started = performance.now();
   for (let i = 0; i < messages; i++) {
-    while (!tryProduce(producer, topic, value, key(i), null, state)) await sleep(2);
+    const h = headers?.(i);
+    while (!tryProduce(producer, topic, value, key(i), null, state, h)) await sleep(2);
   }
   await done;
   const seconds = (performance.now() - started) / 1000;
@@ -262,9 +266,9 @@ export async function fillTopic(brokers: string, topic: string, messages: number
   return { api: 'fill (native produce)', messages, seconds, messagesPerSecond: messages / seconds };
 }
 
-function tryProduce(p: InstanceType<typeof rdkafka.Producer>, topic: string, value: Buffer | null, key: Buffer | string | null, ts: number | null, opaque: unknown): boolean {
+function tryProduce(p: InstanceType<typeof rdkafka.Producer>, topic: string, value: Buffer | null, key: Buffer | string | null, ts: number | null, opaque: unknown, headers?: Array<{ [name: string]: string }>): boolean {
   try {
-    p.produce(topic, null, value, key, ts, opaque);
+    p.produce(topic, null, value, key, ts, opaque, headers);
     return true;
   } catch (e) {
     if ((e as LibrdKafkaError).code === QUEUE_FULL) return false;

@@ -25,9 +25,16 @@
 # - the main thread wakes at least twice per heartbeat interval, which is where the classic group
 #   protocol sends heartbeats: an idle member heard of a rebalance up to a second late whatever
 #   heartbeat.interval.ms said. docs/performance.md, "Transport", has the traces.
+#
+# The fourth (on top of the first) hands a consumed message's headers over the same way: one flat
+# [name, value, ...] array, read in place through librdkafka's C API (the C++ get_all() copies every
+# name and value), names made once per batch; lib/kafka-consumer.js makes the documented
+# [{ name: value }] objects of it. Headers are on every record a vision-flow node reads from another
+# (provenance, trace context): made from C++ they cost a downstream node ~2 µs per record
+# (bench/passthrough-node.ts --input-headers, docs/performance.md).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-patches="$here/../patches/kafka-javascript-1.10.1-consume-batch.patch $here/../patches/kafka-javascript-1.10.1-produce-flat-headers.patch $here/../patches/kafka-javascript-1.10.1-librdkafka-wakeups.patch"
+patches="$here/../patches/kafka-javascript-1.10.1-consume-batch.patch $here/../patches/kafka-javascript-1.10.1-produce-flat-headers.patch $here/../patches/kafka-javascript-1.10.1-librdkafka-wakeups.patch $here/../patches/kafka-javascript-1.10.1-consume-headers-flat.patch"
 pkg="${1:-node_modules}/@confluentinc/kafka-javascript"
 log() { printf 'patch-kafka-binding: %s\n' "$*" >&2; }
 
