@@ -47,11 +47,25 @@ if [ "$version" != "1.10.1" ]; then
   log "the patches are for @confluentinc/kafka-javascript 1.10.1, this is $version; left as it is"
   exit 0
 fi
-applied=""
-for patch_file in $patches; do
-  if patch -p1 -d "$pkg" -R --dry-run -s -f < "$patch_file" >/dev/null 2>&1; then
-    continue # already applied (and built: the build follows below)
+# The patches are a stack, each applied on top of those before it (the fourth changes lines the first
+# added, so the first no longer comes out cleanly once the fourth is in): the newest that comes out
+# cleanly tells how many are in already (and built); the rest are applied now and built below.
+set -- $patches
+in=0
+k=$#
+while [ "$k" -gt 0 ]; do
+  eval "top=\${$k}"
+  if patch -p1 -d "$pkg" -R --dry-run -s -f < "$top" >/dev/null 2>&1; then
+    in=$k
+    break
   fi
+  k=$((k - 1))
+done
+applied=""
+k=0
+for patch_file in $patches; do
+  k=$((k + 1))
+  [ "$k" -gt "$in" ] || continue
   if ! patch -p1 -d "$pkg" --dry-run -s -f < "$patch_file" >/dev/null 2>&1; then
     for p in $applied; do patch -p1 -d "$pkg" -R -s -f < "$p"; done
     log "$(basename "$patch_file") does not apply to $pkg (changed by hand?); reinstall it (npm ci) and run this again"
