@@ -32,9 +32,13 @@
 # [{ name: value }] objects of it. Headers are on every record a vision-flow node reads from another
 # (provenance, trace context): made from C++ they cost a downstream node ~2 µs per record
 # (bench/passthrough-node.ts --input-headers, docs/performance.md).
+#
+# The fifth (on top of the second) has produceFlat() call librdkafka's C API itself: the headers go
+# into a C list sized to fit and the topic's name is read from the stack, where RdKafka::Headers and
+# the C++ produce() made a wrapper object and three heap copies of the topic name per message.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-patches="$here/../patches/kafka-javascript-1.10.1-consume-batch.patch $here/../patches/kafka-javascript-1.10.1-produce-flat-headers.patch $here/../patches/kafka-javascript-1.10.1-librdkafka-wakeups.patch $here/../patches/kafka-javascript-1.10.1-consume-headers-flat.patch"
+patches="$here/../patches/kafka-javascript-1.10.1-consume-batch.patch $here/../patches/kafka-javascript-1.10.1-produce-flat-headers.patch $here/../patches/kafka-javascript-1.10.1-librdkafka-wakeups.patch $here/../patches/kafka-javascript-1.10.1-consume-headers-flat.patch $here/../patches/kafka-javascript-1.10.1-produce-flat-c-api.patch"
 pkg="${1:-node_modules}/@confluentinc/kafka-javascript"
 log() { printf 'patch-kafka-binding: %s\n' "$*" >&2; }
 

@@ -84,6 +84,7 @@ export class RecordPath {
     });
   }
 
+  /** Starts the general path; `done` follows whatever it ends with. A method, not a closure made for every record. */
   private general(inbound: InboundRecord, task: Task, first: FirstAttempt | undefined, deadline: RecordDeadline | undefined, done: () => void): void {
     void this.runGeneral(inbound, task, first, deadline?.signal).catch(this.opts.onFatal).finally(done);
   }
