@@ -122,8 +122,9 @@ class StageRun extends Subscriber<unknown> {
 
   protected override _error(e: unknown): void {
     const { names } = this.stage;
+    const error = e ?? new Error('an operator failed with undefined');
     try {
-      this.finish(names.length === 1 ? tagFailedOperator(e ?? new Error('an operator failed with undefined'), names[0]!) : (e ?? new Error('an operator failed with undefined')));
+      this.finish(names.length === 1 ? tagFailedOperator(error, names[0]!) : error);
     } finally {
       this.unsubscribe();
     }
