@@ -34,12 +34,15 @@ export class InFlightLimiter {
     return n >= this.perPartitionLimit;
   }
 
-  /** Frees a slot; returns true when the partition dropped below its limit and may resume. */
+  /**
+   * Frees a slot; returns true when the partition dropped below its limit and may resume. A
+   * partition's count stays in the map at 0 (the keys are a node's few partitions): deleting it
+   * made V8 shrink and rehash the map on nearly every record of a node that keeps up.
+   */
   release(partitionKey: string): boolean {
     this.inFlight--;
     const n = (this.perKey.get(partitionKey) ?? 1) - 1;
-    if (n === 0) this.perKey.delete(partitionKey);
-    else this.perKey.set(partitionKey, n);
+    this.perKey.set(partitionKey, n);
     if (this.waiters.length > 0) this.wakeReady();
     return n === this.perPartitionLimit - 1;
   }
