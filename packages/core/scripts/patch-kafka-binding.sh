@@ -40,7 +40,7 @@
 # The sixth (on top of the fifth) gives librdkafka a headers list made in one allocation
 # (rd_kafka_headers_new_packed), which produceFlat() sizes to its headers. librdkafka's broker
 # thread frees a produced message's headers, and glibc makes every allocation freed by another
-# thread costly: the usual list costs three allocations for two headers plus one per header.
+# thread costly: the usual list costs two allocations plus one per header (four for two headers).
 # Every output of a vision-flow node carries two (provenance, trace context).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
