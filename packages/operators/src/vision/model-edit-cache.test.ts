@@ -105,7 +105,9 @@ describe('ModelEditCache', () => {
     const second = cache.entryFor(model)!.key;
     await editModel(model, cache);
     await saved();
-    for (let i = 0; i < 200 && (await files()).some((n) => n.startsWith(first)); i++) await sleep(10);
+    // The save drops old edits in the background, one model's files after another: wait for all of them.
+    const dropped = (names: string[]) => !names.some((n) => n.startsWith(first) || n.startsWith(goneKey) || n.endsWith('.tmp'));
+    for (let i = 0; i < 200 && !dropped(await files()); i++) await sleep(10);
     const left = await files();
     expect(left.filter((n) => n.startsWith(first)), 'the superseded edit and its graph').toEqual([]);
     expect(left.filter((n) => n.startsWith(goneKey)), 'the edit of a deleted model').toEqual([]);
